@@ -1,0 +1,1 @@
+"""Headless subcommands: the same operations as the TUI, for pipelines and scripts."""

@@ -1,0 +1,174 @@
+"""Settings: CLI flags > environment > ~/.config/gotui/config.yaml > defaults.
+
+One `Settings` object is built at start-up and handed to the app and the headless commands.
+Errors in the config file raise `ConfigError` with the file, the line when known, and the fix.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+DEFAULT_PROTECTED = r".*prod.*"
+
+
+class ConfigError(Exception):
+    """A configuration problem the user can fix; the message says where and how."""
+
+
+def config_dir() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "gotui"
+
+
+def state_dir() -> Path:
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "gotui"
+
+
+def default_config_path() -> Path:
+    return config_dir() / "config.yaml"
+
+
+def default_audit_log() -> Path:
+    return state_dir() / "audit.jsonl"
+
+
+@dataclass
+class Settings:
+    """Everything gotui can be told, with where each value came from."""
+
+    context: str | None = None
+    namespace: str | None = None
+    readonly: bool = False
+    audit_log: Path = field(default_factory=default_audit_log)
+    demo: bool = False
+    kubeconfig: str | None = None
+    docker_host: str | None = None
+    protected_contexts: str = DEFAULT_PROTECTED
+    theme: str = "textual-dark"
+    log_buffer_lines: int = 10_000
+    log_tail_lines: int = 200
+    keys: dict[str, str] = field(default_factory=dict)
+    smoke_path: str = "/healthz"
+    config_path: Path | None = None
+    sources: dict[str, str] = field(default_factory=dict)
+
+    def is_protected(self, context: str | None) -> bool:
+        """True when `context` matches the protected-context pattern."""
+        if not context or not self.protected_contexts:
+            return False
+        try:
+            return re.fullmatch(self.protected_contexts, context) is not None
+        except re.error:
+            return True  # a broken pattern errs on the safe side
+
+
+_ENV = {
+    "context": "GOTUI_CONTEXT",
+    "namespace": "GOTUI_NAMESPACE",
+    "readonly": "GOTUI_READONLY",
+    "audit_log": "GOTUI_AUDIT_LOG",
+    "demo": "GOTUI_DEMO",
+    "kubeconfig": "KUBECONFIG",
+    "docker_host": "DOCKER_HOST",
+    "protected_contexts": "GOTUI_PROTECTED_CONTEXTS",
+    "theme": "GOTUI_THEME",
+    "log_buffer_lines": "GOTUI_LOG_BUFFER_LINES",
+    "log_tail_lines": "GOTUI_LOG_TAIL_LINES",
+    "smoke_path": "GOTUI_SMOKE_PATH",
+}
+ENV_NAMES = dict(_ENV)
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def _coerce(name: str, value: Any, origin: str) -> Any:
+    kinds = {f.name: f.type for f in fields(Settings)}
+    kind = str(kinds.get(name, "str"))
+    if kind.startswith("bool"):
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+        raise ConfigError(f"{origin}: {name} must be true or false, not {value!r}.")
+    if kind.startswith("int"):
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{origin}: {name} must be a whole number, not {value!r}.") from None
+        if number <= 0:
+            raise ConfigError(f"{origin}: {name} must be positive, not {number}.")
+        return number
+    if kind.startswith("Path"):
+        return Path(os.path.expanduser(str(value)))
+    if kind.startswith("dict"):
+        if not isinstance(value, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+        ):
+            raise ConfigError(f"{origin}: {name} must be a mapping of action name to key, e.g. `keys: {{delete: ctrl+x}}`.")
+        return dict(value)
+    return None if value is None else str(value)
+
+
+def load_config_file(path: Path) -> dict[str, Any]:
+    """Read the YAML config file; a missing file is an empty config."""
+    import yaml
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read it ({exc.strerror}). Fix its permissions or remove it.") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}, line {mark.line + 1}" if mark is not None else str(path)
+        problem = getattr(exc, "problem", None) or "not valid YAML"
+        raise ConfigError(
+            f"{where}: {problem}. Fix the YAML there (or move the file away to start from defaults)."
+        ) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping like `readonly: true`, not a {type(data).__name__}.")
+    known = {f.name for f in fields(Settings)} - {"sources", "config_path", "demo"}
+    unknown = sorted(set(map(str, data)) - known)
+    if unknown:
+        raise ConfigError(
+            f"{path}: unknown setting {', '.join(unknown)}. Known settings: {', '.join(sorted(known))}."
+        )
+    return data
+
+
+def build_settings(
+    flags: dict[str, Any] | None = None,
+    env: dict[str, str] | None = None,
+    config_path: Path | None = None,
+) -> Settings:
+    """Merge defaults, config file, environment and flags (highest wins)."""
+    env = dict(os.environ) if env is None else env
+    path = config_path or (Path(env["GOTUI_CONFIG"]) if env.get("GOTUI_CONFIG") else default_config_path())
+    settings = Settings(config_path=path)
+    for name, value in load_config_file(path).items():
+        setattr(settings, name, _coerce(name, value, f"{path}"))
+        settings.sources[name] = "config"
+    for name, var in _ENV.items():
+        if var in env and env[var] != "":
+            setattr(settings, name, _coerce(name, env[var], f"environment variable {var}"))
+            settings.sources[name] = "env"
+    for name, value in (flags or {}).items():
+        if value is None or value is False:
+            continue  # an absent flag (or a store_true flag left off) never overrides
+        setattr(settings, name, _coerce(name, value, f"--{name.replace('_', '-')}"))
+        settings.sources[name] = "flag"
+    return settings

@@ -1,0 +1,1 @@
+"""The sandbox cluster: a Kubernetes-API-compatible server with simulated controllers."""

@@ -1,0 +1,253 @@
+"""The gotui Textual app: header, pane tabs, four panes, footer, and the action gate (`perform`)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import ContentSwitcher, Footer
+
+from gotui.config import Settings
+from gotui.ops import safety
+from gotui.ops.actions import Action
+from gotui.ops.audit import AuditLog
+from gotui.ops.errors import describe_error
+from gotui.ui.confirm import ConfirmModal
+from gotui.ui.help import HelpScreen, binding_rows
+from gotui.ui.palette import ActionsProvider
+from gotui.ui.panes.base import Pane
+from gotui.ui.statusbar import PaneTabs, StatusBar
+
+STYLES_DIR = Path(__file__).resolve().parent.parent / "styles"
+
+
+def stylesheets() -> list[Path]:
+    """Every TCSS file shipped in gotui/styles, base first."""
+    files = sorted(STYLES_DIR.glob("*.tcss"), key=lambda p: (p.name != "base.tcss", p.name))
+    return files
+
+
+class GotuiApp(App[None]):
+    """The gotui console."""
+
+    TITLE = "gotui"
+    CSS_PATH = stylesheets()  # type: ignore[assignment]
+    COMMANDS = App.COMMANDS | {ActionsProvider}
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS = [
+        Binding("1", "show_pane('images')", "Images", show=False, id="pane.images"),
+        Binding("2", "show_pane('pods')", "Pods", show=False, id="pane.pods"),
+        Binding("3", "show_pane('hpa')", "HPA", show=False, id="pane.hpa"),
+        Binding("4", "show_pane('releases')", "Releases", show=False, id="pane.releases"),
+        Binding("tab", "next_pane", "Next pane", show=False, priority=True, id="pane.next"),
+        Binding("shift+tab", "prev_pane", "Previous pane", show=False, priority=True, id="pane.prev"),
+        Binding("question_mark", "help", "Help", id="help"),
+        Binding("H", "history", "History", show=False, id="history"),
+        Binding("q", "quit", "Quit", id="quit"),
+    ]
+
+    def __init__(self, settings: Settings | None = None, *, panes: list[Pane] | None = None) -> None:
+        super().__init__()
+        self.settings = settings or Settings()
+        self.audit = AuditLog(self.settings.audit_log, source="tui")
+        self.panes: list[Pane] = panes if panes is not None else self._default_panes()
+        # Set by the Kubernetes side: returns a reason string when RBAC denies `action`, else None.
+        self.rbac_checker: Callable[[Action], str | None] | None = None
+        self.services: dict[str, Any] = {}
+        self.crash_log: Path | None = None
+        if self.settings.theme:
+            try:
+                self.theme = self.settings.theme
+            except Exception:  # noqa: BLE001 - unknown theme name: keep the default, say so later
+                self._bad_theme = self.settings.theme
+        if self.settings.keys:
+            self.set_keymap(self.settings.keys)
+
+    @staticmethod
+    def _default_panes() -> list[Pane]:
+        from gotui.ui.panes.hpa import HpaPane
+        from gotui.ui.panes.images import ImagesPane
+        from gotui.ui.panes.pods import PodsPane
+        from gotui.ui.panes.releases import ReleasesPane
+
+        return [ImagesPane(), PodsPane(), HpaPane(), ReleasesPane()]
+
+    # -- crash handling: the traceback goes to a file, never onto the operator's screen ---------
+    def _fatal_error(self) -> None:
+        from gotui.crash import write_crash_log
+
+        self.bell()
+        try:
+            self.crash_log = write_crash_log(self._exception)
+        except OSError:
+            self.crash_log = None
+        self._close_messages_no_wait()
+
+    def _print_error_renderables(self) -> None:
+        self._exit_renderables.clear()
+
+    # -- layout ---------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        bar = StatusBar(id="statusbar")
+        bar.readonly = self.settings.readonly
+        bar.context = self.settings.context or "-"
+        bar.namespace = self.settings.namespace or "-"
+        yield bar
+        yield PaneTabs([(p.PANE_ID, p.TITLE) for p in self.panes], id="pane-tabs")
+        with Vertical(id="main"):
+            with ContentSwitcher(initial=self.panes[0].id, id="switcher"):
+                yield from self.panes
+        yield Footer(id="footer")
+
+    def on_mount(self) -> None:
+        self.query_one(PaneTabs).active = self.panes[0].PANE_ID
+        if getattr(self, "_bad_theme", None):
+            self.notify(f"Unknown theme {self._bad_theme!r} in the config; using the default.", severity="warning")
+        # Sources start after the first frame, so start-up never waits on Docker or Kubernetes.
+        self.call_after_refresh(self.start_services)
+
+    def start_services(self) -> None:
+        """Start every pane's sources (after the first frame)."""
+        for pane in self.panes:
+            try:
+                pane.start()
+            except Exception as exc:  # noqa: BLE001 - a pane that cannot start says so, others go on
+                pane.set_status(describe_error(exc, what="could not start"), "error")
+
+    @property
+    def status_bar(self) -> StatusBar:
+        return self.query_one(StatusBar)
+
+    # -- panes ----------------------------------------------------------------------------------
+    def pane(self, pane_id: str) -> Pane:
+        for pane in self.panes:
+            if pane.PANE_ID == pane_id:
+                return pane
+        raise KeyError(pane_id)
+
+    @property
+    def active_pane(self) -> Pane:
+        switcher = self.query_one(ContentSwitcher)
+        for pane in self.panes:
+            if pane.id == switcher.current:
+                return pane
+        return self.panes[0]
+
+    def action_show_pane(self, pane_id: str) -> None:
+        pane = self.pane(pane_id)
+        self.query_one(ContentSwitcher).current = pane.id
+        self.query_one(PaneTabs).active = pane_id
+        pane.focus_main()
+
+    def _step_pane(self, step: int) -> None:
+        index = self.panes.index(self.active_pane)
+        self.action_show_pane(self.panes[(index + step) % len(self.panes)].PANE_ID)
+
+    def action_next_pane(self) -> None:
+        if self.screen is not self.screen_stack[0]:
+            self.screen.focus_next()  # inside a modal, Tab moves focus as usual
+        else:
+            self._step_pane(1)
+
+    def action_prev_pane(self) -> None:
+        if self.screen is not self.screen_stack[0]:
+            self.screen.focus_previous()
+        else:
+            self._step_pane(-1)
+
+    async def run_pane_action(self, pane_id: str, action: str) -> None:
+        """Switch to `pane_id` and run one of its actions (used by the command palette)."""
+        self.action_show_pane(pane_id)
+        await self.pane(pane_id).run_action(action)
+
+    def action_help(self) -> None:
+        groups = [("Everywhere", binding_rows(list(self.BINDINGS)) + [("ctrl+p", "Command palette"), ("tab", "Next pane"), ("1-4", "Switch pane")])]
+        for pane in self.panes:
+            rows = []
+            seen = set()
+            for cls in type(pane).__mro__:
+                for b in cls.__dict__.get("BINDINGS", []):
+                    if isinstance(b, Binding) and b.description and b.key not in seen:
+                        seen.add(b.key)
+                        rows.append((b.key, b.description))
+            groups.append((f"{pane.TITLE} pane", rows))
+        groups.append(("Confirmation dialog", [("y", "Confirm"), ("n / esc", "Cancel"), ("tab", "Move between buttons")]))
+        self.push_screen(HelpScreen(groups))
+
+    def action_history(self) -> None:
+        from gotui.ui.history import HistoryScreen
+
+        self.push_screen(HistoryScreen(self.audit))
+
+    # -- the action gate --------------------------------------------------------------------------
+    def perform(
+        self,
+        action: Action,
+        runner: Callable[[], Any],
+        *,
+        on_done: Callable[[Any, BaseException | None], None] | None = None,
+        success: str | None = None,
+    ) -> None:
+        """Safety check -> RBAC -> confirmation modal -> run in a thread -> audit -> notify.
+
+        `runner` runs in a worker thread and may return a short message; `on_done(result, error)` is
+        called on the UI thread afterwards.
+        """
+        self.run_worker(
+            self._perform(action, runner, on_done, success),
+            group="actions",
+            exit_on_error=False,
+            name=f"action {action.title}",
+        )
+
+    async def _perform(
+        self,
+        action: Action,
+        runner: Callable[[], Any],
+        on_done: Callable[[Any, BaseException | None], None] | None,
+        success: str | None,
+    ) -> None:
+        verdict = safety.check(action, self.settings)
+        if not verdict.allowed:
+            self.audit.record(action, "refused", message=verdict.reason)
+            self.notify(verdict.reason, title=f"Refused: {action.title}", severity="error")
+            return
+        if action.rbac and self.rbac_checker is not None:
+            reason = await asyncio.to_thread(self.rbac_checker, action)
+            if reason:
+                self.audit.record(action, "refused", message=reason)
+                self.notify(reason, title=f"Not allowed: {action.title}", severity="error")
+                return
+        if action.destructive:
+            confirmed = await self.push_screen_wait(
+                ConfirmModal(action, typed_name_required=verdict.needs_typed_name)
+            )
+            if not confirmed:
+                self.audit.record(action, "cancelled")
+                self.notify(f"Cancelled: {action.title}", timeout=3)
+                return
+        start = time.monotonic()
+        try:
+            result = await asyncio.to_thread(runner)
+        except Exception as exc:  # noqa: BLE001 - every failure is reported, never raised into the UI
+            message = describe_error(exc)
+            await asyncio.to_thread(
+                self.audit.record, action, f"error: {message}", time.monotonic() - start
+            )
+            self.notify(message, title=f"Failed: {action.title}", severity="error", timeout=10)
+            if on_done:
+                on_done(None, exc)
+            return
+        await asyncio.to_thread(self.audit.record, action, "ok", time.monotonic() - start)
+        text = success or (result if isinstance(result, str) and result else f"Done: {action.title}")
+        self.notify(text, title=action.title, timeout=5)
+        if on_done:
+            on_done(result, None)

@@ -1,0 +1,125 @@
+"""The pane base: a status line, a filter bar, a table and a details area.
+
+Each pane (Images, Pods, HPA, Releases) subclasses `Pane`. The app switches panes with 1-4 / Tab.
+Panes keep their own data access in workers and tell the user, in their status line, what state
+their source is in ("connecting…", "Docker engine not reachable at … — is it running?", …).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.reactive import reactive
+from textual.widgets import Input, Static
+
+SEVERITY_PREFIX = {"info": "", "ok": "✓ ", "warning": "! ", "error": "✗ "}
+
+
+class FilterBar(Input):
+    """The `/` filter input; Enter keeps the filter, Escape (or ctrl+u) clears it."""
+
+    BINDINGS = [
+        Binding("escape", "clear_filter", "Clear filter", show=False),
+        Binding("ctrl+u", "clear_filter", "Clear filter", show=False),
+    ]
+
+    def action_clear_filter(self) -> None:
+        self.value = ""
+        pane = next((a for a in self.ancestors if isinstance(a, Pane)), None)
+        if pane is not None:
+            pane.close_filter()
+
+
+class DetailsView(VerticalScroll):
+    """The scrollable details area beside (or below, when narrow) the table."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="details-body", classes="details-body")
+
+    def show(self, renderable: object) -> None:
+        self.query_one("#details-body", Static).update(renderable)  # type: ignore[arg-type]
+
+
+class Pane(Vertical):
+    """Base class of the four main panes."""
+
+    PANE_ID: ClassVar[str] = ""
+    TITLE: ClassVar[str] = ""
+    BINDINGS = [
+        Binding("slash", "filter", "Filter", id="filter"),
+        Binding("r", "refresh", "Refresh", id="refresh"),
+    ]
+
+    filter_text: reactive[str] = reactive("", init=False)
+
+    def __init__(self) -> None:
+        super().__init__(id=f"pane-{self.PANE_ID}", classes="pane")
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="pane-status", classes="pane-status")
+        yield FilterBar(placeholder="filter…  (Enter keeps it, Esc clears)", id="pane-filter", classes="-hidden")
+        with Horizontal(classes="pane-body"):
+            yield from self.compose_main()
+            yield DetailsView(id="pane-details", classes="pane-details")
+
+    def compose_main(self) -> ComposeResult:
+        """Yield the pane's table (or other main widget)."""
+        raise NotImplementedError
+
+    # -- status -----------------------------------------------------------------------------
+    def set_status(self, message: str, severity: str = "info") -> None:
+        """Show the source state or the last error in the pane's status line."""
+        status = self.query_one("#pane-status", Static)
+        style = {"error": "bold red", "warning": "yellow", "ok": "green"}.get(severity, "")
+        status.update(Text(SEVERITY_PREFIX.get(severity, "") + message, style=style))
+        status.set_class(severity == "error", "-error")
+
+    def show_details(self, renderable: object) -> None:
+        self.query_one(DetailsView).show(renderable)
+
+    # -- filter ------------------------------------------------------------------------------
+    def action_filter(self) -> None:
+        bar = self.query_one(FilterBar)
+        bar.remove_class("-hidden")
+        bar.focus()
+
+    def close_filter(self) -> None:
+        bar = self.query_one(FilterBar)
+        if not bar.value:
+            bar.add_class("-hidden")
+        self.focus_main()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if isinstance(event.input, FilterBar):
+            event.stop()
+            self.filter_text = event.value
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if isinstance(event.input, FilterBar):
+            event.stop()
+            self.close_filter()
+
+    def watch_filter_text(self, value: str) -> None:
+        self.apply_filter(value)
+
+    def apply_filter(self, text: str) -> None:
+        """Re-render the table for the filter `text`."""
+
+    def focus_main(self) -> None:
+        """Focus the pane's main widget (its table)."""
+        for widget in self.query(".pane-main"):
+            widget.focus()
+            return
+
+    def action_refresh(self) -> None:
+        """Reload from the source (panes override)."""
+
+    def on_show(self) -> None:
+        self.call_after_refresh(self.focus_main)
+
+    def start(self) -> None:
+        """Called once after the first frame: start sources, workers and watches."""

@@ -1,0 +1,19 @@
+"""The HPA pane (being built; see the issue tracker)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.widgets import DataTable
+
+from gotui.ui.panes.base import Pane
+
+
+class HpaPane(Pane):
+    PANE_ID = "hpa"
+    TITLE = "HPA"
+
+    def compose_main(self) -> ComposeResult:
+        yield DataTable(id="hpa-table", classes="pane-main", cursor_type="row")
+
+    def start(self) -> None:
+        self.set_status("no source connected yet", "warning")
