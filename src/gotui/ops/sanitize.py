@@ -1,40 +1,63 @@
 """Make untrusted text inert for display.
 
 Everything that comes from outside (container and pod logs, build output, event messages, labels,
-annotations, env values) passes through `sanitize_line` before it reaches a widget, and is then shown
-as a plain `rich.text.Text` (never parsed as markup). The result holds no control character at all:
-escape sequences (CSI, OSC incl. clipboard writes and title changes, DCS, APC, PM, SOS) are removed,
-other C0/C1 controls are made visible as `^X` / `\\xNN`, tabs become spaces, invalid UTF-8 becomes
-U+FFFD, zero-width and bidi-override characters are dropped, and over-long lines are cut with a marker.
+annotations, env values, error messages) passes through `sanitize_line` before it reaches a widget,
+and is then shown as a plain `rich.text.Text` (never parsed as markup: `display_text` builds one).
+
+The result of `sanitize_line` is one line that cannot change the terminal's state or the layout:
+- escape sequences (CSI, OSC incl. OSC 52 clipboard writes and title changes, DCS, APC, PM, SOS, and
+  their 8-bit C1 forms) are removed; other C0/C1 controls are made visible as `^X` / `\\xNN`;
+- tabs become spaces, newlines inside the line become spaces, a carriage return shows as `^M`
+  (it would otherwise let a later part of the line overwrite an earlier one);
+- invalid UTF-8 and lone surrogates become U+FFFD, as do code points Unicode has not assigned
+  (terminals disagree on their width);
+- invisible format characters (zero-width, bidi overrides, BOM, tags, variation selectors, soft
+  hyphen, Hangul fillers) are dropped; unusual spaces and line/paragraph separators become a space;
+- runs of combining marks are capped (no "Zalgo" text spilling over neighbouring rows);
+- over-long lines are cut with a marker saying how much was cut.
+
+`sanitize_line` is the one sanitizing function; `sanitize_lines`, `safe_text` and `display_text` are
+thin wrappers around it. This module must not import Textual (it is in `ops`); Rich is imported
+lazily by `display_text` only.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from rich.text import Text
 
 MAX_LINE = 4096
+MAX_COMBINING = 2  # combining marks kept after one base character
 
-# ESC-introduced sequences. OSC/DCS/APC/PM/SOS run until BEL or ST (ESC \\), or to the end of the text.
+# ESC-introduced sequences. String sequences (OSC, DCS, SOS, PM, APC) run until BEL or ST (ESC \\),
+# or, unterminated, to the end of the line: a hostile unterminated OSC must not swallow later lines.
 _ESC_SEQ = re.compile(
     r"""
-    \x1b\[[0-?]*[ -/]*[@-~]            # CSI ... final byte
-  | \x1b\[[0-?]*[ -/]*$                # an unterminated CSI at the end
-  | \x1b[\]PX^_][\s\S]*?(?:\x07|\x1b\\|$)   # OSC, DCS, SOS, PM, APC up to BEL / ST / end
-  | \x1b[ -/]*[0-~]                    # two/three-byte escapes (ESC c, ESC ( B, ESC 7 ...)
-  | \x1b                               # a lone ESC
+    \x1b\[[0-?]*[ -/]*[@-~]                  # CSI ... final byte
+  | \x1b\[[0-?]*[ -/]*(?=[^@-~]|$)           # an unterminated / malformed CSI
+  | \x1b[\]PX^_][^\n]*?(?:\x07|\x1b\\|(?=\n)|$)  # OSC, DCS, SOS, PM, APC up to BEL / ST / newline
+  | \x1b[ -/]*[0-~]                          # two/three-byte escapes (ESC c, ESC ( B, ESC 7 ...)
+  | \x1b                                     # a lone ESC
     """,
     re.VERBOSE,
 )
-# 8-bit C1 forms: CSI (0x9b) and OSC/DCS/APC/PM/SOS (0x9d 0x90 0x9f 0x9e 0x98) terminated by ST (0x9c) / BEL.
-_C1_SEQ = re.compile(r"\x9b[0-?]*[ -/]*[@-~]|[\x90\x98\x9d\x9e\x9f][\s\S]*?(?:\x9c|\x07|$)")
-# Characters that change rendering invisibly: zero-width, bidi controls, BOM, interlinear annotations.
-_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb\u00ad]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# 8-bit forms: CSI (0x9b) and OSC/DCS/SOS/PM/APC (0x9d 0x90 0x98 0x9e 0x9f) ended by ST (0x9c) / BEL.
+_C1_SEQ = re.compile(r"\x9b[0-?]*[ -/]*[@-~]?|[\x90\x98\x9d\x9e\x9f][^\n]*?(?:\x9c|\x07|(?=\n)|$)")
+_HAS_C1 = re.compile(r"[\x80-\x9f]")
+
+_DROP_EXTRA = {
+    "\u115f", "\u1160", "\u3164", "\uffa0",  # Hangul fillers: blank, of disputed width
+    "\u034f",  # combining grapheme joiner
+    "\u180e",  # Mongolian vowel separator (was Zs, now Cf)
+}
 
 
-def _visible(match: re.Match[str]) -> str:
-    code = ord(match.group())
+def _visible_control(code: int) -> str:
     if code < 0x20:
         return "^" + chr(code + 0x40)
     if code == 0x7F:
@@ -42,48 +65,104 @@ def _visible(match: re.Match[str]) -> str:
     return f"\\x{code:02x}"
 
 
-def to_text(data: str | bytes) -> str:
+@lru_cache(maxsize=8192)
+def _replacement(ch: str) -> str:
+    """What a non-printable or dangerous character `ch` becomes (cached per character)."""
+    code = ord(ch)
+    if code < 0x20 or 0x7F <= code <= 0x9F:
+        return _visible_control(code)
+    if ch in _DROP_EXTRA or 0xFE00 <= code <= 0xFE0F or 0xE0100 <= code <= 0xE01EF:
+        return ""  # variation selectors: terminals and Rich disagree on the width they imply
+    category = unicodedata.category(ch)
+    if category == "Cf":
+        return ""  # zero-width, bidi controls, BOM, soft hyphen, tag characters ...
+    if category in ("Cs", "Cn"):
+        return "\ufffd"
+    if category in ("Zl", "Zp", "Zs"):
+        return " "
+    return ch
+
+
+def to_text(data: str | bytes | bytearray) -> str:
     """Decode bytes as UTF-8, replacing invalid sequences with U+FFFD."""
-    if isinstance(data, bytes):
-        return data.decode("utf-8", errors="replace")
+    if isinstance(data, (bytes, bytearray)):
+        return bytes(data).decode("utf-8", errors="replace")
     return data
 
 
 def strip_escapes(text: str) -> str:
-    """Remove terminal escape sequences (7-bit and 8-bit) from `text`."""
+    """Remove terminal escape sequences (7-bit and 8-bit forms) from `text`."""
     if "\x1b" in text:
         text = _ESC_SEQ.sub("", text)
-    if any("\x90" <= ch <= "\x9f" for ch in text):
+    if _HAS_C1.search(text):
         text = _C1_SEQ.sub("", text)
     return text
 
 
-def sanitize_line(data: str | bytes, max_len: int = MAX_LINE) -> str:
+def _cut(text: str, max_len: int, dropped: int = 0) -> str:
+    extra = max(len(text) - max_len, 0) + dropped
+    if extra:
+        return text[:max_len] + f" … [{extra} more chars]"
+    return text
+
+
+def sanitize_line(data: str | bytes | bytearray, max_len: int = MAX_LINE) -> str:
     """Return one display-safe line: no escapes, no controls, no newlines, bounded length."""
     text = to_text(data)
+    if text.isascii() and text.isprintable():  # the common case: plain log text
+        return _cut(text, max_len)
+    dropped = 0
+    limit = 2 * max_len + 256  # bound the work on a hostile multi-megabyte line
+    if len(text) > limit:
+        dropped = len(text) - limit
+        text = text[:limit]
     text = text.rstrip("\r\n")
     text = strip_escapes(text)
     if "\t" in text:
         text = text.expandtabs(4)
-    # A carriage return inside a line would overwrite what came before it on a terminal.
     text = text.replace("\r\n", " ").replace("\n", " ")
-    text = _CONTROL.sub(_visible, text)
-    text = _INVISIBLE.sub("", text)
-    if any(unicodedata.category(ch) in ("Cs", "Co", "Cn") for ch in text if ord(ch) > 0x2FFF):
-        text = "".join(
-            "\ufffd" if unicodedata.category(ch) in ("Cs", "Cn") else ch for ch in text
-        )
-    if len(text) > max_len:
-        text = text[:max_len] + f" … [{len(text) - max_len} more chars]"
-    return text
+    if not (text.isascii() and text.isprintable()):
+        table = {ord(ch): _replacement(ch) for ch in set(text) if not " " <= ch <= "~"}
+        text = text.translate({k: v for k, v in table.items() if v != chr(k)})
+        if not text.isascii():
+            text = _cap_combining(text)
+    return _cut(text, max_len, dropped)
 
 
-def sanitize_lines(data: str | bytes, max_len: int = MAX_LINE) -> list[str]:
-    """Split a block of text into sanitized display lines."""
-    text = strip_escapes(to_text(data))
-    return [sanitize_line(part, max_len) for part in text.splitlines()]
+def _cap_combining(text: str) -> str:
+    """Keep at most MAX_COMBINING combining marks after each base character."""
+    marks = {ch for ch in set(text) if unicodedata.category(ch) in ("Mn", "Me")}
+    if not marks:
+        return text
+    out: list[str] = []
+    run = 0
+    for ch in text:
+        if ch in marks:
+            run += 1
+            if run > MAX_COMBINING:
+                continue
+        else:
+            run = 0
+        out.append(ch)
+    return "".join(out)
+
+
+def sanitize_lines(data: str | bytes | bytearray, max_len: int = MAX_LINE) -> list[str]:
+    """Split a block of text into sanitized display lines (\\n, \\r\\n, and \\r\\n-free)."""
+    text = to_text(data)
+    if text.endswith("\n"):
+        text = text[:-1]
+    return [sanitize_line(part, max_len) for part in text.split("\n")] if text else []
 
 
 def safe_text(value: object, max_len: int = 512) -> str:
     """Sanitize a short value (a label, an annotation, a message) for a table cell."""
     return sanitize_line("" if value is None else str(value), max_len)
+
+
+def display_text(value: object, max_len: int = 512, style: str = "") -> Text:
+    """A `rich.text.Text` of the sanitized `value`: safe to hand to any widget (DataTable cells,
+    Static, notifications) because a Text is never parsed as markup, unlike a `str`."""
+    from rich.text import Text
+
+    return Text(safe_text(value, max_len), style=style, end="", no_wrap=True)

@@ -41,6 +41,7 @@ class GotuiApp(App[None]):
     COMMANDS = App.COMMANDS | {ActionsProvider}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     ENABLE_COMMAND_PALETTE = True
+    AUTO_FOCUS = ".pane-main"
 
     BINDINGS = [
         Binding("1", "show_pane('images')", "Images", show=False, id="pane.images"),

@@ -61,7 +61,9 @@ class Pane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(id="pane-status", classes="pane-status")
-        yield FilterBar(placeholder="filter…  (Enter keeps it, Esc clears)", id="pane-filter", classes="-hidden")
+        bar = FilterBar(placeholder="filter…  (Enter keeps it, Esc clears)", id="pane-filter")
+        bar.display = False  # shown by `/`; hidden widgets never take the focus
+        yield bar
         with Horizontal(classes="pane-body"):
             yield from self.compose_main()
             yield DetailsView(id="pane-details", classes="pane-details")
@@ -84,13 +86,13 @@ class Pane(Vertical):
     # -- filter ------------------------------------------------------------------------------
     def action_filter(self) -> None:
         bar = self.query_one(FilterBar)
-        bar.remove_class("-hidden")
+        bar.display = True
         bar.focus()
 
     def close_filter(self) -> None:
         bar = self.query_one(FilterBar)
         if not bar.value:
-            bar.add_class("-hidden")
+            bar.display = False
         self.focus_main()
 
     def on_input_changed(self, event: Input.Changed) -> None:

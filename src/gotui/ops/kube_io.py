@@ -1,0 +1,142 @@
+"""The few Kubernetes calls the release operations make, in wire form (raw JSON dicts).
+
+A thin layer over the official client's ApiClient (sync; run it in a worker thread from the UI). Every
+call returns or takes plain dicts so the domain code (bluegreen, cutover, rollout) stays pure and the
+same objects come from here or from the ClusterStore. Errors become `KubeError(status, reason, message)`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+KINDS: dict[str, tuple[str, str]] = {
+    # plural -> (API prefix, plural path)
+    "pods": ("/api/v1", "pods"),
+    "services": ("/api/v1", "services"),
+    "endpoints": ("/api/v1", "endpoints"),
+    "secrets": ("/api/v1", "secrets"),
+    "events": ("/api/v1", "events"),
+    "deployments": ("/apis/apps/v1", "deployments"),
+    "replicasets": ("/apis/apps/v1", "replicasets"),
+    "horizontalpodautoscalers": ("/apis/autoscaling/v2", "horizontalpodautoscalers"),
+}
+JSON_PATCH = "application/json-patch+json"
+MERGE_PATCH = "application/merge-patch+json"
+STRATEGIC_PATCH = "application/strategic-merge-patch+json"
+
+
+class KubeError(Exception):
+    """An API error: HTTP status, the Status reason (`Conflict`, `NotFound`, ...) and its message."""
+
+    def __init__(self, status: int, reason: str, message: str) -> None:
+        super().__init__(message or reason or f"HTTP {status}")
+        self.status = status
+        self.reason = reason
+        self.message = message
+
+    @property
+    def conflict(self) -> bool:
+        """True for a failed precondition: 409 Conflict, or a JSON-patch `test` op that failed."""
+        text = (self.message or "").lower()
+        return self.status == 409 or (self.status == 422 and "test" in text)
+
+
+def _convert(exc: BaseException) -> KubeError:
+    status = getattr(exc, "status", 0) or 0
+    body = getattr(exc, "body", None)
+    reason, message = str(getattr(exc, "reason", "") or ""), ""
+    if body:
+        try:
+            data = json.loads(body)
+            if isinstance(data, dict):
+                message = str(data.get("message") or "")
+                reason = str(data.get("reason") or reason)
+        except (TypeError, ValueError):
+            message = str(body)[:300]
+    return KubeError(int(status), reason, message or reason)
+
+
+def escape_pointer(key: str) -> str:
+    """Escape a map key for a JSON pointer (RFC 6901): `~` -> `~0`, `/` -> `~1`."""
+    return key.replace("~", "~0").replace("/", "~1")
+
+
+@dataclass
+class KubeIO:
+    """Raw-dict access to one cluster through a `kubernetes.client.ApiClient`."""
+
+    api_client: Any
+    timeout: float = 10.0
+
+    def _path(self, kind: str, namespace: str | None, name: str | None = None, sub: str | None = None) -> str:
+        prefix, plural = KINDS[kind]
+        path = prefix + (f"/namespaces/{namespace}" if namespace else "") + f"/{plural}"
+        if name:
+            path += f"/{name}"
+        if sub:
+            path += f"/{sub}"
+        return path
+
+    def _call(self, method: str, path: str, *, query: list[tuple[str, str]] | None = None,
+              body: Any = None, content_type: str | None = None) -> Any:
+        headers = {"Accept": "application/json"}
+        if content_type:
+            headers["Content-Type"] = content_type
+        try:
+            resp = self.api_client.call_api(
+                path, method, query_params=query or [], header_params=headers, body=body,
+                auth_settings=["BearerToken"], _preload_content=False, _request_timeout=self.timeout,
+            )
+        except Exception as exc:
+            if type(exc).__name__ == "ApiException":
+                raise _convert(exc) from None
+            raise
+        raw = resp[0].data if isinstance(resp, tuple) else resp.data
+        return json.loads(raw) if raw else None
+
+    # -- reads ----------------------------------------------------------------------------------
+    def list(self, kind: str, namespace: str | None = None, label_selector: str | None = None) -> list[dict[str, Any]]:
+        """Every object of `kind` (in `namespace`, matching `label_selector`)."""
+        query = [("labelSelector", label_selector)] if label_selector else []
+        data = self._call("GET", self._path(kind, namespace), query=query)
+        return list((data or {}).get("items") or [])
+
+    def get(self, kind: str, namespace: str, name: str) -> dict[str, Any] | None:
+        """One object, or None when it does not exist."""
+        try:
+            return self._call("GET", self._path(kind, namespace, name))
+        except KubeError as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    # -- writes ---------------------------------------------------------------------------------
+    def patch(self, kind: str, namespace: str, name: str, body: Any, content_type: str = JSON_PATCH,
+              sub: str | None = None) -> dict[str, Any]:
+        """PATCH with the given patch type; returns the object as the server answered it."""
+        return self._call("PATCH", self._path(kind, namespace, name, sub), body=body, content_type=content_type)
+
+
+def api_client_from_settings(settings: Any) -> tuple[Any, str, str]:
+    """(ApiClient, context name, namespace) from the kubeconfig named in `settings` (or the default).
+
+    Raises `ValueError` with a readable message when the kubeconfig cannot be used.
+    """
+    from kubernetes import config as kconfig
+
+    path = settings.kubeconfig or None
+    try:
+        contexts, active = kconfig.list_kube_config_contexts(config_file=path)
+        ctx_name = settings.context or (active or {}).get("name")
+        ctx = next((c for c in contexts if c.get("name") == ctx_name), None)
+        if ctx is None:
+            names = ", ".join(c.get("name", "?") for c in contexts) or "none"
+            raise ValueError(f"context {ctx_name!r} is not in the kubeconfig (contexts: {names})")
+        client = kconfig.new_client_from_config(config_file=path, context=ctx_name)
+    except kconfig.ConfigException as exc:
+        where = path or "~/.kube/config"
+        raise ValueError(f"kubeconfig {where}: {exc}") from None
+    namespace = settings.namespace or (ctx.get("context") or {}).get("namespace") or "default"
+    return client, ctx_name, namespace

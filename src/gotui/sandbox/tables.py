@@ -1,0 +1,340 @@
+"""meta.k8s.io/v1 Tables for `kubectl get`, with the upstream printer columns.
+
+Columns and cell rules follow k/k pkg/printers/internalversion/printers.go (wide columns have
+priority 1). Ages use apimachinery's duration.HumanDuration.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from gotui.sandbox.selectors import label_selector_string
+
+Col = tuple[str, str, int]  # name, type, priority
+
+
+def human_duration(seconds: float) -> str:
+    """k8s.io/apimachinery/pkg/util/duration.HumanDuration."""
+    s = int(seconds)
+    if s < -1:
+        return "<invalid>"
+    if s < 0:
+        return "0s"
+    if s < 120:
+        return f"{s}s"
+    minutes = s // 60
+    if minutes < 10:
+        sec = s % 60
+        return f"{minutes}m" if sec == 0 else f"{minutes}m{sec}s"
+    if minutes < 180:
+        return f"{minutes}m"
+    hours = s // 3600
+    if hours < 8:
+        m = minutes % 60
+        return f"{hours}h" if m == 0 else f"{hours}h{m}m"
+    if hours < 48:
+        return f"{hours}h"
+    if hours < 24 * 8:
+        h = hours % 24
+        return f"{hours // 24}d" if h == 0 else f"{hours // 24}d{h}h"
+    if hours < 24 * 365 * 2:
+        return f"{hours // 24}d"
+    if hours < 24 * 365 * 8:
+        dy = (hours // 24) % 365
+        return f"{hours // 24 // 365}y" if dy == 0 else f"{hours // 24 // 365}y{dy}d"
+    return f"{hours // 24 // 365}y"
+
+
+def parse_time(value: Any) -> float | None:
+    """Seconds since the epoch from an RFC 3339 timestamp, or None."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+class _Ctx:
+    def __init__(self, now: float):
+        self.now = now
+
+    def since(self, value: Any) -> str:
+        ts = parse_time(value)
+        return "<unknown>" if ts is None else human_duration(self.now - ts)
+
+
+def _age(obj: dict, ctx: _Ctx) -> str:
+    return ctx.since(obj.get("metadata", {}).get("creationTimestamp"))
+
+
+def _name(obj: dict) -> str:
+    return obj.get("metadata", {}).get("name", "")
+
+
+def _containers_images(spec: dict) -> tuple[str, str]:
+    containers = ((spec.get("template") or {}).get("spec") or {}).get("containers") or []
+    return (",".join(str(c.get("name", "")) for c in containers),
+            ",".join(str(c.get("image", "")) for c in containers))
+
+
+def _selector(spec: dict) -> str:
+    return label_selector_string(spec.get("selector")) or "<none>"
+
+
+def _pod(obj: dict, ctx: _Ctx) -> list:
+    spec, status, meta = obj.get("spec") or {}, obj.get("status") or {}, obj.get("metadata") or {}
+    total = len(spec.get("containers") or [])
+    ready = 0
+    restarts = 0
+    last_restart: float | None = None
+    reason = status.get("reason") or status.get("phase") or "Pending"
+    initializing = False
+    init_statuses = status.get("initContainerStatuses") or []
+    for i, cs in enumerate(init_statuses):
+        restarts += int(cs.get("restartCount") or 0)
+        state = cs.get("state") or {}
+        term = state.get("terminated")
+        if term and term.get("exitCode") == 0:
+            continue
+        if term:
+            reason = "Init:" + (term.get("reason") or f"ExitCode:{term.get('exitCode')}")
+        elif (state.get("waiting") or {}).get("reason") and state["waiting"]["reason"] != "PodInitializing":
+            reason = "Init:" + state["waiting"]["reason"]
+        else:
+            reason = f"Init:{i}/{len(spec.get('initContainers') or [])}"
+        initializing = True
+        break
+    if not initializing:
+        has_running = False
+        for cs in reversed(status.get("containerStatuses") or []):
+            restarts += int(cs.get("restartCount") or 0)
+            last_term = (cs.get("lastState") or {}).get("terminated") or {}
+            finished = parse_time(last_term.get("finishedAt"))
+            if finished is not None and (last_restart is None or finished > last_restart):
+                last_restart = finished
+            state = cs.get("state") or {}
+            waiting, term = state.get("waiting"), state.get("terminated")
+            if waiting and waiting.get("reason"):
+                reason = waiting["reason"]
+            elif term and term.get("reason"):
+                reason = term["reason"]
+            elif term:
+                reason = f"Signal:{term['signal']}" if term.get("signal") else f"ExitCode:{term.get('exitCode')}"
+            elif cs.get("ready") and state.get("running") is not None:
+                has_running = True
+                ready += 1
+        if reason == "Completed" and has_running:
+            ready_cond = any(c.get("type") == "Ready" and c.get("status") == "True"
+                             for c in status.get("conditions") or [])
+            reason = "Running" if ready_cond else "NotReady"
+    if meta.get("deletionTimestamp"):
+        reason = "Unknown" if status.get("reason") == "NodeLost" else "Terminating"
+    restarts_str = str(restarts)
+    if last_restart is not None:
+        restarts_str = f"{restarts} ({human_duration(ctx.now - last_restart)} ago)"
+    gates = spec.get("readinessGates") or []
+    gates_str = "<none>"
+    if gates:
+        conds = {c.get("type"): c.get("status") for c in status.get("conditions") or []}
+        gates_str = f"{sum(1 for g in gates if conds.get(g.get('conditionType')) == 'True')}/{len(gates)}"
+    return [_name(obj), f"{ready}/{total}", reason, restarts_str, _age(obj, ctx),
+            status.get("podIP") or "<none>", spec.get("nodeName") or "<none>",
+            status.get("nominatedNodeName") or "<none>", gates_str]
+
+
+def _deployment(obj: dict, ctx: _Ctx) -> list:
+    spec, status = obj.get("spec") or {}, obj.get("status") or {}
+    names, images = _containers_images(spec)
+    return [_name(obj), f"{status.get('readyReplicas') or 0}/{spec.get('replicas', 0)}",
+            int(status.get("updatedReplicas") or 0), int(status.get("availableReplicas") or 0), _age(obj, ctx),
+            names, images, _selector(spec)]
+
+
+def _replicaset(obj: dict, ctx: _Ctx) -> list:
+    spec, status = obj.get("spec") or {}, obj.get("status") or {}
+    names, images = _containers_images(spec)
+    return [_name(obj), int(spec.get("replicas") or 0), int(status.get("replicas") or 0),
+            int(status.get("readyReplicas") or 0), _age(obj, ctx), names, images, _selector(spec)]
+
+
+def _service(obj: dict, ctx: _Ctx) -> list:
+    spec, status = obj.get("spec") or {}, obj.get("status") or {}
+    stype = spec.get("type") or "ClusterIP"
+    external = "<none>"
+    if stype == "LoadBalancer":
+        ingress = ((status.get("loadBalancer") or {}).get("ingress")) or []
+        ips = [i.get("ip") or i.get("hostname") for i in ingress if i.get("ip") or i.get("hostname")]
+        ips += spec.get("externalIPs") or []
+        external = ",".join(ips) if ips else "<pending>"
+    elif stype == "ExternalName":
+        external = spec.get("externalName") or "<none>"
+    elif spec.get("externalIPs"):
+        external = ",".join(spec["externalIPs"])
+    ports = []
+    for p in spec.get("ports") or []:
+        s = str(p.get("port"))
+        if p.get("nodePort"):
+            s += f":{p['nodePort']}"
+        ports.append(f"{s}/{p.get('protocol') or 'TCP'}")
+    selector = spec.get("selector") or {}
+    sel = ",".join(f"{k}={v}" for k, v in sorted(selector.items())) if selector else "<none>"
+    return [_name(obj), stype, spec.get("clusterIP") or "<none>", external, ",".join(ports) or "<none>",
+            _age(obj, ctx), sel]
+
+
+def _hpa(obj: dict, ctx: _Ctx) -> list:
+    spec, status = obj.get("spec") or {}, obj.get("status") or {}
+    ref = spec.get("scaleTargetRef") or {}
+    current = {}
+    for m in status.get("currentMetrics") or []:
+        if m.get("type") == "Resource":
+            res = m.get("resource") or {}
+            current[res.get("name")] = (res.get("current") or {})
+    targets = []
+    for m in spec.get("metrics") or []:
+        if m.get("type") == "Resource":
+            res = m.get("resource") or {}
+            name, target = res.get("name"), res.get("target") or {}
+            cur = current.get(name) or {}
+            if target.get("type") == "Utilization" or "averageUtilization" in target:
+                cur_s = f"{cur['averageUtilization']}%" if cur.get("averageUtilization") is not None else "<unknown>"
+                targets.append(f"{name}: {cur_s}/{target.get('averageUtilization')}%")
+            else:
+                cur_s = cur.get("averageValue") or "<unknown>"
+                targets.append(f"{name}: {cur_s}/{target.get('averageValue') or target.get('value')}")
+        else:
+            targets.append("<unknown>")
+    targets_s = ", ".join(targets) if targets else "<none>"
+    min_pods = str(spec["minReplicas"]) if spec.get("minReplicas") is not None else "<unset>"
+    return [_name(obj), f"{ref.get('kind', '')}/{ref.get('name', '')}", targets_s, min_pods,
+            int(spec.get("maxReplicas") or 0), int(status.get("currentReplicas") or 0), _age(obj, ctx)]
+
+
+def _event(obj: dict, ctx: _Ctx) -> list:
+    first = obj.get("firstTimestamp") or obj.get("eventTime") or obj.get("metadata", {}).get("creationTimestamp")
+    last = obj.get("lastTimestamp") or ((obj.get("series") or {}).get("lastObservedTime")) or obj.get("eventTime") or first
+    count = int(obj.get("count") or ((obj.get("series") or {}).get("count")) or 1)
+    last_s = ctx.since(last)
+    if count > 1:
+        last_s = f"{last_s} (x{count} over {ctx.since(first)})"
+    inv = obj.get("involvedObject") or {}
+    src = obj.get("source") or {}
+    source = src.get("component") or obj.get("reportingComponent") or ""
+    if src.get("host"):
+        source = f"{source}, {src['host']}"
+    return [last_s, obj.get("type") or "", obj.get("reason") or "",
+            f"{str(inv.get('kind', '')).lower()}/{inv.get('name', '')}", inv.get("fieldPath") or "",
+            source, str(obj.get("message") or "").strip(), ctx.since(first), count, _name(obj)]
+
+
+def _secret(obj: dict, ctx: _Ctx) -> list:
+    return [_name(obj), obj.get("type") or "Opaque", len(obj.get("data") or {}) + len(obj.get("stringData") or {}),
+            _age(obj, ctx)]
+
+
+def _configmap(obj: dict, ctx: _Ctx) -> list:
+    return [_name(obj), len(obj.get("data") or {}) + len(obj.get("binaryData") or {}), _age(obj, ctx)]
+
+
+def _more(items: list[str]) -> str:
+    if not items:
+        return "<none>"
+    if len(items) > 3:
+        return ",".join(items[:3]) + f" + {len(items) - 3} more..."
+    return ",".join(items)
+
+
+def _endpoints(obj: dict, ctx: _Ctx) -> list:
+    items = []
+    for subset in obj.get("subsets") or []:
+        ports = subset.get("ports") or []
+        for addr in subset.get("addresses") or []:
+            if ports:
+                items.extend(f"{addr.get('ip')}:{p.get('port')}" for p in ports)
+            else:
+                items.append(str(addr.get("ip")))
+    return [_name(obj), _more(items), _age(obj, ctx)]
+
+
+def _endpointslice(obj: dict, ctx: _Ctx) -> list:
+    ports = [str(p.get("port")) for p in obj.get("ports") or [] if p.get("port") is not None]
+    addrs = [a for e in obj.get("endpoints") or [] for a in e.get("addresses") or []]
+    return [_name(obj), obj.get("addressType") or "", ",".join(ports) if ports else "<unset>", _more(addrs),
+            _age(obj, ctx)]
+
+
+def _namespace(obj: dict, ctx: _Ctx) -> list:
+    return [_name(obj), (obj.get("status") or {}).get("phase") or "Active", _age(obj, ctx)]
+
+
+_WORKLOAD_WIDE: list[Col] = [("Containers", "string", 1), ("Images", "string", 1), ("Selector", "string", 1)]
+
+COLUMNS: dict[str, tuple[list[Col], Callable[[dict, _Ctx], list]]] = {
+    "pods": ([("Name", "string", 0), ("Ready", "string", 0), ("Status", "string", 0), ("Restarts", "string", 0),
+              ("Age", "string", 0), ("IP", "string", 1), ("Node", "string", 1), ("Nominated Node", "string", 1),
+              ("Readiness Gates", "string", 1)], _pod),
+    "deployments": ([("Name", "string", 0), ("Ready", "string", 0), ("Up-to-date", "integer", 0),
+                     ("Available", "integer", 0), ("Age", "string", 0)] + _WORKLOAD_WIDE, _deployment),
+    "replicasets": ([("Name", "string", 0), ("Desired", "integer", 0), ("Current", "integer", 0),
+                     ("Ready", "integer", 0), ("Age", "string", 0)] + _WORKLOAD_WIDE, _replicaset),
+    "services": ([("Name", "string", 0), ("Type", "string", 0), ("Cluster-IP", "string", 0),
+                  ("External-IP", "string", 0), ("Port(s)", "string", 0), ("Age", "string", 0),
+                  ("Selector", "string", 1)], _service),
+    "horizontalpodautoscalers": ([("Name", "string", 0), ("Reference", "string", 0), ("Targets", "string", 0),
+                                  ("MinPods", "string", 0), ("MaxPods", "integer", 0), ("Replicas", "integer", 0),
+                                  ("Age", "string", 0)], _hpa),
+    "events": ([("Last Seen", "string", 0), ("Type", "string", 0), ("Reason", "string", 0), ("Object", "string", 0),
+                ("Subobject", "string", 1), ("Source", "string", 1), ("Message", "string", 0),
+                ("First Seen", "string", 1), ("Count", "string", 1), ("Name", "string", 1)], _event),
+    "secrets": ([("Name", "string", 0), ("Type", "string", 0), ("Data", "integer", 0), ("Age", "string", 0)], _secret),
+    "configmaps": ([("Name", "string", 0), ("Data", "integer", 0), ("Age", "string", 0)], _configmap),
+    "endpoints": ([("Name", "string", 0), ("Endpoints", "string", 0), ("Age", "string", 0)], _endpoints),
+    "endpointslices": ([("Name", "string", 0), ("AddressType", "string", 0), ("Ports", "string", 0),
+                        ("Endpoints", "string", 0), ("Age", "string", 0)], _endpointslice),
+    "namespaces": ([("Name", "string", 0), ("Status", "string", 0), ("Age", "string", 0)], _namespace),
+}
+
+_DEFAULT: tuple[list[Col], Callable[[dict, _Ctx], list]] = (
+    [("Name", "string", 0), ("Created At", "date", 0)],
+    lambda obj, ctx: [_name(obj), obj.get("metadata", {}).get("creationTimestamp") or ""],
+)
+
+
+def column_definitions(resource: str) -> list[dict]:
+    """The Table columnDefinitions of a resource."""
+    cols, _ = COLUMNS.get(resource, _DEFAULT)
+    return [{"name": n, "type": t, "format": "name" if n == "Name" and p == 0 else "", "description": "",
+             "priority": p} for n, t, p in cols]
+
+
+def row_object(obj: dict, include: str) -> dict | None:
+    """A row's `object`: PartialObjectMetadata (default), the full object, or None."""
+    if include == "None":
+        return None
+    if include == "Object":
+        return obj
+    return {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": obj.get("metadata", {})}
+
+
+def build_table(resource: str, objs: list[dict], resource_version: str, include: str = "Metadata",
+                now: float | None = None) -> dict:
+    """A Table of `objs` with the resource's columns."""
+    _, cell_fn = COLUMNS.get(resource, _DEFAULT)
+    ctx = _Ctx(time.time() if now is None else now)
+    rows = []
+    for obj in objs:
+        try:
+            cells = cell_fn(obj, ctx)
+        except Exception:  # a malformed object must not break the listing
+            cells = [_name(obj)] + [""] * (len(column_definitions(resource)) - 1)
+        row: dict[str, Any] = {"cells": cells}
+        ro = row_object(obj, include)
+        if ro is not None:
+            row["object"] = ro
+        rows.append(row)
+    return {"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": {"resourceVersion": resource_version},
+            "columnDefinitions": column_definitions(resource), "rows": rows}

@@ -1,0 +1,574 @@
+"""LogView: a bounded, fast log viewer widget (container logs, build output, pod logs).
+
+API (all methods run on the UI thread unless said otherwise)::
+
+    view = LogView(max_lines=settings.log_buffer_lines, name_hint="api")   # a widget; compose it
+    view.append_lines(["line 1", "line 2"])            # sanitizes; pass sanitized=True to skip
+    view.append_lines(lines, style="cyan")             # one rich style for the whole batch
+    view.queue_lines(lines)                            # THREAD-SAFE: buffered, flushed every 50 ms
+    view.mark("stream dropped — reconnecting…")        # a visually distinct marker line
+    view.clear()
+    view.follow = False / True                         # pause / resume following the tail
+    view.search("error")                               # highlight; n / N jump between matches
+    view.save(path) -> Path                            # writes the buffered lines to a file
+    view.line_count, view.new_while_paused, view.lines() -> list[str]
+
+Lines are kept in a ring buffer (`max_lines`, default 10,000): the oldest drop off. A line that
+starts with an RFC 3339 timestamp and a space (as `docker logs -t` / `kubectl logs --timestamps`
+write them) keeps the timestamp apart, so the `t` key can show or hide it. Rendering uses the Line
+API: only the visible rows are built, so 10,000 lines cost the same as 50.
+
+Keys (each Binding has an id so the config can remap it): `p` pause/resume, `G`/End follow the
+tail, `g`/Home top, `/` search, `n`/`N` next/previous match, `w` wrap, `t` timestamps,
+`ctrl+s` save. Nothing here knows about Docker or Kubernetes.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import threading
+import time
+from collections import deque
+from itertools import accumulate
+from pathlib import Path
+
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widgets import Input, Static
+
+from gotui.ops.sanitize import sanitize_line
+
+_TS = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)) (.*)\Z", re.S)
+MARK = "\x00mark"  # style sentinel for marker lines
+_MARK_STYLE = Style(bold=True, reverse=True)
+_MATCH_STYLE = Style(reverse=True, bold=True)
+_CURRENT_STYLE = Style(bgcolor="yellow", color="black", bold=True)
+_TS_STYLE = Style(dim=True)
+
+
+def split_timestamp(line: str) -> tuple[str, str]:
+    """Split a leading RFC 3339 timestamp off `line`: (timestamp or "", rest)."""
+    if line[:2].isdigit() and len(line) > 20 and line[4] == "-":
+        m = _TS.match(line)
+        if m:
+            return m.group(1), m.group(2)
+    return "", line
+
+
+def short_timestamp(ts: str) -> str:
+    """`2024-05-01T10:11:12.345678901Z` -> `2024-05-01 10:11:12.345`."""
+    if len(ts) >= 19:
+        frac = ts[19:23] if len(ts) > 19 and ts[19] == "." else ""
+        return ts[:10] + " " + ts[11:19] + frac
+    return ts
+
+
+class LogLines(ScrollView, can_focus=True):
+    """The line area (Line API). Owned by LogView; use LogView's methods."""
+
+    DEFAULT_CSS = """
+    LogLines { height: 1fr; }
+    """
+
+    class Moved(Message):
+        """The user scrolled away from (or back to) the tail."""
+
+        def __init__(self, at_end: bool) -> None:
+            super().__init__()
+            self.at_end = at_end
+
+    BINDINGS = [
+        Binding("up,k", "line_up", "Up", show=False),
+        Binding("down,j", "line_down", "Down", show=False),
+        Binding("pageup,ctrl+b", "page_up_", "Page up", show=False),
+        Binding("pagedown,ctrl+f,space", "page_down_", "Page down", show=False),
+        Binding("left,h", "left_", "Left", show=False),
+        Binding("right", "right_", "Right", show=False),
+    ]
+
+    def __init__(self, max_lines: int, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.max_lines = max(1, int(max_lines))
+        # (timestamp, text, style) per line; style None, a rich style string, or MARK
+        self.buffer: deque[tuple[str, str, str | None]] = deque(maxlen=self.max_lines)
+        self.first_index = 0  # absolute index of buffer[0] (lines dropped so far)
+        self.widest = 0
+        self.wrap = False
+        self.show_timestamps = False
+        self.term = ""
+        self.term_re: re.Pattern[str] | None = None
+        self.current_match: int | None = None  # absolute index of the current match line
+        self.follow = True
+        self._heights: list[int] | None = None  # wrap mode: cumulative row starts (len n+1)
+        self._cache: dict[tuple[int, int], list[Strip]] = {}
+        self.render_hook = None  # optional callable(), called after each render pass (bench/tests)
+
+    # -- content -----------------------------------------------------------------------------
+    def _display(self, ts: str, text: str) -> str:
+        if self.show_timestamps and ts:
+            return short_timestamp(ts) + " " + text
+        return text
+
+    def add(self, items: list[tuple[str, str, str | None]]) -> int:
+        """Append (ts, text, style) tuples; returns how many old lines were dropped."""
+        before = len(self.buffer)
+        overflow = max(0, before + len(items) - self.max_lines)
+        if len(items) > self.max_lines:
+            items = items[-self.max_lines :]
+        self.buffer.extend(items)
+        self.first_index += overflow
+        extra = 24 if self.show_timestamps else 0
+        widest = max((len(t) for _, t, _ in items), default=0) + extra
+        if widest > self.widest:
+            self.widest = widest
+        self._heights = None
+        if overflow:
+            # cached strips are keyed by absolute index, so they stay valid; trim the cache
+            if len(self._cache) > 4096:
+                self._cache.clear()
+        self._update_virtual_size()
+        return overflow
+
+    def reset(self) -> None:
+        self.buffer.clear()
+        self.first_index = 0
+        self.widest = 0
+        self._heights = None
+        self._cache.clear()
+        self.current_match = None
+        self._update_virtual_size()
+        self.scroll_to(0, 0, animate=False)
+
+    def invalidate(self) -> None:
+        """Forget rendered lines (after a wrap/timestamp/search change)."""
+        self._cache.clear()
+        self._heights = None
+        self._update_virtual_size()
+        self.refresh()
+
+    # -- geometry ----------------------------------------------------------------------------
+    def _width(self) -> int:
+        return max(1, self.scrollable_content_region.width or self.size.width or 80)
+
+    def _row_starts(self) -> list[int]:
+        if self._heights is None:
+            width = self._width()
+            heights = (
+                max(1, -(-cell_len(self._display(ts, t)) // width)) for ts, t, _ in self.buffer
+            )
+            self._heights = [0, *accumulate(heights)]
+        return self._heights
+
+    def _update_virtual_size(self) -> None:
+        if self.wrap:
+            rows = self._row_starts()[-1] if self.buffer else 0
+            self.virtual_size = Size(self._width(), rows)
+        else:
+            extra = 24 if self.show_timestamps else 0
+            self.virtual_size = Size(max(self.widest + extra, 1), len(self.buffer))
+
+    def on_resize(self) -> None:
+        if self.wrap:
+            self.invalidate()
+        if self.follow:
+            self.scroll_end(animate=False, x_axis=False)
+
+    def row_of(self, index: int) -> int:
+        """The first screen row (virtual) of buffer position `index`."""
+        if not self.wrap:
+            return index
+        return self._row_starts()[index]
+
+    # -- rendering ---------------------------------------------------------------------------
+    def _strips_for(self, pos: int) -> list[Strip]:
+        absolute = self.first_index + pos
+        width = self._width() if self.wrap else 0
+        key = (absolute, width)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        ts, body, style = self.buffer[pos]
+        if style == MARK:
+            text = Text(f"── {body} ──", style=_MARK_STYLE)
+        else:
+            text = Text(no_wrap=not self.wrap)
+            if self.show_timestamps and ts:
+                text.append(short_timestamp(ts) + " ", style=_TS_STYLE)
+            start = len(text)
+            text.append(body, style=style or "")
+            if self.term_re is not None:
+                hl = _CURRENT_STYLE if absolute == self.current_match else _MATCH_STYLE
+                for m in self.term_re.finditer(body):
+                    text.stylize(hl, start + m.start(), start + m.end())
+        console = self.app.console
+        if self.wrap:
+            lines = text.wrap(console, width, overflow="fold") or [Text("")]
+            strips = [Strip(list(line.render(console, end=""))) for line in lines]
+        else:
+            strips = [Strip(list(text.render(console, end="")))]
+        if len(self._cache) > 4096:
+            self._cache.clear()
+        self._cache[key] = strips
+        return strips
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        row = scroll_y + y
+        width = self.scrollable_content_region.width
+        rich_style = self.rich_style
+        if row < 0 or not self.buffer:
+            return Strip.blank(width, rich_style)
+        if self.wrap:
+            starts = self._row_starts()
+            if row >= starts[-1]:
+                return Strip.blank(width, rich_style)
+            pos = bisect.bisect_right(starts, row) - 1
+            strips = self._strips_for(pos)
+            offset = row - starts[pos]
+            strip = strips[offset] if offset < len(strips) else Strip.blank(width)
+            x = 0
+        else:
+            if row >= len(self.buffer):
+                return Strip.blank(width, rich_style)
+            strip = self._strips_for(row)[0]
+            x = scroll_x
+        strip = strip.crop_extend(x, x + width, rich_style)
+        return strip
+
+    def render_lines(self, crop):  # noqa: ANN001, ANN201 - Textual signature
+        lines = super().render_lines(crop)
+        if self.render_hook is not None:
+            self.render_hook()
+        return lines
+
+    # -- scrolling keys: leaving the tail pauses following --------------------------------------
+    def _moved(self) -> None:
+        at_end = self.scroll_y >= self.max_scroll_y
+        self.post_message(self.Moved(at_end))
+
+    def action_line_up(self) -> None:
+        self.scroll_relative(y=-1, animate=False, immediate=True)
+        self.post_message(self.Moved(False))
+
+    def action_line_down(self) -> None:
+        self.scroll_relative(y=1, animate=False, immediate=True)
+        self.call_after_refresh(self._moved)
+
+    def action_page_up_(self) -> None:
+        self.scroll_relative(y=-max(1, self.size.height - 1), animate=False, immediate=True)
+        self.post_message(self.Moved(False))
+
+    def action_page_down_(self) -> None:
+        self.scroll_relative(y=max(1, self.size.height - 1), animate=False, immediate=True)
+        self.call_after_refresh(self._moved)
+
+    def action_left_(self) -> None:
+        self.scroll_relative(x=-8, animate=False, immediate=True)
+
+    def action_right_(self) -> None:
+        self.scroll_relative(x=8, animate=False, immediate=True)
+
+    def _on_mouse_scroll_up(self, event) -> None:  # noqa: ANN001
+        super()._on_mouse_scroll_up(event)
+        self.post_message(self.Moved(False))
+
+    def _on_mouse_scroll_down(self, event) -> None:  # noqa: ANN001
+        super()._on_mouse_scroll_down(event)
+        self.call_after_refresh(self._moved)
+
+
+class LogView(Vertical):
+    """A bounded log view with follow, pause (+N new), search, wrap, timestamps and save."""
+
+    DEFAULT_CSS = """
+    LogView { height: 1fr; }
+    LogView > .logview-status { height: 1; background: $panel; }
+    LogView > .logview-search { height: 3; }
+    LogView > .logview-search.-hidden { display: none; }
+    """
+
+    BINDINGS = [
+        Binding("p", "toggle_pause", "Pause", id="logview.pause"),
+        Binding("G,end", "follow_tail", "Follow", id="logview.follow"),
+        Binding("g,home", "top", "Top", show=False, id="logview.top"),
+        Binding("slash", "open_search", "Search", id="logview.search"),
+        Binding("n", "next_match", "Next", show=False, id="logview.next"),
+        Binding("N", "prev_match", "Prev", show=False, id="logview.prev"),
+        Binding("w", "toggle_wrap", "Wrap", id="logview.wrap"),
+        Binding("t", "toggle_timestamps", "Time", id="logview.timestamps"),
+        Binding("ctrl+s", "save", "Save", id="logview.save"),
+    ]
+
+    follow: reactive[bool] = reactive(True, init=False)
+
+    class Saved(Message):
+        def __init__(self, path: Path) -> None:
+            super().__init__()
+            self.path = path
+
+    def __init__(
+        self,
+        max_lines: int = 10_000,
+        *,
+        name_hint: str = "log",
+        save_dir: Path | None = None,
+        title: str = "",
+        **kwargs: object,
+    ) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.max_lines = max(1, int(max_lines))
+        self.name_hint = re.sub(r"[^A-Za-z0-9_.-]+", "-", name_hint)[:60] or "log"
+        self.save_dir = save_dir
+        self.title = title
+        self.new_while_paused = 0
+        self.total_appended = 0
+        self.match_count = 0
+        self._pending: list[tuple[list[str], str | None, bool]] = []
+        self._pending_lock = threading.Lock()
+        self._status_dirty = True
+        self.state_note = ""  # set by owners: "following", "stream ended", …
+
+    def compose(self) -> ComposeResult:
+        yield Static("", classes="logview-status")
+        yield LogLines(self.max_lines, classes="logview-lines")
+        yield Input(placeholder="search…  (Enter: find, Esc: close; n / N next / previous)", classes="logview-search -hidden")
+
+    def on_mount(self) -> None:
+        self.set_interval(0.05, self._flush_pending)
+        self._render_status()
+
+    @property
+    def lines_widget(self) -> LogLines:
+        return self.query_one(LogLines)
+
+    # -- public API ---------------------------------------------------------------------------
+    def append_lines(self, lines: list[str], *, style: str | None = None, sanitized: bool = False) -> None:
+        """Append a batch of lines (sanitized here unless `sanitized=True`)."""
+        if not lines:
+            return
+        items = []
+        for raw in lines:
+            line = raw if sanitized else sanitize_line(raw)
+            ts, body = split_timestamp(line)
+            items.append((ts, body, style))
+        self._add(items)
+
+    def mark(self, text: str) -> None:
+        """Append a marker line (stream dropped, resumed, build finished…)."""
+        self._add([("", sanitize_line(text), MARK)])
+
+    def clear(self) -> None:
+        """Drop every line."""
+        self.lines_widget.reset()
+        self.new_while_paused = 0
+        self.match_count = 0
+        self._render_status()
+
+    def queue_lines(self, lines: list[str], *, style: str | None = None, sanitized: bool = False) -> None:
+        """Thread-safe: buffer lines; the UI appends them in one batch every 50 ms."""
+        if lines:
+            with self._pending_lock:
+                self._pending.append((list(lines), style, sanitized))
+
+    def lines(self) -> list[str]:
+        """The buffered lines as shown (timestamps included when they are shown)."""
+        w = self.lines_widget
+        return [w._display(ts, t) for ts, t, _ in w.buffer]
+
+    @property
+    def line_count(self) -> int:
+        return len(self.lines_widget.buffer)
+
+    def search(self, term: str) -> int:
+        """Highlight `term` (case-insensitive); jump to the last match at or above the view's end."""
+        w = self.lines_widget
+        w.term = term
+        w.term_re = re.compile(re.escape(term), re.I) if term else None
+        w.current_match = None
+        self.match_count = sum(1 for _, t, _ in w.buffer if w.term_re.search(t)) if w.term_re else 0
+        w.invalidate()
+        if w.term_re is not None and self.match_count:
+            self._jump(backwards=True, from_pos=len(w.buffer))
+        self._render_status()
+        return self.match_count
+
+    def save(self, path: Path | None = None) -> Path:
+        """Write the buffered lines to `path` (default: ./<name>-<time>.log); returns the path."""
+        if path is None:
+            folder = self.save_dir or Path.cwd()
+            path = folder / f"{self.name_hint}-{time.strftime('%Y%m%d-%H%M%S')}.log"
+        w = self.lines_widget
+        with open(path, "w", encoding="utf-8") as fh:
+            for ts, text, style in w.buffer:
+                if style == MARK:
+                    fh.write(f"-- {text} --\n")
+                else:
+                    fh.write((ts + " " if ts else "") + text + "\n")
+        return path
+
+    # -- internals -----------------------------------------------------------------------------
+    def _flush_pending(self) -> None:
+        if not self._pending:
+            if self._status_dirty:
+                self._render_status()
+            return
+        with self._pending_lock:
+            batches, self._pending = self._pending, []
+        for lines, style, sanitized in batches:
+            self.append_lines(lines, style=style, sanitized=sanitized)
+
+    def _add(self, items: list[tuple[str, str, str | None]]) -> None:
+        w = self.lines_widget
+        was_y = w.scroll_y
+        dropped = w.add(items)
+        self.total_appended += len(items)
+        if w.term_re is not None:
+            self.match_count += sum(1 for _, t, s in items if s != MARK and w.term_re.search(t))
+        if self.follow:
+            w.scroll_end(animate=False, x_axis=False)
+        else:
+            self.new_while_paused += len(items)
+            if dropped and not w.wrap:
+                # keep the same lines on screen while older ones drop off the top
+                w.scroll_to(y=max(0, was_y - dropped), animate=False, immediate=True)
+        w.refresh()
+        self._status_dirty = True
+
+    def _render_status(self) -> None:
+        self._status_dirty = False
+        w = self.lines_widget
+        text = Text(no_wrap=True, overflow="ellipsis")
+        if self.title:
+            text.append(f" {self.title} ", style="bold")
+        if self.follow:
+            text.append(" FOLLOW ", style="bold reverse green")
+        else:
+            text.append(" PAUSED ", style="bold reverse yellow")
+            text.append(f" +{self.new_while_paused} new (G follows) ", style="yellow")
+        text.append(f" {len(w.buffer)}/{self.max_lines} lines", style="dim")
+        if w.term:
+            text.append(f"  /{w.term}: {self.match_count} matches", style="bold")
+        flags = [name for name, on in (("wrap", w.wrap), ("time", w.show_timestamps)) if on]
+        if flags:
+            text.append("  [" + " ".join(flags) + "]", style="dim")
+        if self.state_note:
+            text.append("  " + self.state_note, style="italic")
+        self.query_one(".logview-status", Static).update(text)
+
+    def set_note(self, note: str) -> None:
+        """Show a short state note in the status line (e.g. `stream ended (exit 3)`)."""
+        self.state_note = sanitize_line(note, 120)
+        self._render_status()
+
+    def watch_follow(self, follow: bool) -> None:
+        w = self.lines_widget
+        w.follow = follow
+        if follow:
+            self.new_while_paused = 0
+            w.scroll_end(animate=False, x_axis=False)
+        self._render_status()
+
+    def on_log_lines_moved(self, event: LogLines.Moved) -> None:
+        event.stop()
+        if not event.at_end and self.follow:
+            self.follow = False
+        elif event.at_end and not self.follow:
+            self.follow = True
+
+    def _jump(self, *, backwards: bool, from_pos: int | None = None) -> bool:
+        w = self.lines_widget
+        if w.term_re is None or not w.buffer:
+            return False
+        n = len(w.buffer)
+        if from_pos is None:
+            cur = (w.current_match - w.first_index) if w.current_match is not None else None
+            if cur is None or not (0 <= cur < n):
+                cur = n if backwards else -1
+            from_pos = cur
+        rng = range(from_pos - 1, -1, -1) if backwards else range(from_pos + 1, n)
+        for pos in rng:
+            ts, t, style = w.buffer[pos]
+            if style != MARK and w.term_re.search(t):
+                w.current_match = w.first_index + pos
+                w._cache.clear()
+                if self.follow:
+                    self.follow = False
+                row = w.row_of(pos)
+                w.scroll_to(y=max(0, row - w.size.height // 2), animate=False, immediate=True)
+                w.refresh()
+                return True
+        self.notify(f"no more matches for {w.term!r}", timeout=2)
+        return False
+
+    # -- actions -------------------------------------------------------------------------------
+    def action_toggle_pause(self) -> None:
+        self.follow = not self.follow
+
+    def action_follow_tail(self) -> None:
+        self.follow = True
+
+    def action_top(self) -> None:
+        self.follow = False
+        self.lines_widget.scroll_to(0, 0, animate=False, immediate=True)
+
+    def action_open_search(self) -> None:
+        box = self.query_one(".logview-search", Input)
+        box.remove_class("-hidden")
+        box.focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.search(event.value)
+        self.lines_widget.focus()
+
+    def on_key(self, event) -> None:  # noqa: ANN001
+        box = self.query_one(".logview-search", Input)
+        if event.key == "escape" and box.has_focus:
+            event.stop()
+            box.add_class("-hidden")
+            if not box.value:
+                self.search("")
+            self.lines_widget.focus()
+
+    def action_next_match(self) -> None:
+        self._jump(backwards=False)
+
+    def action_prev_match(self) -> None:
+        self._jump(backwards=True)
+
+    def action_toggle_wrap(self) -> None:
+        w = self.lines_widget
+        w.wrap = not w.wrap
+        w.invalidate()
+        if self.follow:
+            w.scroll_end(animate=False)
+        self._render_status()
+
+    def action_toggle_timestamps(self) -> None:
+        w = self.lines_widget
+        w.show_timestamps = not w.show_timestamps
+        w.invalidate()
+        self._render_status()
+
+    def action_save(self) -> None:
+        try:
+            path = self.save()
+        except OSError as exc:
+            self.notify(f"could not save: {exc.strerror or exc}", severity="error")
+            return
+        self.notify(f"saved {self.line_count} lines to {path}", timeout=5)
+        self.post_message(self.Saved(path))
+
+    def focus_lines(self) -> None:
+        self.lines_widget.focus()
