@@ -43,21 +43,6 @@ class KubeError(Exception):
         return self.status == 409 or (self.status == 422 and "test" in text)
 
 
-def _convert(exc: BaseException) -> KubeError:
-    status = getattr(exc, "status", 0) or 0
-    body = getattr(exc, "body", None)
-    reason, message = str(getattr(exc, "reason", "") or ""), ""
-    if body:
-        try:
-            data = json.loads(body)
-            if isinstance(data, dict):
-                message = str(data.get("message") or "")
-                reason = str(data.get("reason") or reason)
-        except (TypeError, ValueError):
-            message = str(body)[:300]
-    return KubeError(int(status), reason, message or reason)
-
-
 def escape_pointer(key: str) -> str:
     """Escape a map key for a JSON pointer (RFC 6901): `~` -> `~0`, `/` -> `~1`."""
     return key.replace("~", "~0").replace("/", "~1")
@@ -84,16 +69,24 @@ class KubeIO:
         headers = {"Accept": "application/json"}
         if content_type:
             headers["Content-Type"] = content_type
-        try:
-            resp = self.api_client.call_api(
-                path, method, query_params=query or [], header_params=headers, body=body,
-                auth_settings=["BearerToken"], _preload_content=False, _request_timeout=self.timeout,
-            )
-        except Exception as exc:
-            if type(exc).__name__ == "ApiException":
-                raise _convert(exc) from None
-            raise
-        raw = resp[0].data if isinstance(resp, tuple) else resp.data
+        api = self.api_client
+        method_, url, headers_, body_, post = api.param_serialize(
+            method=method, resource_path=path, query_params=query or [], header_params=headers,
+            body=body, auth_settings=["BearerToken"],
+        )
+        resp = api.call_api(method_, url, header_params=headers_, body=body_, post_params=post,
+                            _request_timeout=self.timeout)
+        resp.read()
+        raw = resp.data or b""
+        if not 200 <= int(resp.status) <= 299:
+            reason, message = "", ""
+            try:
+                data = json.loads(raw)
+                if isinstance(data, dict):
+                    message, reason = str(data.get("message") or ""), str(data.get("reason") or "")
+            except ValueError:
+                message = raw[:300].decode("utf-8", "replace")
+            raise KubeError(int(resp.status), reason, message or f"HTTP {resp.status}")
         return json.loads(raw) if raw else None
 
     # -- reads ----------------------------------------------------------------------------------

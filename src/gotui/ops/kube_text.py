@@ -60,3 +60,21 @@ def age(timestamp: str | None, now: float) -> str:
     """Age of an RFC 3339 timestamp, or `<unknown>`."""
     t = parse_time(timestamp)
     return "<unknown>" if t is None else human_duration(now - t)
+
+
+def kube_error(exc: BaseException, *, what: str = "") -> str:
+    """`describe_error` that also knows the kubernetes client's ApiException subclasses
+    (NotFoundException, ForbiddenException, … raised with `_preload_content=False`)."""
+    from gotui.ops.errors import describe_error
+
+    if type(exc).__name__ != "ApiException" and any(c.__name__ == "ApiException" for c in type(exc).__mro__):
+
+        class ApiException(Exception):  # same name: describe_error recognises it by name
+            pass
+
+        shim = ApiException(str(exc))
+        shim.status = getattr(exc, "status", None)  # type: ignore[attr-defined]
+        shim.body = getattr(exc, "body", None)  # type: ignore[attr-defined]
+        shim.reason = getattr(exc, "reason", None)  # type: ignore[attr-defined]
+        return describe_error(shim, what=what)
+    return describe_error(exc, what=what)

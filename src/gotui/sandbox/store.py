@@ -16,7 +16,7 @@ Garbage collection: deleting an object also deletes (background propagation) eve
 metadata.ownerReferences name its uid, unless propagation is "Orphan"; deleting a namespace deletes
 everything in it.
 
-Watch history: the last `history_size` events (default 50,000) are kept; a watch from an older
+Watch history: the last `history_size` events (default 20,000) are kept; a watch from an older
 resourceVersion gets 410 Expired. `compact()` drops the history (like an etcd compaction) so tests can
 provoke 410.
 """
@@ -73,7 +73,7 @@ def format_time(ts: float) -> str:
 class ObjectStore:
     """In-memory Kubernetes object store (see module doc for the semantics)."""
 
-    def __init__(self, *, seed: int = 0, clock: Callable[[], float] = time.time, history_size: int = 50_000,
+    def __init__(self, *, seed: int = 0, clock: Callable[[], float] = time.time, history_size: int = 20_000,
                  pod_termination_seconds: float = 1.0):
         self.clock = clock
         self.pod_termination_seconds = pod_termination_seconds
@@ -315,11 +315,11 @@ class ObjectStore:
                 meta[k] = old_meta[k]
             else:
                 meta.pop(k, None)
+        apply_defaults(resource, obj, existing, self._next_ip)
         generation = old_meta.get("generation", 1)
         if obj.get("spec") != existing.get("spec"):
             generation += 1
         meta["generation"] = generation
-        apply_defaults(resource, obj, existing, self._next_ip)
         meta["resourceVersion"] = old_meta["resourceVersion"]
         if obj == existing:
             return existing

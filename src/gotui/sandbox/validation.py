@@ -1,8 +1,9 @@
 """Validation (422 Invalid with causes) and defaulting of objects, applied by the store on every write.
 
 Defaults only fill missing fields, so controllers that write complete objects are not affected. Pod
-templates inside Deployments/ReplicaSets are deliberately NOT defaulted, so a Deployment's template and
-its ReplicaSet's copy stay byte-equal (kubectl finds the "new" ReplicaSet by template equality).
+templates inside Deployments/ReplicaSets are NOT defaulted, only canonicalized (`canonicalize`), so a
+Deployment's template and its ReplicaSet's copy stay equal (kubectl and the deployment controller find
+the "new" ReplicaSet by template equality).
 """
 
 from __future__ import annotations
@@ -131,8 +132,37 @@ def _validate_workload(spec: Any) -> list[tuple[str, str, str]]:
     return causes
 
 
+def _canonical_pod_spec(spec: Any) -> None:
+    """What a Go round trip does to every pod spec: `resources: {}` on each container."""
+    if not isinstance(spec, dict):
+        return
+    for key in ("containers", "initContainers"):
+        for c in spec.get(key) or []:
+            if isinstance(c, dict) and not isinstance(c.get("resources"), dict):
+                c["resources"] = {}
+
+
+def canonicalize(resource: str, obj: dict[str, Any]) -> None:
+    """Normalize like the apiserver's typed decode/encode, so equal templates compare equal as dicts:
+    containers always carry `resources` ({} when empty) and a template's `creationTimestamp: null` is
+    dropped. Applied to pods and to Deployment/ReplicaSet templates on every write."""
+    spec = obj.get("spec")
+    if not isinstance(spec, dict):
+        return
+    if resource == "pods":
+        _canonical_pod_spec(spec)
+    elif resource in ("deployments", "replicasets"):
+        template = spec.get("template")
+        if isinstance(template, dict):
+            tmeta = template.get("metadata")
+            if isinstance(tmeta, dict) and "creationTimestamp" in tmeta and tmeta["creationTimestamp"] is None:
+                del tmeta["creationTimestamp"]
+            _canonical_pod_spec(template.get("spec"))
+
+
 def apply_defaults(resource: str, obj: dict[str, Any], existing: dict[str, Any] | None, next_ip) -> None:
     """Fill missing fields in place like the apiserver's defaulting (see module doc)."""
+    canonicalize(resource, obj)
     spec = obj.get("spec")
     if resource == "pods" and isinstance(spec, dict):
         spec.setdefault("restartPolicy", "Always")

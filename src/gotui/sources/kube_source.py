@@ -207,14 +207,14 @@ class Watcher(threading.Thread):
         self.state = "connecting"
         self.detail = ""
         self.stats = WatchStats()
-        self._stop = threading.Event()
+        self._halt = threading.Event()
         self._response: Any = None
         self._lock = threading.Lock()
 
     # -- control --------------------------------------------------------------------------------
     def stop(self) -> None:
         """Stop the thread; closes the open watch connection so it returns at once."""
-        self._stop.set()
+        self._halt.set()
         with self._lock:
             resp = self._response
         if resp is not None:
@@ -229,7 +229,7 @@ class Watcher(threading.Thread):
 
     @property
     def stopped(self) -> bool:
-        return self._stop.is_set()
+        return self._halt.is_set()
 
     def _set_state(self, state: str, detail: str = "") -> None:
         if (state, detail) != (self.state, self.detail):
@@ -240,7 +240,7 @@ class Watcher(threading.Thread):
     def run(self) -> None:
         failures = 0
         self._set_state("connecting")
-        while not self._stop.is_set():
+        while not self._halt.is_set():
             try:
                 if self.resource_version is None:
                     self._list()
@@ -251,21 +251,21 @@ class Watcher(threading.Thread):
                 self.stats.relists_410 += 1
                 self.resource_version = None
             except Exception as exc:  # noqa: BLE001 - every failure is retried with backoff
-                if self._stop.is_set():
+                if self._halt.is_set():
                     break
                 failures += 1
                 self.stats.reconnects += 1
                 self.resource_version = None  # relist: the server may have restarted with other RVs
                 delay = min(self.backoff_cap, 0.25 * (2 ** min(failures, 10))) * (0.75 + random.random() / 2)
                 status = getattr(exc, "status", None)
-                from gotui.ops.errors import describe_error
+                from gotui.ops.kube_text import kube_error as describe_error
 
                 message = describe_error(exc)
                 if status in (401, 403, 404):
                     self._set_state("error", f"{message}")
                 else:
                     self._set_state("reconnecting", f"{message} — retrying in {delay:.0f}s")
-                self._stop.wait(delay)
+                self._halt.wait(delay)
 
     def _request(self, **kw: Any) -> Any:
         fn = _list_fn(self.api_client, self.kind, self.namespace)
@@ -306,11 +306,11 @@ class Watcher(threading.Thread):
             self._response = resp
         self.stats.watches += 1
         try:
-            if self._stop.is_set():
+            if self._halt.is_set():
                 return
             buffer = b""
             for chunk in resp.stream(65536, decode_content=True):
-                if self._stop.is_set():
+                if self._halt.is_set():
                     return
                 buffer += chunk
                 if b"\n" not in buffer:

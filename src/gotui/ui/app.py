@@ -117,6 +117,15 @@ class GotuiApp(App[None]):
 
     def start_services(self) -> None:
         """Start every pane's sources (after the first frame)."""
+        if "kube" not in self.services:
+            try:
+                from gotui.ui.kube_bridge import KubeBridge
+
+                bridge = KubeBridge(self)
+                self.services["kube"] = bridge
+                bridge.start()
+            except Exception as exc:  # noqa: BLE001 - Kubernetes failing never stops the other panes
+                self.notify(describe_error(exc, what="Kubernetes"), severity="error")
         for pane in self.panes:
             try:
                 pane.start()

@@ -90,8 +90,8 @@ class HPAController:
         load = self.loads.get(key)
         if load is None:
             rng = random.Random(f"{self.mgr.seed}:{namespace}/{deployment}")
-            util = 45 + rng.random() * 20  # 45..65 % at the initial size
-            load = Load(base=util * max(replicas, 1), amplitude=0.25 + rng.random() * 0.2,
+            util = 55 + rng.random() * 8 if self.wander else 55.0  # % at the initial size: no scaling at first
+            load = Load(base=util * max(replicas, 1), amplitude=0.2 + rng.random() * 0.15,
                         period=90 + rng.random() * 120, phase=rng.random() * 2 * math.pi)
             self.loads[key] = load
         return load
@@ -117,7 +117,7 @@ class HPAController:
 
     def _ready_pods(self, dep: dict) -> int:
         selector = (dep.get("spec") or {}).get("selector")
-        pods, _ = self.mgr.store.list("pods", dep["metadata"].get("namespace"))
+        pods = self.mgr.pods_in(dep["metadata"].get("namespace", ""))
         return sum(1 for p in pods if selector_matches(selector, p["metadata"].get("labels")) and pod_is_ready(p))
 
     # ---- reconcile ----------------------------------------------------------------------------
@@ -182,7 +182,9 @@ class HPAController:
         if raw == ready:
             raw = current  # within tolerance: keep the current scale
         # scale-down stabilization: the highest recommendation inside the window
-        st = self.states.setdefault(meta.get("uid", ""), HPAState())
+        st = self.states.get(meta.get("uid", ""))
+        if st is None:  # start as if the current size had been recommended (no scale-down right away)
+            st = self.states[meta.get("uid", "")] = HPAState([(now, current)])
         st.recommendations = [(t, r) for t, r in st.recommendations if now - t <= self.downscale_window]
         st.recommendations.append((now, raw))
         stabilized = raw

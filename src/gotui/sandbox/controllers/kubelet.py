@@ -13,7 +13,7 @@ import itertools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .util import fast_copy, iso
+from .util import iso
 
 if TYPE_CHECKING:
     from .manager import ControllerManager
@@ -36,7 +36,7 @@ def image_id(image: str) -> str:
     return f"{repo}@sha256:{hashlib.sha256(image.encode()).hexdigest()}"
 
 
-@dataclass
+@dataclass(slots=True)
 class Run:
     """One container instance: when it started and (if it did) when it ended, and how."""
 
@@ -46,7 +46,7 @@ class Run:
     crashed: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class ContainerState:
     name: str
     image: str
@@ -57,7 +57,7 @@ class ContainerState:
     backoff_message: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class PodState:
     namespace: str
     name: str
@@ -78,6 +78,7 @@ class Kubelet:
         self.crash_backoff = crash_backoff
         self.crash_backoff_max = crash_backoff_max
         self.crash_run_time = crash_run_time
+        self.fast_start = False
         self.pods: dict[str, PodState] = {}  # by uid
         self._heap: list[tuple[float, int, str, str, str, str, str]] = []
         self._seq = itertools.count()
@@ -122,7 +123,7 @@ class Kubelet:
         if uid not in self.pods:
             if event == "ADDED" or not (pod.get("status") or {}).get("containerStatuses"):
                 self._register(pod)
-                self._at(self.mgr.clock() + self.mgr.delay(0.05, 0.25), "schedule", ns, name, uid)
+                self._at(self.mgr.mono() + self.mgr.delay(0.05, 0.25), "schedule", ns, name, uid)
             else:
                 return
         if meta.get("deletionTimestamp"):
@@ -130,7 +131,7 @@ class Kubelet:
             if state is not None and not state.removing:
                 state.removing = True
                 grace = self.mgr.delay(0.2, 0.6)
-                self._at(self.mgr.clock() + grace, "remove", ns, name, uid)
+                self._at(self.mgr.mono() + grace, "remove", ns, name, uid)
                 for c in state.containers.values():
                     if c.runs and c.runs[-1].end is None:
                         self.mgr.events.record(pod, "Normal", "Killing", f"Stopping container {c.name}",
@@ -166,17 +167,25 @@ class Kubelet:
         if pod is None or state is None or state.removing:
             return
         now = self.mgr.clock()
-        new = fast_copy(pod)
-        new["spec"]["nodeName"] = state.node
-        new["status"] = self._status(new, state, now, phase="Pending")
+        new = dict(pod)
+        new["spec"] = {**pod["spec"], "nodeName": state.node}
+        if self.fast_start:  # big scenarios: scheduled and started in one write
+            self._assign_ip(state)
+            for c in state.containers.values():
+                self._start_container(pod, state, c, now, first=True)
+            new["status"] = self._status(new, state, now, phase="Running")
+        else:
+            new["status"] = self._status(new, state, now, phase="Pending")
         new["status"]["startTime"] = iso(now)
         stored = self.mgr.store.update("pods", new, check_rv=False)
+        if self.fast_start:
+            return
         self.mgr.events.record(stored, "Normal", "Scheduled",
                                f"Successfully assigned {ns}/{name} to {state.node}", component="default-scheduler")
         for c in state.containers.values():
             self.mgr.events.record(stored, "Normal", "Pulling", f'Pulling image "{c.image}"', host=state.node,
                                    field_path=f"spec.containers{{{c.name}}}")
-        self._at(now + self.mgr.delay(0.15, 0.6), "start", ns, name, uid)
+        self._at(self.mgr.mono() + self.mgr.delay(0.15, 0.6), "start", ns, name, uid)
 
     def _new_container_id(self) -> str:
         return "containerd://" + f"{self.mgr.rng.getrandbits(256):064x}"
@@ -187,14 +196,20 @@ class Kubelet:
         if pod is None or state is None or state.removing:
             return
         now = self.mgr.clock()
+        self._assign_ip(state)
+        for c in state.containers.values():
+            self._start_container(pod, state, c, now, first=True)
+        self._write_status(pod, state, now)
+
+    def _assign_ip(self, state: PodState) -> None:
         n = next(self._ip_counter)
         node_index = NODES.index(state.node) if state.node in NODES else 0
         state.pod_ip = f"10.244.{node_index * 40 + n // 250}.{n % 250 + 2}"
-        for c in state.containers.values():
-            self._start_container(pod, state, c, now, first=True)
-        new = fast_copy(pod)
-        new["status"] = self._status(new, state, now, phase="Running")
-        self.mgr.store.update_status("pods", new)
+
+    def _write_status(self, pod: dict, state: PodState, now: float) -> dict:
+        new = dict(pod)  # shallow: the store copies what it keeps
+        new["status"] = self._status(pod, state, now, phase="Running")
+        return self.mgr.store.update("pods", new, check_rv=False)
 
     def _start_container(self, pod: dict, state: PodState, c: ContainerState, now: float, *, first: bool) -> None:
         c.runs.append(Run(now, self._new_container_id()))
@@ -215,7 +230,7 @@ class Kubelet:
         self.mgr.events.record(pod, "Normal", "Started", f"Started container {c.name}", host=state.node, field_path=fp)
         if c.crash:
             run = self.crash_run_time * (0.6 + 0.8 * self.mgr.rng.random())
-            self._at(now + run, "crash", state.namespace, state.name, state.uid, c.name)
+            self._at(self.mgr.mono() + run, "crash", state.namespace, state.name, state.uid, c.name)
 
     def _do_crash(self, ns: str, name: str, uid: str, cname: str) -> None:
         pod = self._current(ns, name, uid)
@@ -233,13 +248,11 @@ class Kubelet:
         c.waiting_reason = "CrashLoopBackOff"
         c.backoff_message = (f"back-off {_fmt_duration(backoff)} restarting failed container={cname} "
                              f"pod={name}_{ns}({uid})")
-        new = fast_copy(pod)
-        new["status"] = self._status(new, state, now, phase="Running")
-        stored = self.mgr.store.update_status("pods", new)
+        stored = self._write_status(pod, state, now)
         self.mgr.events.record(stored, "Warning", "BackOff",
                                f"Back-off restarting failed container {cname} in pod {name}_{ns}({uid})",
                                host=state.node, field_path=f"spec.containers{{{cname}}}")
-        self._at(now + backoff, "restart", ns, name, uid, cname)
+        self._at(self.mgr.mono() + backoff, "restart", ns, name, uid, cname)
 
     def _do_restart(self, ns: str, name: str, uid: str, cname: str) -> None:
         pod = self._current(ns, name, uid)
@@ -251,9 +264,7 @@ class Kubelet:
             return
         now = self.mgr.clock()
         self._start_container(pod, state, c, now, first=False)
-        new = fast_copy(pod)
-        new["status"] = self._status(new, state, now, phase="Running")
-        self.mgr.store.update_status("pods", new)
+        self._write_status(pod, state, now)
 
     def _do_remove(self, ns: str, name: str, uid: str, _c: str) -> None:
         state = self.pods.get(uid)

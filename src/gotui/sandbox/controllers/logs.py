@@ -16,8 +16,8 @@ import asyncio
 import math
 import random
 from collections.abc import AsyncIterator
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from gotui.sandbox.errors import ApiError, not_found
 
@@ -56,7 +56,7 @@ def _version(image: str) -> str:
 
 
 def _plain_time(t: float) -> str:
-    return datetime.fromtimestamp(t, tz=timezone.utc).strftime("%Y/%m/%d %H:%M:%S")
+    return datetime.fromtimestamp(t, tz=UTC).strftime("%Y/%m/%d %H:%M:%S")
 
 
 class LineGenerator:
@@ -70,10 +70,15 @@ class LineGenerator:
         self.style = container_style(container, image)
         self.period = slot_period(self.style)
 
+    STARTUP = 3  # the first slots are start-up lines, 50 ms apart
+    OFFSET = 0.01 + 0.05 * STARTUP
+
     def slot_time(self, k: int) -> float:
         """When slot k's line is written."""
+        if k < self.STARTUP:
+            return self.run.start + 0.01 + 0.05 * k
         jitter = random.Random(f"{self.seed}|{self.pod}|{self.container}|{self.run_index}|j{k}").random()
-        return self.run.start + 0.01 + k * self.period + jitter * self.period * 0.8
+        return self.run.start + self.OFFSET + (k - self.STARTUP + jitter * 0.8) * self.period
 
     def line(self, k: int, t: float) -> str:
         rng = random.Random(f"{self.seed}|{self.pod}|{self.container}|{self.run_index}|{k}")
@@ -147,7 +152,7 @@ class LineGenerator:
             "[signal SIGSEGV: segmentation violation code=0x1 addr=0x18 pc=0x6b2f3a]",
             "",
             "goroutine 1 [running]:",
-            f"main.(*Worker).Run(0x0, {{0x7f1e2c, 0xc000012345}})",
+            "main.(*Worker).Run(0x0, {0x7f1e2c, 0xc000012345})",
             f"\t/src/cmd/{self.container}/worker.go:88 +0x3a",
             "main.main()",
             f"\t/src/cmd/{self.container}/main.go:27 +0x1c5",
@@ -161,8 +166,11 @@ class LineGenerator:
         hi_time = min(t_to, end) if end is not None else t_to
         out: list[tuple[float, str]] = []
         if hi_time >= start:
-            k_lo = max(0, int(math.floor((t_from - start) / self.period)) - 1)
-            k_hi = int(math.floor((hi_time - start) / self.period)) + 1
+            k_lo = 0
+            if t_from > start + self.OFFSET:
+                k_lo = max(0, int(math.floor((t_from - start - self.OFFSET) / self.period)) + self.STARTUP - 1)
+            k_hi = max(int(math.floor((hi_time - start - self.OFFSET) / self.period)) + self.STARTUP + 1,
+                       self.STARTUP)
             for k in range(k_lo, k_hi + 1):
                 t = self.slot_time(k)
                 if t_from < t <= hi_time:
@@ -293,7 +301,3 @@ class LogSource:
                     budget -= len(text.encode())
                 yield text
             last = now
-
-
-def _unused(_: Any) -> None:  # keep linters quiet about TYPE_CHECKING-only names
-    return None

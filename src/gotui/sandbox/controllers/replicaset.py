@@ -189,7 +189,7 @@ class ReplicaSetController:
         old = rs.get("status") or {}
         if all(old.get(k) == v for k, v in status.items()):
             return 0
-        new = fast_copy(rs)
+        new = dict(rs)
         new["status"] = {**old, **status}
-        self.mgr.store.update_status("replicasets", new)
+        self.mgr.store.update("replicasets", new, check_rv=False)
         return 1

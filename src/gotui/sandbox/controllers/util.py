@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 # k8s.io/apimachinery/pkg/util/rand: alphabet without vowels and confusable characters.
@@ -13,12 +13,12 @@ ALPHANUMS = "bcdfghjklmnpqrstvwxz2456789"
 
 def iso(t: float) -> str:
     """RFC3339 with seconds precision, UTC (`2026-11-25T00:00:00Z`), as Kubernetes writes metav1.Time."""
-    return datetime.fromtimestamp(t, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.fromtimestamp(t, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def iso_micro(t: float) -> str:
     """RFC3339 with microseconds (metav1.MicroTime)."""
-    return datetime.fromtimestamp(t, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return datetime.fromtimestamp(t, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def iso_nano(t: float) -> str:
@@ -27,7 +27,7 @@ def iso_nano(t: float) -> str:
     nanos = int(round((t - whole) * 1e9))
     if nanos >= 1_000_000_000:
         whole, nanos = whole + 1, nanos - 1_000_000_000
-    base = datetime.fromtimestamp(whole, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+    base = datetime.fromtimestamp(whole, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S")
     return f"{base}.{nanos:09d}Z"
 
 

@@ -1,19 +1,491 @@
-"""The Images pane (being built; see the issue tracker)."""
+"""The Images pane: images and (key `c`) containers of the Docker engine, kept live by its events.
+
+Lists come from one `GET /images/json` + one `GET /containers/json?all=1` per refresh, in a thread
+worker; the engine's event stream (sources.docker_source.EventWatcher) triggers refreshes,
+coalesced, so there is no polling in steady state. When the engine goes away the status line says
+so and the watcher retries with capped backoff; the pane recovers by itself.
+"""
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
+from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
 from textual.widgets import DataTable
 
+from gotui.ops import docker_ops as dops
+from gotui.ops import image_analysis as ia
+from gotui.ops.errors import describe_error
+from gotui.sources.docker_source import DockerSource, EngineUnreachable, EventWatcher
 from gotui.ui.panes.base import Pane
+
+IMAGE_COLUMNS = (("repository:tag", "ref"), ("id", "id"), ("size", "size"), ("age", "age"), ("used", "used"))
+CONTAINER_COLUMNS = (("name", "name"), ("image", "image"), ("state", "state"), ("exit", "exit"),
+                     ("age", "age"), ("ports", "ports"))
+
+
+class DockerChanged(Message):
+    def __init__(self, kinds: set[str]) -> None:
+        super().__init__()
+        self.kinds = kinds
+
+
+class DockerState(Message):
+    def __init__(self, state: str, detail: str) -> None:
+        super().__init__()
+        self.state = state
+        self.detail = detail
+
+
+class DockerLists(Message):
+    def __init__(self, images: list[dict[str, Any]], containers: list[dict[str, Any]], elapsed: float) -> None:
+        super().__init__()
+        self.images = images
+        self.containers = containers
+        self.elapsed = elapsed
+
+
+class DockerDetails(Message):
+    def __init__(self, key: str, renderable: Any) -> None:
+        super().__init__()
+        self.key = key
+        self.renderable = renderable
 
 
 class ImagesPane(Pane):
     PANE_ID = "images"
     TITLE = "Images"
 
-    def compose_main(self) -> ComposeResult:
-        yield DataTable(id="images-table", classes="pane-main", cursor_type="row")
+    BINDINGS = [
+        Binding("c", "toggle_view", "Containers", id="images.toggle"),
+        Binding("enter", "inspect", "Inspect", show=False, id="images.inspect"),
+        Binding("l", "logs", "Logs", id="images.logs"),
+        Binding("m", "stats", "Stats", id="images.stats"),
+        Binding("ctrl+d", "delete", "Delete", id="images.delete"),
+        Binding("F", "force_delete", "Force delete", show=False, id="images.force_delete"),
+        Binding("x", "prune", "Prune", id="images.prune"),
+        Binding("b", "build", "Build", id="images.build"),
+        Binding("t", "tag", "Tag", show=False, id="images.tag"),
+        Binding("D", "toggle_dangling", "Dangling only", show=False, id="images.dangling"),
+        Binding("o", "cycle_sort", "Sort", show=False, id="images.sort"),
+        Binding("ctrl+k", "stop", "Stop", show=False, id="images.stop"),
+        Binding("R", "restart", "Restart", show=False, id="images.restart"),
+    ]
 
+    def __init__(self, source: DockerSource | None = None) -> None:
+        super().__init__()
+        self.source = source
+        self.watcher: EventWatcher | None = None
+        self.view = "images"  # or "containers"
+        self.sort_by = "age"
+        self.dangling_only = False
+        self.images: list[dict[str, Any]] = []
+        self.containers: list[dict[str, Any]] = []
+        self.image_rows: list[dops.ImageRow] = []
+        self.container_rows: list[dops.ContainerRow] = []
+        self.engine_state = "connecting"
+        self.last_refresh_s = 0.0
+        self.refreshes = 0
+        self._details_key = ""
+        self._details_cache: dict[str, Any] = {}
+        self._details_timer: Any = None
+        self.details_renderable: object = None
+
+    # -- layout ---------------------------------------------------------------------------------
+    def compose_main(self) -> ComposeResult:
+        images = DataTable(id="images-table", classes="pane-main", cursor_type="row")
+        containers = DataTable(id="containers-table", classes="pane-main -hidden", cursor_type="row")
+        yield images
+        yield containers
+
+    def on_mount(self) -> None:
+        images = self.query_one("#images-table", DataTable)
+        for label, key in IMAGE_COLUMNS:
+            images.add_column(label, key=key)
+        containers = self.query_one("#containers-table", DataTable)
+        for label, key in CONTAINER_COLUMNS:
+            containers.add_column(label, key=key)
+
+    @property
+    def table(self) -> DataTable:
+        return self.query_one("#images-table" if self.view == "images" else "#containers-table", DataTable)
+
+    def focus_main(self) -> None:
+        self.table.focus()
+
+    # -- source lifecycle --------------------------------------------------------------------------
     def start(self) -> None:
-        self.set_status("no source connected yet", "warning")
+        settings = getattr(self.app, "settings", None)
+        if self.source is None:
+            self.source = DockerSource(getattr(settings, "docker_host", None))
+        services = getattr(self.app, "services", None)
+        if isinstance(services, dict):
+            services["docker"] = self.source
+        try:
+            self.app.status_bar.docker_host = self.source.host  # type: ignore[attr-defined]
+        except Exception:  # noqa: BLE001 - a bare App in tests has no status bar
+            pass
+        self.set_status(f"connecting to {self.source.host}…")
+        self.watcher = EventWatcher(
+            self.source,
+            on_change=lambda kinds: self.post_message(DockerChanged(kinds)),
+            on_state=lambda state, detail: self.post_message(DockerState(state, detail)),
+        )
+        self.watcher.start()
+
+    def on_unmount(self) -> None:
+        if self.watcher is not None:
+            self.watcher.stop()
+
+    def on_docker_state(self, message: DockerState) -> None:
+        self.engine_state = message.state
+        if message.state == "connected":
+            self.set_status(f"Docker {self.source.host if self.source else ''}: connected", "ok")
+        else:
+            self.set_status(message.detail, "error")
+
+    def on_docker_changed(self, message: DockerChanged) -> None:
+        self.reload()
+
+    def action_refresh(self) -> None:
+        self.reload()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="docker-list")
+    def reload(self) -> None:
+        if self.source is None:
+            return
+        start = time.perf_counter()
+        try:
+            images = self.source.list_images()
+            containers = self.source.list_containers()
+        except EngineUnreachable as exc:
+            self.post_message(DockerState("unreachable", str(exc)))
+            return
+        except Exception as exc:  # noqa: BLE001
+            self.post_message(DockerState("error", describe_error(exc, what="Docker list")))
+            return
+        self.post_message(DockerLists(images, containers, time.perf_counter() - start))
+
+    def on_docker_lists(self, message: DockerLists) -> None:
+        start = time.perf_counter()
+        self.images = message.images
+        self.containers = message.containers
+        if self.engine_state != "connected":
+            self.engine_state = "connected"
+        self.render_tables()
+        self.last_refresh_s = message.elapsed + (time.perf_counter() - start)
+        self.refreshes += 1
+        self._status_summary()
+
+    def _status_summary(self) -> None:
+        running = sum(1 for c in self.containers if c.get("State") == "running")
+        dangling = sum(1 for r in self.image_rows if r.dangling)
+        view = "IMAGES" if self.view == "images" else "CONTAINERS"
+        filt = f" filter {self.filter_text!r}" if self.filter_text else ""
+        extra = " dangling only" if self.dangling_only else ""
+        self.set_status(
+            f"{view} │ {len(self.images)} images, {dangling} dangling │ {len(self.containers)} containers, "
+            f"{running} running │ sort {self.sort_by}{extra}{filt}",
+            "info",
+        )
+
+    # -- tables ---------------------------------------------------------------------------------------
+    def render_tables(self) -> None:
+        now = time.time()
+        rows = dops.image_rows(self.images, self.containers)
+        if self.dangling_only:
+            rows = [r for r in rows if r.dangling]
+        rows = [r for r in rows if dops.matches(self.filter_text, r.ref, r.short)]
+        self.image_rows = dops.sort_images(rows, self.sort_by)
+        crows = dops.container_rows(self.containers)
+        self.container_rows = [r for r in crows if dops.matches(self.filter_text, r.name, r.image, r.state)]
+        with self.app.batch_update():
+            self._fill(self.query_one("#images-table", DataTable), [(r.key, r.cells(now)) for r in self.image_rows])
+            self._fill(self.query_one("#containers-table", DataTable), [(r.key, r.cells(now)) for r in self.container_rows])
+        self.call_after_refresh(self._schedule_details)
+
+    @staticmethod
+    def _fill(table: DataTable, rows: list[tuple[str, tuple[str, ...]]]) -> None:
+        """Keyed diff: same keys in the same order -> update changed cells; else rebuild."""
+        current = [k.value for k in table.rows]
+        wanted = [k for k, _ in rows]
+        columns = [c.key for c in table.columns.values()]
+        if current == wanted:
+            for key, cells in rows:
+                old = table.get_row(key)
+                for col, new, was in zip(columns, cells, old, strict=False):
+                    if str(was) != new:
+                        table.update_cell(key, col, Text(new))
+            return
+        cursor_key = None
+        if table.row_count and 0 <= table.cursor_row < table.row_count:
+            cursor_key = table.coordinate_to_cell_key((table.cursor_row, 0))[0].value
+        table.clear()
+        for key, cells in rows:
+            table.add_row(*(Text(c) for c in cells), key=key)
+        if cursor_key in wanted:
+            table.move_cursor(row=wanted.index(cursor_key), animate=False)
+
+    def apply_filter(self, text: str) -> None:
+        self.render_tables()
+        self._status_summary()
+
+    def selected_image(self) -> dops.ImageRow | None:
+        table = self.query_one("#images-table", DataTable)
+        if self.view != "images" or not self.image_rows or table.cursor_row >= len(self.image_rows):
+            return None
+        return self.image_rows[table.cursor_row]
+
+    def selected_container(self) -> dops.ContainerRow | None:
+        table = self.query_one("#containers-table", DataTable)
+        if self.view != "containers" or not self.container_rows or table.cursor_row >= len(self.container_rows):
+            return None
+        return self.container_rows[table.cursor_row]
+
+    # -- details ----------------------------------------------------------------------------------------
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._schedule_details()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_inspect()
+
+    def _schedule_details(self) -> None:
+        if self._details_timer is not None:
+            self._details_timer.stop()
+        self._details_timer = self.set_timer(0.15, self._load_details)
+
+    def _load_details(self) -> None:
+        if self.view == "images":
+            row = self.selected_image()
+            if row is None:
+                self.show_details(Text("no image selected", style="dim"))
+                return
+            key = "image:" + row.image_id
+        else:
+            crow = self.selected_container()
+            if crow is None:
+                self.show_details(Text("no container selected", style="dim"))
+                return
+            state = next((c.get("State") for c in self.containers if c.get("Id") == crow.key), "")
+            key = f"container:{crow.key}:{state}"
+        self._details_key = key
+        if key in self._details_cache:
+            self.show_details(self._details_cache[key])
+            return
+        self.fetch_details(key)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="docker-details")
+    def fetch_details(self, key: str) -> None:
+        from gotui.ui.docker_screens import history_renderable, troubleshoot_text
+
+        kind, _, ref = key.partition(":")
+        if kind == "container":
+            ref = ref.rsplit(":", 1)[0]
+        try:
+            if kind == "image":
+                info = self.source.inspect_image(ref)  # type: ignore[union-attr]
+                history = self.source.history(ref)  # type: ignore[union-attr]
+                cfg = info.get("Config") or {}
+                analysis = ia.analyze_history(history, int(info.get("Size") or 0), cfg.get("Env") or [])
+                head = Text()
+                head.append(f"{dops.short_id(ref)}  {dops.human_size(int(info.get('Size') or 0))}  "
+                            f"{info.get('Os')}/{info.get('Architecture')}\n", style="bold")
+                users = dops.image_users(ref, self.containers)
+                if users:
+                    head.append(f"used by {', '.join(users[:5])}\n", style="yellow")
+                from rich.console import Group
+
+                renderable: Any = Group(head, history_renderable(analysis, cfg.get("Labels") or {}))
+            else:
+                info = self.source.inspect_container(ref)  # type: ignore[union-attr]
+                lines = self.source.log_tail(ref, 8)  # type: ignore[union-attr]
+                renderable = troubleshoot_text(info, lines)
+        except Exception as exc:  # noqa: BLE001
+            renderable = Text(describe_error(exc, what="details"), style="red")
+        self.post_message(DockerDetails(key, renderable))
+
+    def on_docker_details(self, message: DockerDetails) -> None:
+        if len(self._details_cache) > 200:
+            self._details_cache.clear()
+        self._details_cache[message.key] = message.renderable
+        if message.key == self._details_key:
+            self.show_details(message.renderable)
+
+    def show_details(self, renderable: object) -> None:
+        self.details_renderable = renderable
+        super().show_details(renderable)
+
+    # -- view toggles ---------------------------------------------------------------------------------------
+    def action_toggle_view(self) -> None:
+        self.view = "containers" if self.view == "images" else "images"
+        self.query_one("#images-table").set_class(self.view != "images", "-hidden")
+        self.query_one("#containers-table").set_class(self.view != "containers", "-hidden")
+        self.focus_main()
+        self._status_summary()
+        self._schedule_details()
+
+    def action_toggle_dangling(self) -> None:
+        self.dangling_only = not self.dangling_only
+        self.render_tables()
+        self._status_summary()
+
+    def action_cycle_sort(self) -> None:
+        order = ["age", "size", "name"]
+        self.sort_by = order[(order.index(self.sort_by) + 1) % len(order)]
+        self.render_tables()
+        self._status_summary()
+
+    # -- screens ----------------------------------------------------------------------------------------------
+    def _need_source(self) -> bool:
+        if self.source is None:
+            self.notify("Docker is not connected", severity="error")
+            return False
+        return True
+
+    def action_inspect(self) -> None:
+        from gotui.ui.docker_screens import InspectScreen
+
+        if not self._need_source():
+            return
+        if self.view == "images":
+            row = self.selected_image()
+            if row:
+                self.app.push_screen(InspectScreen(self.source, "image", row.image_id, row.ref))  # type: ignore[arg-type]
+        else:
+            crow = self.selected_container()
+            if crow:
+                self.app.push_screen(InspectScreen(self.source, "container", crow.key, crow.name))  # type: ignore[arg-type]
+
+    def action_logs(self) -> None:
+        from gotui.ui.docker_screens import ContainerLogsScreen
+
+        crow = self.selected_container()
+        if crow is None:
+            self.notify("logs: switch to containers (c) and pick one", severity="warning", timeout=3)
+            return
+        if self._need_source():
+            self.app.push_screen(ContainerLogsScreen(self.source, crow.key, crow.name))  # type: ignore[arg-type]
+
+    def action_stats(self) -> None:
+        from gotui.ui.docker_screens import ContainerStatsScreen
+
+        crow = self.selected_container()
+        if crow is None:
+            self.notify("stats: switch to containers (c) and pick one", severity="warning", timeout=3)
+            return
+        if crow.state != "running":
+            self.notify(f"{crow.name} is {crow.state}: no stats", severity="warning", timeout=3)
+            return
+        if self._need_source():
+            self.app.push_screen(ContainerStatsScreen(self.source, crow.key, crow.name))  # type: ignore[arg-type]
+
+    def action_build(self) -> None:
+        from gotui.ui.docker_screens import BuildScreen
+
+        if self._need_source():
+            self.app.push_screen(BuildScreen(self.source))  # type: ignore[arg-type]
+
+    # -- actions (all through app.perform) ---------------------------------------------------------------------
+    def _perform(self, action: Any, runner: Any) -> None:
+        perform = getattr(self.app, "perform", None)
+        if perform is None:
+            self.notify("actions need the gotui app", severity="error")
+            return
+        perform(action, runner, on_done=lambda result, error: self.reload())
+
+    def action_delete(self, force: bool = False) -> None:
+        if not self._need_source():
+            return
+        source = self.source
+        host = source.host  # type: ignore[union-attr]
+        if self.view == "images":
+            row = self.selected_image()
+            if row is None:
+                return
+            users = dops.image_users(row.image_id, self.containers)
+            if users and not force:
+                self.notify(dops.in_use_reason(row, users), title="Refused: image in use", severity="error", timeout=8)
+                return
+            action = dops.remove_image_action(row, host, force=force, users=users)
+            target = action.params["image"]
+            self._perform(action, lambda: source.remove_image(target, force=force) and f"removed {target}")  # type: ignore[union-attr]
+        else:
+            crow = self.selected_container()
+            if crow is None:
+                return
+            action = dops.container_action("remove", crow, host)
+            self._perform(action, lambda: source.remove_container(crow.key, force=True) or f"removed {crow.name}")  # type: ignore[union-attr]
+
+    def action_force_delete(self) -> None:
+        self.action_delete(force=True)
+
+    def action_stop(self) -> None:
+        crow = self.selected_container()
+        if crow is None or not self._need_source():
+            return
+        source = self.source
+        self._perform(dops.container_action("stop", crow, source.host),  # type: ignore[union-attr]
+                      lambda: source.stop_container(crow.key) or f"stopped {crow.name}")  # type: ignore[union-attr]
+
+    def action_restart(self) -> None:
+        crow = self.selected_container()
+        if crow is None or not self._need_source():
+            return
+        source = self.source
+        self._perform(dops.container_action("restart", crow, source.host),  # type: ignore[union-attr]
+                      lambda: source.restart_container(crow.key) or f"restarted {crow.name}")  # type: ignore[union-attr]
+
+    def action_prune(self) -> None:
+        if self._need_source():
+            self._plan_prune()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="docker-prune")
+    def _plan_prune(self) -> None:
+        source = self.source
+        try:
+            dangling = source.dangling_images()  # type: ignore[union-attr]
+            containers = source.list_containers()  # type: ignore[union-attr]
+        except Exception as exc:  # noqa: BLE001
+            self.app.call_from_thread(self.notify, describe_error(exc, what="prune"), severity="error")
+            return
+        count, size = dops.prune_plan(dangling, containers)
+        self.app.call_from_thread(self._confirm_prune, count, size)
+
+    def _confirm_prune(self, count: int, size: int) -> None:
+        if count == 0:
+            self.notify("no dangling images to prune", timeout=3)
+            return
+        source = self.source
+
+        def runner() -> str:
+            out = source.prune_dangling()  # type: ignore[union-attr]
+            deleted = [d for d in (out.get("ImagesDeleted") or []) if d.get("Deleted")]
+            return f"pruned {len(deleted)} layers/images, freed {dops.human_size(out.get('SpaceReclaimed') or 0)}"
+
+        self._perform(dops.prune_action(count, size, source.host), runner)  # type: ignore[union-attr]
+
+    def action_tag(self) -> None:
+        from gotui.ops.actions import Action
+        from gotui.ops.build import split_tag
+        from gotui.ui.docker_screens import TagModal
+
+        row = self.selected_image()
+        if row is None or not self._need_source():
+            return
+        source = self.source
+
+        def chosen(new: str | None) -> None:
+            if not new:
+                return
+            repo, tag = split_tag(new)
+            action = Action(verb="tag", kind="image", target=new, context=source.host,  # type: ignore[union-attr]
+                            preview=f"docker tag {row.short} {new}", destructive=False, reversible=True)
+            self._perform(action, lambda: source.tag(row.image_id, repo, tag) and f"tagged {row.short} as {new}")  # type: ignore[union-attr]
+
+        self.app.push_screen(TagModal(row.ref), chosen)

@@ -1,0 +1,74 @@
+"""`gotui build CONTEXT -t TAG [-f FILE] [--target STAGE] [--build-arg K=V]... [--platform P]`.
+
+The same build code as the TUI (`gotui.ops.build`), printing plain progress lines. Exit codes:
+0 built and tagged; 1 the build failed (the failing step is named) or was interrupted, or the
+Dockerfile needs BuildKit; 2 bad arguments or an unreachable engine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from gotui.config import Settings
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def run(args: argparse.Namespace, settings: Settings, out=None) -> int:  # noqa: ANN001
+    """Run the build described by `args`; returns the exit code."""
+    from gotui.ops.build import BuildKitRequired, BuildRequest, BuildRun, format_event, parse_build_args
+    from gotui.ops.errors import describe_error
+    from gotui.sources.docker_source import DockerSource, EngineUnreachable
+
+    out = out or sys.stdout
+    err = sys.stderr
+
+    def say(line: str) -> None:
+        print(line, file=out, flush=True)
+
+    try:
+        buildargs = parse_build_args(list(args.build_arg or []))
+    except ValueError as exc:
+        print(f"gotui build: {exc}", file=err)
+        return EXIT_USAGE
+    if settings.readonly:
+        print("gotui build: refused, gotui is in read-only mode (--readonly / GOTUI_READONLY).", file=err)
+        return EXIT_USAGE
+    source = DockerSource(settings.docker_host)
+    request = BuildRequest(args.context_dir, tag=args.tag, dockerfile=args.file, target=args.target,
+                           buildargs=buildargs, platform=args.platform)
+    build = BuildRun(source, request)
+    try:
+        source.ping()
+    except EngineUnreachable as exc:
+        print(f"gotui build: {exc}", file=err)
+        return EXIT_USAGE
+    say(f"Building {args.context_dir} as {args.tag} on {source.host}")
+    try:
+        result = build.run(lambda ev: (line := format_event(ev)) is not None and say(line))
+    except BuildKitRequired as exc:
+        print(f"gotui build: {exc}", file=err)
+        return EXIT_FAILED
+    except ValueError as exc:
+        print(f"gotui build: {exc}", file=err)
+        return EXIT_USAGE
+    except EngineUnreachable as exc:
+        print(f"gotui build: {exc}", file=err)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        build.cancel()
+        print("gotui build: interrupted; nothing was tagged", file=err)
+        return EXIT_FAILED
+    except Exception as exc:  # noqa: BLE001 - e.g. an APIError for a bad platform
+        print(f"gotui build: {describe_error(exc)}", file=err)
+        return EXIT_FAILED
+    if result.ok:
+        say(result.summary())
+        return EXIT_OK
+    print(result.summary(), file=err)
+    if result.failed_step is not None and result.failed_step.output:
+        print("last output of the failing step:", file=err)
+        for line in result.failed_step.output[-10:]:
+            print(f"  | {line}", file=err)
+    return EXIT_FAILED

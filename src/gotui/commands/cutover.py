@@ -1,0 +1,152 @@
+"""`gotui cutover SERVICE --to COLOR`: the TUI's blue-green cutover, headless.
+
+Exit codes (gotui.cli): 0 done, 1 failed and reverted, 2 refused (preflight, bad arguments, no
+confirmation), 3 the revert failed too. Every run appends an audit line (source "cli").
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import Any, TextIO
+
+from gotui.config import Settings
+from gotui.ops import safety
+from gotui.ops.actions import Action
+from gotui.ops.audit import AuditLog
+from gotui.ops.cutover import (
+    Cutover,
+    CutoverOptions,
+    CutoverResult,
+    StepEvent,
+    cutover_action,
+    outcome_word,
+    read_app,
+)
+from gotui.ops.kube_io import KubeError, KubeIO, api_client_from_settings
+from gotui.ops.sanitize import safe_text
+
+EXIT_OK, EXIT_FAILED, EXIT_REFUSED, EXIT_REVERT_FAILED = 0, 1, 2, 3
+
+
+def connect(settings: Settings, prog: str, err: TextIO) -> tuple[KubeIO, str, str] | None:
+    """(KubeIO, context, namespace), or None after printing why the cluster cannot be used."""
+    try:
+        client, context, namespace = api_client_from_settings(settings)
+    except ValueError as exc:
+        print(f"gotui {prog}: {exc}", file=err)
+        return None
+    return KubeIO(client), context, namespace
+
+
+def confirm(action: Action, settings: Settings, yes: bool, *, stdin: TextIO | None = None,
+            out: TextIO | None = None) -> tuple[bool, str]:
+    """Ask on a terminal unless `yes`; refuse without a terminal. Returns (go, reason when not)."""
+    stdin = stdin or sys.stdin
+    out = out or sys.stdout
+    if yes:
+        return True, ""
+    if not stdin.isatty():
+        return False, "no terminal to ask on: pass --yes to run without a confirmation."
+    print(f"{action.title}  (context {action.context or '-'})", file=out)
+    for line in action.detail.split(" ⏎ "):
+        print("  " + line, file=out)
+    if action.preview:
+        print("  $ " + action.preview, file=out)
+    if settings.is_protected(action.context):
+        print(f"Protected context: type {action.target!r} to confirm: ", end="", file=out, flush=True)
+        answer = stdin.readline().strip()
+        return (answer == action.target), "the name typed did not match; cancelled."
+    print("Proceed? [y/N] ", end="", file=out, flush=True)
+    answer = stdin.readline().strip().lower()
+    return answer in ("y", "yes"), "cancelled at the prompt."
+
+
+def printer(out: TextIO):  # noqa: ANN201
+    """A progress callback printing one line per finished step."""
+
+    def on_event(ev: StepEvent) -> None:
+        if ev.status in ("ok", "fail", "skip"):
+            took = f"{(ev.duration_s or 0) * 1000:7.0f} ms"
+            print(f"  {ev.step.value:<9} {ev.status:<4} {took}  {safe_text(ev.message, 300)}", file=out, flush=True)
+
+    return on_event
+
+
+def audit_result(audit: AuditLog, action: Action, result: CutoverResult) -> None:
+    """One audit line for a cutover or rollback result (flushed before we report success)."""
+    audit.record(
+        action,
+        outcome_word(result),
+        result.duration_s,
+        before={"color": result.from_color},
+        after={"color": result.to_color if result.ok else result.from_color},
+        message=result.message,
+        steps=[{"step": s.step.value, "status": s.status, "ms": round(s.duration_s * 1000)} for s in result.steps],
+    )
+
+
+def execute(args: argparse.Namespace, settings: Settings, *, rollback: bool,
+            out: TextIO | None = None, err: TextIO | None = None, stdin: TextIO | None = None) -> int:
+    """The shared body of `gotui cutover` and `gotui rollback`."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    prog = "rollback" if rollback else "cutover"
+    conn = connect(settings, prog, err)
+    if conn is None:
+        return EXIT_REFUSED
+    io, context, namespace = conn
+    audit = AuditLog(settings.audit_log, source="cli")
+    try:
+        app = read_app(io, namespace, args.service)
+    except KubeError as exc:
+        print(f"gotui {prog}: cannot read {namespace}/{args.service}: {exc}", file=err)
+        return EXIT_REFUSED
+    except Exception as exc:  # noqa: BLE001 - connection refused etc.
+        print(f"gotui {prog}: cannot reach the cluster: {exc}", file=err)
+        return EXIT_REFUSED
+    to_color = None if rollback else args.to_color
+    from_color = app.live_color if app else "?"
+    if rollback and app is not None:
+        to_color = app.previous_color
+    action = cutover_action(namespace, args.service, from_color, to_color or "?", context, rollback=rollback, app=app)
+    dry_run = bool(getattr(args, "dry_run", False))
+    if not dry_run:
+        verdict = safety.check(action, settings)
+        if not verdict.allowed:
+            audit.record(action, "refused: " + verdict.reason, message=verdict.reason)
+            print(f"gotui {prog}: refused: {verdict.reason}", file=err)
+            return EXIT_REFUSED
+        go, why = confirm(action, settings, bool(args.yes), stdin=stdin, out=out)
+        if not go:
+            audit.record(action, "refused: " + why if "terminal" in why else "cancelled", message=why)
+            print(f"gotui {prog}: {why}", file=err)
+            return EXIT_REFUSED
+    options = CutoverOptions(
+        smoke_path=getattr(args, "smoke_path", None),
+        verify_timeout=float(getattr(args, "timeout", 30.0) or 30.0),
+        dry_run=dry_run,
+        rollback=rollback,
+    )
+    print(f"gotui {prog}: {namespace}/{args.service} {from_color} → {to_color or '?'}" + (" (dry run)" if dry_run else ""), file=out)
+    start = time.monotonic()
+    result = Cutover(io, namespace, args.service, to_color, options, settings=settings, context=context,
+                     on_event=printer(out)).run()
+    if not dry_run:
+        audit_result(audit, action, result)
+    elif result.patch:
+        import json
+
+        print("  patch: " + json.dumps(result.patch[1:]), file=out)
+    stream = out if result.ok else err
+    print(f"gotui {prog}: {result.state.value}: {safe_text(result.message, 1000)} ({time.monotonic() - start:.2f}s)", file=stream)
+    return result.exit_code
+
+
+def run(args: argparse.Namespace, settings: Settings, **streams: Any) -> int:
+    """Entry point of `gotui cutover`."""
+    if not args.to_color:
+        print("gotui cutover: --to COLOR is required", file=sys.stderr)
+        return EXIT_REFUSED
+    return execute(args, settings, rollback=False, **streams)

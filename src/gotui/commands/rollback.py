@@ -1,0 +1,15 @@
+"""`gotui rollback SERVICE`: cut a Service back to its recorded previous colour (same checks as a
+cutover; refused when that colour has been scaled down). Exit codes as `gotui cutover`."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from gotui.commands.cutover import execute
+from gotui.config import Settings
+
+
+def run(args: argparse.Namespace, settings: Settings, **streams: Any) -> int:
+    """Entry point of `gotui rollback`."""
+    return execute(args, settings, rollback=True, **streams)

@@ -1,0 +1,689 @@
+"""The blue-green cutover state machine (DESIGN.md §3).
+
+PREFLIGHT -> SMOKE -> SWITCH -> VERIFY -> DONE, or REVERT -> FAILED_REVERTED (REVERT_FAILED when the
+revert itself fails). PREFLIGHT or SMOKE failing ends in REFUSED (nothing changed); a cancel before
+SWITCH ends in CANCELLED. Each step is timed and reported to an `on_event` callback (called from the
+thread running the cutover).
+
+Safety properties:
+- The Service is only changed by JSON patches carrying a `test` op on `/metadata/resourceVersion` (the
+  lock) or on the selector value (switch, revert, unlock), so a concurrent writer makes us stop, never
+  overwrite.
+- A lock annotation (`gotui.dev/cutover-lock`) is taken at the end of PREFLIGHT, conditional on the
+  resourceVersion read there; a second cutover sees the lock, or loses the precondition race.
+- SWITCH patches only the selector's colour key; the target must have ready pods at that moment. A
+  revert is not made onto a colour without ready pods (that would select zero ready pods).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import os
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any
+
+from gotui.ops.bluegreen import (
+    ANN_LOCK,
+    ANN_PREVIOUS,
+    ANN_SWITCHED_AT,
+    ANN_SWITCHED_BY,
+    BlueGreenApp,
+    Lock,
+    build_app,
+    endpoint_pods,
+)
+from gotui.config import Settings
+from gotui.ops import safety
+from gotui.ops.actions import Action
+from gotui.ops.kube_io import KubeError, KubeIO, escape_pointer
+
+
+class Step(str, Enum):
+    PREFLIGHT = "PREFLIGHT"
+    SMOKE = "SMOKE"
+    SWITCH = "SWITCH"
+    VERIFY = "VERIFY"
+    DONE = "DONE"
+    REVERT = "REVERT"
+    FAILED_REVERTED = "FAILED_REVERTED"
+    REVERT_FAILED = "REVERT_FAILED"
+    REFUSED = "REFUSED"
+    CANCELLED = "CANCELLED"
+
+
+TRANSITIONS: dict[Step, frozenset[Step]] = {
+    Step.PREFLIGHT: frozenset({Step.SMOKE, Step.REFUSED, Step.CANCELLED}),
+    Step.SMOKE: frozenset({Step.SWITCH, Step.DONE, Step.REFUSED, Step.CANCELLED}),  # DONE: dry run
+    Step.SWITCH: frozenset({Step.VERIFY, Step.REFUSED, Step.REVERT}),
+    Step.VERIFY: frozenset({Step.DONE, Step.REVERT}),
+    Step.REVERT: frozenset({Step.FAILED_REVERTED, Step.REVERT_FAILED}),
+}
+TERMINAL = frozenset({Step.DONE, Step.FAILED_REVERTED, Step.REVERT_FAILED, Step.REFUSED, Step.CANCELLED})
+EXIT_CODES = {Step.DONE: 0, Step.FAILED_REVERTED: 1, Step.REFUSED: 2, Step.CANCELLED: 2, Step.REVERT_FAILED: 3}
+MAIN_STEPS = (Step.PREFLIGHT, Step.SMOKE, Step.SWITCH, Step.VERIFY)
+URL_ANNOTATIONS = ("gotui.dev/url", "sandbox.gotui.dev/url")
+
+
+class InvalidTransition(Exception):
+    """A transition the state machine does not allow (a bug, never an operator error)."""
+
+
+def can_transition(src: Step, dst: Step) -> bool:
+    """True when the machine may go from `src` to `dst`."""
+    return dst in TRANSITIONS.get(src, frozenset())
+
+
+def operator_name() -> str:
+    """The OS user running gotui (recorded in the switched-by annotation)."""
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001
+        return str(os.getuid())
+
+
+def now_rfc3339() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# -- pure rules -------------------------------------------------------------------------------------
+
+
+def preflight_problems(app: BlueGreenApp, to_color: str, *, now: datetime | None = None,
+                       own_lock_id: str | None = None) -> list[str]:
+    """Every reason the cutover of `app` to `to_color` must not proceed (empty: go)."""
+    problems: list[str] = []
+    target = app.colors.get(to_color)
+    if to_color == app.live_color:
+        return [f"{app.name} already selects {to_color}: nothing to switch."]
+    if target is None:
+        found = ", ".join(app.colors) or "none"
+        return [f"no Deployment of colour {to_color!r} for {app.name} (colours found: {found})."]
+    live = app.live
+    if live is not None and target.replicas < live.replicas:
+        problems.append(
+            f"{to_color} ({target.deployment}) has {target.replicas} replicas, the live colour "
+            f"{app.live_color} has {live.replicas}: scale {to_color} to at least {live.replicas} first."
+        )
+    if not target.rollout_complete:
+        problems.append(
+            f"{to_color}'s rollout is not complete (updated {target.updated}/{target.replicas}, "
+            f"available {target.available}, generation {target.observed_generation}/{target.generation})."
+        )
+    if target.ready == 0:
+        problems.append(f"{to_color} has no ready pod: switching would leave {app.name} with nothing to serve.")
+    elif target.unready_pods:
+        names = ", ".join(target.unready_pods[:3]) + (" …" if len(target.unready_pods) > 3 else "")
+        problems.append(f"not every pod of {to_color}'s current ReplicaSet is Ready ({names} not ready).")
+    elif target.ready < target.replicas:
+        problems.append(f"only {target.ready} of {target.replicas} {to_color} pods are Ready.")
+    lock = app.lock
+    if lock is not None and lock.id != own_lock_id and not lock.stale(now):
+        problems.append(
+            f"another cutover holds the lock on {app.name}: {lock.by or '?'} since {lock.at or '?'} "
+            f"(to {lock.to or '?'}); wait for it to finish."
+        )
+    return problems
+
+
+def rollback_problems(app: BlueGreenApp) -> tuple[str | None, list[str]]:
+    """(colour to roll back to, reasons to refuse) for a rollback of `app`."""
+    prev = app.previous_color
+    if not prev:
+        return None, [f"{app.name} has no recorded previous colour (annotation {ANN_PREVIOUS}): nothing to roll back to."]
+    if prev == app.live_color:
+        return prev, [f"{app.name} already selects its previous colour {prev}."]
+    state = app.colors.get(prev)
+    if state is None:
+        return prev, [f"the previous colour {prev} has no Deployment any more."]
+    if state.replicas == 0 or state.ready == 0:
+        return prev, [
+            f"the previous colour {prev} ({state.deployment}) has been scaled down "
+            f"({state.ready}/{state.replicas} ready): scale it back up before rolling back."
+        ]
+    return prev, []
+
+
+def switch_patch(app: BlueGreenApp, to_color: str, resource_version: str, operator: str,
+                 at: str) -> list[dict[str, Any]]:
+    """The JSON patch of SWITCH: test the resourceVersion and the live colour, replace only the
+    selector's colour key, record the previous colour, time and operator."""
+    key = "/spec/selector/" + escape_pointer(app.color_key)
+    ann = "/metadata/annotations/"
+    return [
+        {"op": "test", "path": "/metadata/resourceVersion", "value": resource_version},
+        {"op": "test", "path": key, "value": app.live_color},
+        {"op": "replace", "path": key, "value": to_color},
+        {"op": "add", "path": ann + escape_pointer(ANN_PREVIOUS), "value": app.live_color},
+        {"op": "add", "path": ann + escape_pointer(ANN_SWITCHED_AT), "value": at},
+        {"op": "add", "path": ann + escape_pointer(ANN_SWITCHED_BY), "value": operator},
+    ]
+
+
+def lock_patch(resource_version: str, lock: Lock, has_annotations: bool) -> list[dict[str, Any]]:
+    """Take the lock, conditional on the resourceVersion read at PREFLIGHT."""
+    ops: list[dict[str, Any]] = [{"op": "test", "path": "/metadata/resourceVersion", "value": resource_version}]
+    if has_annotations:
+        ops.append({"op": "add", "path": "/metadata/annotations/" + escape_pointer(ANN_LOCK), "value": lock.dump()})
+    else:
+        ops.append({"op": "add", "path": "/metadata/annotations", "value": {ANN_LOCK: lock.dump()}})
+    return ops
+
+
+def unlock_patch(lock: Lock) -> list[dict[str, Any]]:
+    """Release our lock (only if it is still ours)."""
+    path = "/metadata/annotations/" + escape_pointer(ANN_LOCK)
+    return [{"op": "test", "path": path, "value": lock.dump()}, {"op": "remove", "path": path}]
+
+
+def revert_patch(app: BlueGreenApp, from_color: str, to_color: str,
+                 old_annotations: dict[str, str]) -> list[dict[str, Any]]:
+    """Patch the selector back to `from_color` (only if it still selects `to_color`) and restore the
+    switch annotations as they were before SWITCH."""
+    key = "/spec/selector/" + escape_pointer(app.color_key)
+    ops: list[dict[str, Any]] = [
+        {"op": "test", "path": key, "value": to_color},
+        {"op": "replace", "path": key, "value": from_color},
+    ]
+    for name in (ANN_PREVIOUS, ANN_SWITCHED_AT, ANN_SWITCHED_BY):
+        path = "/metadata/annotations/" + escape_pointer(name)
+        if name in old_annotations:
+            ops.append({"op": "add", "path": path, "value": old_annotations[name]})
+        else:
+            ops.append({"op": "remove", "path": path})
+    return ops
+
+
+def kubectl_preview(namespace: str, service: str, patch: list[dict[str, Any]]) -> str:
+    """The kubectl command line equivalent to a JSON patch of the Service."""
+    import json
+
+    return f"kubectl -n {namespace} patch service {service} --type json -p '{json.dumps(patch, separators=(',', ':'))}'"
+
+
+def pod_url(pod: dict[str, Any]) -> str | None:
+    """The HTTP base URL of a pod for smoke checks (annotation `gotui.dev/url` or the sandbox's)."""
+    ann = (pod.get("metadata") or {}).get("annotations") or {}
+    for key in URL_ANNOTATIONS:
+        if ann.get(key):
+            return ann[key].rstrip("/")
+    return None
+
+
+service_url = pod_url  # a Service carries the same annotations
+
+
+def cutover_action(namespace: str, service: str, from_color: str, to_color: str, context: str | None,
+                   *, rollback: bool = False, app: BlueGreenApp | None = None) -> Action:
+    """The Action of a cutover (or rollback) of `service` from `from_color` to `to_color`."""
+    detail = f"{from_color} → {to_color}"
+    preview = ""
+    if app is not None:
+        lines = [f"{'ROLLBACK' if rollback else 'CUTOVER'}  {from_color} → {to_color}   (selector key {app.color_key})"]
+        for color in (from_color, to_color):
+            st = app.colors.get(color)
+            if st is not None:
+                role = "live" if color == app.live_color else "target"
+                lines.append(f"{color:<6} {role:<6} {st.deployment}  {', '.join(st.images)}  {st.ready}/{st.replicas} ready")
+        lines.append("Checks: PREFLIGHT → SMOKE → SWITCH → VERIFY; reverts if VERIFY fails.")
+        detail = " ⏎ ".join(lines)
+        patch = switch_patch(app, to_color, app.resource_version, operator_name(), "<now>")
+        preview = kubectl_preview(namespace, service, patch[2:3])
+    return Action(
+        verb="rollback" if rollback else "cutover",
+        kind="service",
+        target=service,
+        namespace=namespace,
+        context=context,
+        preview=preview,
+        destructive=True,
+        reversible=True,
+        detail=detail,
+        rbac=("patch", "services", ""),
+        params={"from": from_color, "to": to_color},
+    )
+
+
+# -- events and results -----------------------------------------------------------------------------
+
+
+@dataclass
+class StepEvent:
+    """One report from the running cutover: `status` is start, ok, fail, skip or info."""
+
+    step: Step
+    status: str
+    message: str = ""
+    duration_s: float | None = None
+    elapsed_s: float = 0.0
+
+
+@dataclass
+class StepRecord:
+    step: Step
+    status: str
+    duration_s: float
+    message: str = ""
+
+
+@dataclass
+class CutoverResult:
+    """How a cutover ended."""
+
+    state: Step
+    message: str
+    service: str
+    namespace: str
+    from_color: str
+    to_color: str
+    steps: list[StepRecord] = field(default_factory=list)
+    duration_s: float = 0.0
+    dry_run: bool = False
+    patch: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CODES[self.state]
+
+    @property
+    def ok(self) -> bool:
+        return self.state is Step.DONE
+
+    def summary(self) -> str:
+        timeline = " → ".join(f"{s.step.value} {s.status} {s.duration_s * 1000:.0f}ms" for s in self.steps)
+        return f"{self.state.value}: {self.message} [{timeline}]"
+
+
+class CutoverFailed(Exception):
+    """Raised by `run_or_raise` when the cutover did not end in DONE; carries the result."""
+
+    def __init__(self, result: CutoverResult) -> None:
+        super().__init__(f"{result.state.value}: {result.message}")
+        self.result = result
+
+
+@dataclass
+class CutoverOptions:
+    smoke_path: str | None = None  # GET this path on every target pod before SWITCH
+    smoke_required: bool = True  # False: pods without a URL skip SMOKE instead of refusing
+    verify_timeout: float = 30.0
+    poll_interval: float = 0.05
+    verify_smoke_requests: int = 5  # GETs through the Service at the end of VERIFY (if it has a URL)
+    operator: str = field(default_factory=operator_name)
+    dry_run: bool = False
+    rollback: bool = False  # a rollback: the target must be the recorded previous colour
+    http_timeout: float = 3.0
+
+
+class _Stop(Exception):
+    def __init__(self, state: Step, message: str) -> None:
+        super().__init__(message)
+        self.state = state
+        self.message = message
+
+
+# -- the engine -------------------------------------------------------------------------------------
+
+
+class Cutover:
+    """Run one cutover of `namespace/service` to `to_color` (call `run()` in a worker thread)."""
+
+    def __init__(self, io: KubeIO, namespace: str, service: str, to_color: str | None,
+                 options: CutoverOptions | None = None, *, settings: Settings, context: str | None = None,
+                 on_event: Callable[[StepEvent], None] | None = None,
+                 cancel: threading.Event | None = None) -> None:
+        self.io = io
+        self.settings = settings
+        self.context = context
+        self.namespace = namespace
+        self.service = service
+        self.to_color = to_color or ""
+        self.options = options or CutoverOptions()
+        self.on_event = on_event
+        self.cancel_event = cancel or threading.Event()
+        self.state: Step = Step.PREFLIGHT
+        self.records: list[StepRecord] = []
+        self.app: BlueGreenApp | None = None
+        self.from_color = ""
+        self._lock: Lock | None = None
+        self._lock_rv = ""
+        self._old_annotations: dict[str, str] = {}
+        self._switched = False
+        self._t0 = 0.0
+        self._patch: list[dict[str, Any]] = []
+
+    # -- plumbing -------------------------------------------------------------------------------
+    def cancel(self) -> bool:
+        """Ask to stop; honoured only before SWITCH. Returns False when it is too late."""
+        if self._switched or self.state in (Step.SWITCH, Step.VERIFY, Step.REVERT) or self.state in TERMINAL:
+            return False
+        self.cancel_event.set()
+        return True
+
+    def _emit(self, step: Step, status: str, message: str = "", duration: float | None = None) -> None:
+        if self.on_event is not None:
+            try:
+                self.on_event(StepEvent(step, status, message, duration, time.monotonic() - self._t0))
+            except Exception:  # noqa: BLE001 - a broken listener never breaks the cutover
+                pass
+
+    def _go(self, step: Step) -> None:
+        if not can_transition(self.state, step):
+            raise InvalidTransition(f"{self.state.value} -> {step.value}")
+        self.state = step
+
+    def _run_step(self, step: Step, fn: Callable[[], str]) -> None:
+        start = time.monotonic()
+        self._emit(step, "start")
+        try:
+            message = fn()
+        except _Stop as stop:
+            took = time.monotonic() - start
+            self.records.append(StepRecord(step, "fail", took, stop.message))
+            self._emit(step, "fail", stop.message, took)
+            raise
+        except Exception as exc:
+            took = time.monotonic() - start
+            self.records.append(StepRecord(step, "fail", took, str(exc)))
+            self._emit(step, "fail", str(exc), took)
+            raise
+        took = time.monotonic() - start
+        status = "skip" if message.startswith("skipped") else "ok"
+        self.records.append(StepRecord(step, status, took, message))
+        self._emit(step, status, message, took)
+
+    def _check_cancel(self) -> None:
+        if self.cancel_event.is_set():
+            raise _Stop(Step.CANCELLED, "cancelled by the operator before SWITCH; nothing was changed.")
+
+    def _snapshot(self, selector: dict[str, str], color_key: str | None = None) -> BlueGreenApp | None:
+        svc = self.io.get("services", self.namespace, self.service)
+        if svc is None:
+            raise _Stop(Step.REFUSED, f"Service {self.namespace}/{self.service} not found.")
+        sel = dict((svc.get("spec") or {}).get("selector") or {})
+        base = {k: v for k, v in sel.items() if k != (color_key or "")}
+        if color_key is None:
+            base = {}
+        lsel = ",".join(f"{k}={v}" for k, v in sorted(base.items())) or None
+        deployments = self.io.list("deployments", self.namespace)
+        replicasets = self.io.list("replicasets", self.namespace, lsel)
+        pods = self.io.list("pods", self.namespace, lsel)
+        endpoints = self.io.get("endpoints", self.namespace, self.service)
+        self._service_obj = svc
+        self._pods = pods
+        return build_app(svc, deployments, replicasets, pods, endpoints)
+
+    # -- steps ----------------------------------------------------------------------------------
+    def _preflight(self) -> str:
+        app = self._snapshot({})
+        if app is None:
+            raise _Stop(Step.REFUSED, f"{self.service} is not a blue-green Service: its selector has no "
+                        "colour key matching Deployments of two colours.")
+        self.app = app
+        self.from_color = app.live_color
+        if self.options.rollback:
+            prev, problems = rollback_problems(app)
+            if problems:
+                raise _Stop(Step.REFUSED, "; ".join(problems))
+            if not self.to_color:
+                self.to_color = prev or ""
+            elif self.to_color != prev:
+                raise _Stop(Step.REFUSED, f"rollback goes to the recorded previous colour {prev}, not {self.to_color}.")
+        problems = preflight_problems(app, self.to_color)
+        if problems:
+            raise _Stop(Step.REFUSED, "; ".join(problems))
+        ann = (self._service_obj.get("metadata") or {}).get("annotations") or {}
+        self._old_annotations = {k: ann[k] for k in (ANN_PREVIOUS, ANN_SWITCHED_AT, ANN_SWITCHED_BY) if k in ann}
+        target = app.colors[self.to_color]
+        if self.options.dry_run:
+            self._patch = switch_patch(app, self.to_color, app.resource_version, self.options.operator, now_rfc3339())
+            return (f"{self.from_color} → {self.to_color}: {target.ready}/{target.replicas} ready, "
+                    f"rollout complete (dry run: no lock taken)")
+        self._check_cancel()
+        lock = Lock(uuid.uuid4().hex[:12], self.options.operator, now_rfc3339(), self.to_color)
+        try:
+            reply = self.io.patch("services", self.namespace, self.service,
+                                  lock_patch(app.resource_version, lock, bool(ann) or "annotations" in (self._service_obj.get("metadata") or {})))
+        except KubeError as exc:
+            if exc.conflict:
+                raise _Stop(Step.REFUSED, f"the Service {self.service} changed while PREFLIGHT ran (another "
+                            "cutover took the lock first?); nothing was changed.") from None
+            raise _Stop(Step.REFUSED, f"could not take the cutover lock: {exc}") from None
+        self._lock = lock
+        self._lock_rv = str((reply.get("metadata") or {}).get("resourceVersion", ""))
+        return (f"{self.from_color} → {self.to_color}: {target.ready}/{target.replicas} ready, "
+                f"rollout complete, lock taken at rv {self._lock_rv}")
+
+    def _smoke(self) -> str:
+        path = self.options.smoke_path
+        if not path:
+            return "skipped (no smoke path)"
+        assert self.app is not None
+        target = self.app.colors[self.to_color]
+        pods = {p["metadata"]["name"]: p for p in self._pods if p.get("metadata", {}).get("name") in target.ready_pods}
+        urls: list[tuple[str, str]] = []
+        for name in target.ready_pods:
+            url = pod_url(pods.get(name, {}))
+            if url is None and not self.options.smoke_required:
+                return f"skipped (pod {name} has no URL; set annotation gotui.dev/url or port-forward)"
+            if url is None:
+                raise _Stop(Step.REFUSED, f"pod {name} has no URL for the smoke check (annotation gotui.dev/url); "
+                            "port-forward it and set the annotation, or run without a smoke path.")
+            urls.append((name, url + (path if path.startswith("/") else "/" + path)))
+        failures = asyncio.run(_get_all(urls, self.options.http_timeout))
+        if failures:
+            raise _Stop(Step.REFUSED, "smoke check failed: " + "; ".join(failures[:3]))
+        self._check_cancel()
+        return f"GET {path} ok on {len(urls)} pod(s)"
+
+    def _switch(self) -> str:
+        assert self.app is not None
+        # Re-check right before the switch: the target still has ready pods.
+        fresh = self._snapshot({}, self.app.color_key)
+        if fresh is None or self.to_color not in fresh.colors or fresh.colors[self.to_color].ready == 0:
+            raise _Stop(Step.REFUSED, f"{self.to_color} has no ready pod any more; not switching.")
+        self._check_cancel()
+        patch = switch_patch(self.app, self.to_color, self._lock_rv, self.options.operator, now_rfc3339())
+        self._patch = patch
+        try:
+            self.io.patch("services", self.namespace, self.service, patch)
+        except KubeError as exc:
+            if exc.conflict:
+                raise _Stop(Step.REFUSED, f"the Service {self.service} was changed by someone else after "
+                            "PREFLIGHT (resourceVersion precondition failed); nothing was switched.") from None
+            # Unknown whether it applied: go through REVERT, which checks the selector first.
+            self._switched = True
+            raise _Stop(Step.REVERT, f"the switch patch failed: {exc}") from None
+        self._switched = True
+        return f"selector {self.app.color_key}={self.from_color} → {self.to_color}"
+
+    def _wait_endpoints(self, color: str, timeout: float) -> tuple[bool, str]:
+        assert self.app is not None
+        deadline = time.monotonic() + timeout
+        last = ""
+        while True:
+            try:
+                fresh = self._snapshot({}, self.app.color_key)
+            except KubeError as exc:  # a transient read error: keep trying until the deadline
+                fresh, last = None, f"cannot read the Service's state: {exc}"
+            if fresh is not None and color in fresh.colors:
+                want = sorted(fresh.colors[color].ready_pods)
+                have = fresh.endpoints
+                if want and have == want:
+                    return True, f"endpoints = {len(want)} ready {color} pod(s)"
+                extra = sorted(set(have) - set(want))
+                last = f"endpoints {len(have)} pod(s), {color} ready {len(want)}" + (
+                    f"; not {color}'s: {', '.join(extra[:3])}" if extra else "")
+                if not want:
+                    last = f"{color} has no ready pod"
+            if time.monotonic() >= deadline:
+                return False, last
+            time.sleep(self.options.poll_interval)
+
+    def _verify(self) -> str:
+        ok, detail = self._wait_endpoints(self.to_color, self.options.verify_timeout)
+        if not ok:
+            raise _Stop(Step.REVERT, f"endpoints did not become exactly {self.to_color}'s ready pods within "
+                        f"{self.options.verify_timeout:g}s ({detail}).")
+        n = self.options.verify_smoke_requests
+        url = service_url(self._service_obj)
+        if n and url:
+            failures = asyncio.run(_get_all([(self.service, url + "/healthz")] * n, self.options.http_timeout))
+            if failures:
+                raise _Stop(Step.REVERT, "smoke through the Service failed: " + "; ".join(failures[:3]))
+            detail += f"; {n} GET(s) through the Service ok"
+        return detail
+
+    def _revert(self) -> str:
+        assert self.app is not None
+        fresh = self._snapshot({}, self.app.color_key)
+        sel = (self._service_obj.get("spec") or {}).get("selector") or {}
+        if sel.get(self.app.color_key) != self.to_color:
+            return f"selector is {sel.get(self.app.color_key)!r}: the switch did not apply, nothing to revert"
+        if fresh is None or self.from_color not in fresh.colors or fresh.colors[self.from_color].ready == 0:
+            raise _Stop(Step.REVERT_FAILED, f"{self.from_color} has no ready pod: reverting would select zero "
+                        f"ready pods, so {self.service} stays on {self.to_color}. Fix it by hand.")
+        try:
+            self.io.patch("services", self.namespace, self.service,
+                          revert_patch(self.app, self.from_color, self.to_color, self._old_annotations))
+        except KubeError as exc:
+            raise _Stop(Step.REVERT_FAILED, f"the revert patch failed: {exc}") from None
+        ok, detail = self._wait_endpoints(self.from_color, max(5.0, self.options.verify_timeout))
+        if not ok:
+            raise _Stop(Step.REVERT_FAILED, f"selector is back on {self.from_color} but its endpoints did not "
+                        f"converge ({detail}).")
+        return f"selector back on {self.from_color}; {detail}"
+
+    def _unlock(self) -> str:
+        if self._lock is None:
+            return ""
+        try:
+            self.io.patch("services", self.namespace, self.service, unlock_patch(self._lock))
+        except KubeError as exc:
+            return f" (could not release the lock: {exc}; it expires after 10 minutes)"
+        finally:
+            self._lock = None
+        return ""
+
+    # -- run ------------------------------------------------------------------------------------
+    def _do_revert(self, reason: str) -> tuple[Step, str]:
+        """Run REVERT after a failure past SWITCH; returns the terminal state and its message."""
+        if self.state is not Step.REVERT:
+            self._go(Step.REVERT)
+        try:
+            self._run_step(Step.REVERT, self._revert)
+        except _Stop as stop:
+            return Step.REVERT_FAILED, f"{reason} Revert failed: {stop.message}"
+        except Exception as exc:  # noqa: BLE001
+            return Step.REVERT_FAILED, f"{reason} Revert failed: {exc}"
+        return Step.FAILED_REVERTED, f"{reason} Reverted to {self.from_color}."
+
+    def run(self) -> CutoverResult:
+        """Run the machine to a terminal state; never raises for cluster errors."""
+        self._t0 = time.monotonic()
+        final, message = Step.DONE, ""
+        try:
+            try:
+                if not self.options.dry_run:
+                    try:
+                        safety.require_allowed(self.action(), self.settings)
+                    except safety.ActionRefused as exc:
+                        raise _Stop(Step.REFUSED, str(exc)) from None
+                self._run_step(Step.PREFLIGHT, self._preflight)
+                self._go(Step.SMOKE)
+                self._run_step(Step.SMOKE, self._smoke)
+                if self.options.dry_run:
+                    self._go(Step.DONE)
+                    final, message = Step.DONE, "dry run: checks passed, nothing changed"
+                else:
+                    self._check_cancel()
+                    self._go(Step.SWITCH)
+                    self._run_step(Step.SWITCH, self._switch)
+                    self._go(Step.VERIFY)
+                    self._run_step(Step.VERIFY, self._verify)
+                    self._go(Step.DONE)
+                    final = Step.DONE
+                    message = f"{self.service} now selects {self.to_color} (was {self.from_color})"
+            except _Stop as stop:
+                if stop.state is Step.REVERT:
+                    final, message = self._do_revert(stop.message)
+                else:
+                    final, message = stop.state, stop.message
+            except Exception as exc:  # noqa: BLE001 - KubeError, network errors: never raised to the caller
+                what = str(exc) if isinstance(exc, KubeError) else repr(exc)
+                if self._switched:
+                    final, message = self._do_revert(f"error after the switch: {what}.")
+                else:
+                    final, message = Step.REFUSED, f"error before the switch, nothing changed: {what}"
+        finally:
+            if self._lock is not None:
+                try:
+                    message += self._unlock()
+                except Exception as exc:  # noqa: BLE001
+                    message += f" (lock not released: {exc!r})"
+        self.state = final
+        self._emit(final, "end", message)
+        return CutoverResult(
+            state=final, message=message, service=self.service, namespace=self.namespace,
+            from_color=self.from_color, to_color=self.to_color, steps=list(self.records),
+            duration_s=time.monotonic() - self._t0, dry_run=self.options.dry_run, patch=self._patch,
+        )
+
+    def action(self) -> Action:
+        """The Action value of this cutover (for safety checks, the modal and the audit log)."""
+        return cutover_action(self.namespace, self.service, self.from_color or "?", self.to_color or "?",
+                              self.context, rollback=self.options.rollback)
+
+    def run_or_raise(self) -> CutoverResult:
+        """`run()`, raising `CutoverFailed` unless it ended in DONE (for `app.perform` runners)."""
+        result = self.run()
+        if not result.ok:
+            raise CutoverFailed(result)
+        return result
+
+
+async def _get_all(targets: list[tuple[str, str]], timeout: float) -> list[str]:
+    """GET every URL concurrently; returns failure descriptions (empty: all 2xx)."""
+    import aiohttp
+
+    failures: list[str] = []
+    client_timeout = aiohttp.ClientTimeout(total=timeout)
+    async with aiohttp.ClientSession(timeout=client_timeout) as session:
+
+        async def one(name: str, url: str) -> None:
+            try:
+                async with session.get(url) as resp:
+                    await resp.read()
+                    if not 200 <= resp.status < 300:
+                        failures.append(f"{name}: HTTP {resp.status} from {url}")
+            except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+                failures.append(f"{name}: {type(exc).__name__} from {url}")
+
+        await asyncio.gather(*(one(n, u) for n, u in targets))
+    return failures
+
+
+def read_app(io: KubeIO, namespace: str, service: str) -> BlueGreenApp | None:
+    """The blue-green view of one Service read from the cluster (None: not found / not blue-green)."""
+    svc = io.get("services", namespace, service)
+    if svc is None:
+        return None
+    return build_app(svc, io.list("deployments", namespace), io.list("replicasets", namespace),
+                     io.list("pods", namespace), io.get("endpoints", namespace, service))
+
+
+def outcome_word(result: CutoverResult) -> str:
+    """The audit outcome of a cutover result: ok, refused: …, cancelled, failed-reverted: …, revert-failed: …."""
+    return {
+        Step.DONE: "ok",
+        Step.REFUSED: "refused: " + result.message,
+        Step.CANCELLED: "cancelled",
+        Step.FAILED_REVERTED: "failed-reverted: " + result.message,
+        Step.REVERT_FAILED: "revert-failed: " + result.message,
+    }[result.state]

@@ -1,0 +1,392 @@
+"""Docker engine access: host resolution, lists, inspect, streams (events, logs, stats, build).
+
+No Textual here. Every call is synchronous (docker-py); the UI runs them in thread workers.
+Lists use the low-level API (`api.images()`, `api.containers(all=True)`): one request each, where
+docker-py's high-level `list()` inspects every item.
+
+Host resolution (first wins): an explicit host (flag / config) > DOCKER_HOST > the current Docker
+context (DOCKER_CONTEXT, else `currentContext` in ~/.docker/config.json, read from
+~/.docker/contexts/meta/<sha256(name)>/meta.json) > the default socket. unix://, tcp:// (with
+DOCKER_TLS_VERIFY / DOCKER_CERT_PATH) and ssh:// (needs `docker[ssh]`) all work.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+DEFAULT_HOST = "unix:///var/run/docker.sock"
+REQUEST_TIMEOUT = 15
+
+
+class EngineUnreachable(Exception):
+    """The engine did not answer; the message is what the UI shows."""
+
+    def __init__(self, host: str, cause: BaseException | None = None) -> None:
+        self.host = host
+        self.cause = cause
+        super().__init__(f"Docker engine not reachable at {host} — is it running? Set DOCKER_HOST.")
+
+
+def _docker_config_dir(env: dict[str, str]) -> Path:
+    return Path(env.get("DOCKER_CONFIG") or Path.home() / ".docker")
+
+
+def context_host(env: dict[str, str] | None = None) -> tuple[str, str] | None:
+    """(host, context name) of the current Docker CLI context, or None for the default."""
+    env = dict(os.environ) if env is None else env
+    cfg_dir = _docker_config_dir(env)
+    name = env.get("DOCKER_CONTEXT")
+    if not name:
+        try:
+            name = json.loads((cfg_dir / "config.json").read_text()).get("currentContext")
+        except (OSError, ValueError, AttributeError):
+            name = None
+    if not name or name == "default":
+        return None
+    meta = cfg_dir / "contexts" / "meta" / hashlib.sha256(name.encode()).hexdigest() / "meta.json"
+    try:
+        data = json.loads(meta.read_text())
+        host = data["Endpoints"]["docker"]["Host"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return (host, name) if host else None
+
+
+def resolve_host(explicit: str | None = None, env: dict[str, str] | None = None) -> tuple[str, str]:
+    """(host URL, where it came from) following the order in the module docstring."""
+    env = dict(os.environ) if env is None else env
+    if explicit:
+        return explicit, "flag/config"
+    if env.get("DOCKER_HOST"):
+        return env["DOCKER_HOST"], "DOCKER_HOST"
+    ctx = context_host(env)
+    if ctx:
+        return ctx[0], f"context {ctx[1]}"
+    return DEFAULT_HOST, "default"
+
+
+def _is_connection_error(exc: BaseException) -> bool:
+    name = type(exc).__name__
+    if getattr(exc, "response", None) is not None or name in ("APIError", "NotFound", "ImageNotFound"):
+        return False  # the engine answered (an HTTP error), so it is reachable
+    if name in ("ConnectionError", "ConnectTimeout", "ReadTimeout", "ProtocolError", "MaxRetryError",
+                "NewConnectionError", "ChunkedEncodingError", "ConnectionRefusedError",
+                "FileNotFoundError", "BrokenPipeError", "ConnectionResetError", "SSHException"):
+        return True
+    if name == "DockerException" and "fetching server API version" in str(exc):
+        return True
+    return isinstance(exc, (ConnectionError, socket.timeout, socket.gaierror))
+
+
+class Closable:
+    """An iterator over a docker-py stream that another thread can close to stop it."""
+
+    def __init__(self, iterator: Iterator[Any], response: Any) -> None:
+        self._it = iterator
+        self._response = response
+        self.closed = False
+
+    def __iter__(self) -> Iterator[Any]:
+        return self
+
+    def __next__(self) -> Any:
+        if self.closed:
+            raise StopIteration
+        try:
+            return next(self._it)
+        except StopIteration:
+            raise
+        except Exception:
+            if self.closed:
+                raise StopIteration from None
+            raise
+
+    def close(self) -> None:
+        """Stop the stream: shut the socket down so a blocked read returns."""
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            from docker.types.daemon import CancellableStream
+
+            CancellableStream(self._it, self._response).close()
+        except Exception:  # noqa: BLE001 - ssh streams cannot be cancelled: close what we can
+            try:
+                self._response.close()
+            except Exception:  # noqa: BLE001
+                pass
+
+
+class DockerSource:
+    """One Docker engine. Thread-safe enough for one UI plus a few stream threads."""
+
+    def __init__(self, host: str | None = None, *, timeout: int = REQUEST_TIMEOUT) -> None:
+        self.host, self.origin = resolve_host(host)
+        self.timeout = timeout
+        self._api: Any = None
+        self._lock = threading.Lock()
+
+    # -- clients --------------------------------------------------------------------------------
+    def _make_client(self, timeout: int | None, version: str | None = None) -> Any:
+        import docker
+
+        env = dict(os.environ)
+        env["DOCKER_HOST"] = self.host
+        kwargs: dict[str, Any] = {"environment": env, "timeout": timeout or REQUEST_TIMEOUT}
+        if self.host.startswith("ssh://"):
+            kwargs["use_ssh_client"] = os.environ.get("GOTUI_DOCKER_SSH_CLIENT", "") == "1"
+        if version:
+            kwargs["version"] = version
+        client = docker.from_env(**kwargs)
+        if timeout is None:
+            client.api.timeout = None  # streams: no read timeout
+        return client.api
+
+    @property
+    def api(self) -> Any:
+        """The request client (connects and negotiates the API version on first use)."""
+        with self._lock:
+            if self._api is None:
+                try:
+                    self._api = self._make_client(self.timeout)
+                except Exception as exc:
+                    if _is_connection_error(exc) or type(exc).__name__ == "DockerException":
+                        raise EngineUnreachable(self.host, exc) from exc
+                    raise
+            return self._api
+
+    def stream_client(self) -> Any:
+        """A fresh client without a read timeout, for one long-lived stream."""
+        version = self.api.api_version
+        return self._make_client(None, version)
+
+    def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run `fn(*args)`; connection failures become EngineUnreachable."""
+        try:
+            return fn(*args, **kwargs)
+        except EngineUnreachable:
+            raise
+        except Exception as exc:
+            if _is_connection_error(exc):
+                raise EngineUnreachable(self.host, exc) from exc
+            raise
+
+    def ping(self) -> bool:
+        return bool(self.call(lambda: self.api.ping()))
+
+    def version(self) -> dict[str, Any]:
+        return self.call(lambda: self.api.version())
+
+    # -- lists and inspect -------------------------------------------------------------------------
+    def list_images(self) -> list[dict[str, Any]]:
+        """`GET /images/json` (all tagged and dangling top-level images)."""
+        return self.call(lambda: self.api.images())
+
+    def list_containers(self) -> list[dict[str, Any]]:
+        """`GET /containers/json?all=1` (running and exited)."""
+        return self.call(lambda: self.api.containers(all=True))
+
+    def dangling_images(self) -> list[dict[str, Any]]:
+        return self.call(lambda: self.api.images(filters={"dangling": True}))
+
+    def history(self, image: str) -> list[dict[str, Any]]:
+        return self.call(lambda: self.api.history(image))
+
+    def inspect_image(self, image: str) -> dict[str, Any]:
+        return self.call(lambda: self.api.inspect_image(image))
+
+    def inspect_container(self, container: str) -> dict[str, Any]:
+        return self.call(lambda: self.api.inspect_container(container))
+
+    # -- changes ------------------------------------------------------------------------------------
+    def remove_image(self, image: str, *, force: bool = False) -> list[dict[str, Any]]:
+        return self.call(lambda: self.api.remove_image(image, force=force))
+
+    def prune_dangling(self) -> dict[str, Any]:
+        """`POST /images/prune` with dangling=true: {ImagesDeleted, SpaceReclaimed}."""
+        return self.call(lambda: self.api.prune_images(filters={"dangling": True}))
+
+    def tag(self, image: str, repository: str, tag: str | None = None) -> bool:
+        return self.call(lambda: self.api.tag(image, repository, tag))
+
+    def stop_container(self, container: str, timeout: int = 10) -> None:
+        self.call(lambda: self.api.stop(container, timeout=timeout))
+
+    def restart_container(self, container: str, timeout: int = 10) -> None:
+        self.call(lambda: self.api.restart(container, timeout=timeout))
+
+    def remove_container(self, container: str, *, force: bool = False) -> None:
+        self.call(lambda: self.api.remove_container(container, force=force))
+
+    # -- streams ------------------------------------------------------------------------------------
+    def events(self, filters: dict[str, Any] | None = None) -> Closable:
+        """The engine's event stream (decoded dicts), closable from another thread."""
+        client = self.call(self.stream_client)
+        stream = self.call(lambda: client.events(decode=True, filters=filters))
+        return Closable(iter(stream), stream._response)
+
+    def logs(self, container: str, *, tail: int | str = 200, since: Any = None, follow: bool = True,
+             timestamps: bool = True) -> Closable:
+        """Raw log chunks (bytes, stdout and stderr merged) as a closable stream."""
+        client = self.call(self.stream_client)
+        kwargs: dict[str, Any] = {"stream": True, "follow": follow, "timestamps": timestamps, "tail": tail}
+        if since is not None:
+            kwargs["since"] = since
+        stream = self.call(lambda: client.logs(container, **kwargs))
+        return Closable(iter(stream), stream._response)
+
+    def log_tail(self, container: str, lines: int = 20) -> list[str]:
+        """The last `lines` log lines of a container (not followed), undecorated."""
+        data = self.call(lambda: self.api.logs(container, stream=False, follow=False, tail=lines))
+        return data.decode("utf-8", errors="replace").splitlines()
+
+    def stats(self, container: str) -> Closable:
+        """Stats samples (about one a second) as a closable stream of dicts."""
+        client = self.call(self.stream_client)
+        captured: dict[str, Any] = {}
+        original = client._get
+
+        def _get(*args: Any, **kwargs: Any) -> Any:
+            response = original(*args, **kwargs)
+            captured["response"] = response
+            return response
+
+        client._get = _get
+        it = self.call(lambda: client.stats(container, stream=True, decode=True))
+        return Closable(it, captured["response"])
+
+    def build(self, context_dir: str, *, dockerfile: str | None = None, target: str | None = None,
+              buildargs: dict[str, str] | None = None, platform: str | None = None,
+              labels: dict[str, str] | None = None, nocache: bool = False) -> Closable:
+        """Start a classic-builder build (untagged) and return its decoded stream, closable."""
+        client = self.call(self.stream_client)
+        captured: dict[str, Any] = {}
+        original = client._post
+
+        def _post(*args: Any, **kwargs: Any) -> Any:
+            response = original(*args, **kwargs)
+            captured["response"] = response
+            return response
+
+        client._post = _post
+        kwargs: dict[str, Any] = {"path": context_dir, "decode": True, "rm": True, "forcerm": True,
+                                  "nocache": nocache}
+        if dockerfile:
+            kwargs["dockerfile"] = dockerfile
+        if target:
+            kwargs["target"] = target
+        if buildargs:
+            kwargs["buildargs"] = buildargs
+        if platform:
+            kwargs["platform"] = platform
+        if labels:
+            kwargs["labels"] = labels
+        # build() tars and uploads the context and sends the request before it returns
+        gen = self.call(lambda: client.build(**kwargs))
+        return Closable(gen, captured.get("response"))
+
+
+class EventWatcher:
+    """Follows the engine's events in a thread and reports coalesced changes.
+
+    `on_change(kinds)` gets the set of object types that changed ("container", "image"), at most
+    once per `coalesce` seconds. `on_state(state, detail)` gets "connected" or "unreachable" (with
+    the message to show). While unreachable it retries with capped backoff (0.5 s doubling to
+    `max_backoff`); on reconnection it reports a full change so the UI re-lists.
+    """
+
+    def __init__(self, source: DockerSource, on_change: Callable[[set[str]], None],
+                 on_state: Callable[[str, str], None], *, coalesce: float = 0.25,
+                 max_backoff: float = 8.0) -> None:
+        self.source = source
+        self.on_change = on_change
+        self.on_state = on_state
+        self.coalesce = coalesce
+        self.max_backoff = max_backoff
+        self._stop = threading.Event()
+        self._stream: Closable | None = None
+        self._pending: set[str] = set()
+        self._pending_lock = threading.Lock()
+        self._wake = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        for target, name in ((self._run, "docker-events"), (self._flusher, "docker-events-flush")):
+            t = threading.Thread(target=target, name=name, daemon=True)
+            t.start()
+            self._threads.append(t)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        stream = self._stream
+        if stream is not None:
+            stream.close()
+
+    def _flusher(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait()
+            if self._stop.is_set():
+                return
+            time.sleep(self.coalesce)  # let the burst finish
+            with self._pending_lock:
+                kinds, self._pending = self._pending, set()
+                self._wake.clear()
+            if kinds:
+                try:
+                    self.on_change(kinds)
+                except Exception:  # noqa: BLE001 - a UI that went away must not kill the thread
+                    pass
+
+    def _note(self, kind: str) -> None:
+        with self._pending_lock:
+            self._pending.add(kind)
+        self._wake.set()
+
+    def _run(self) -> None:
+        backoff = 0.5
+        connected = False
+        while not self._stop.is_set():
+            try:
+                self.source.ping()
+                self._stream = self.source.events(filters={"type": ["container", "image"]})
+                if self._stop.is_set():
+                    self._stream.close()
+                    return
+                connected = True
+                backoff = 0.5
+                self.on_state("connected", self.source.host)
+                self._note("container")
+                self._note("image")
+                for event in self._stream:
+                    if self._stop.is_set():
+                        return
+                    kind = event.get("Type") if isinstance(event, dict) else None
+                    if kind in ("container", "image"):
+                        action = str(event.get("Action") or event.get("status") or "")
+                        if action.startswith(("exec_", "top", "attach", "resize")):
+                            continue
+                        self._note(kind)
+                # the stream ended: the engine went away (or closed the connection)
+                raise EngineUnreachable(self.source.host)
+            except Exception as exc:  # noqa: BLE001 - every failure means: retry later
+                if self._stop.is_set():
+                    return
+                message = str(exc) if isinstance(exc, EngineUnreachable) else str(EngineUnreachable(self.source.host))
+                if not _is_connection_error(exc) and not isinstance(exc, EngineUnreachable):
+                    from gotui.ops.errors import describe_error
+
+                    message = describe_error(exc, what=f"Docker at {self.source.host}")
+                if connected or backoff == 0.5:
+                    self.on_state("unreachable", message)
+                connected = False
+                self._stop.wait(backoff)
+                backoff = min(self.max_backoff, backoff * 2)

@@ -1,0 +1,629 @@
+"""Docker screens opened from the Images pane: container logs, stats, inspect, build, tag.
+
+Each screen gets the pane's `DockerSource`; every engine call runs in a thread worker
+(`exit_on_error=False`) and streams are closed when the screen closes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from typing import TYPE_CHECKING, Any
+
+from rich.table import Table
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, DataTable, Footer, Input, Label, Sparkline, Static
+
+from gotui.ops import image_analysis as ia
+from gotui.ops.actions import Action
+from gotui.ops.build import BuildEvent, BuildRequest, BuildResult, BuildRun, parse_build_args
+from gotui.ops.docker_ops import human_age, human_size, troubleshoot
+from gotui.ops.errors import describe_error
+from gotui.ops.sanitize import safe_text, sanitize_line
+from gotui.ui.logview import LogView
+
+if TYPE_CHECKING:
+    from gotui.sources.docker_source import DockerSource
+
+
+def _settings(screen: Screen) -> Any:
+    return getattr(screen.app, "settings", None)
+
+
+def troubleshoot_text(info: dict[str, Any], last_lines: list[str]) -> Text:
+    """The troubleshooting block: state, exit code, OOMKilled, finished time, last log lines."""
+    t = troubleshoot(info, last_lines)
+    text = Text()
+    text.append(f"{t.name}\n", style="bold")
+    text.append("state      ", style="dim")
+    text.append(f"{t.state}\n", style="bold red" if t.state in ("exited", "dead") and t.exit_code else "bold")
+    if t.exit_code is not None:
+        text.append("exit code  ", style="dim")
+        text.append(f"{t.exit_code}\n", style="bold red" if t.exit_code else "bold green")
+    text.append("OOMKilled  ", style="dim")
+    text.append(("YES" if t.oom_killed else "no") + "\n", style="bold red" if t.oom_killed else "")
+    if t.error:
+        text.append("error      ", style="dim")
+        text.append(safe_text(t.error, 300) + "\n", style="red")
+    text.append("started    ", style="dim")
+    text.append(safe_text(t.started, 40) + "\n")
+    if t.state in ("exited", "dead"):
+        text.append("finished   ", style="dim")
+        text.append(safe_text(t.finished, 40) + "\n")
+    if t.restart_count:
+        text.append("restarts   ", style="dim")
+        text.append(f"{t.restart_count}\n")
+    if t.health:
+        text.append("health     ", style="dim")
+        text.append(f"{t.health}\n")
+    text.append(f"last {len(t.last_lines)} log lines:\n", style="dim")
+    for line in t.last_lines:
+        text.append("  " + line + "\n")
+    return text
+
+
+# -- logs -------------------------------------------------------------------------------------------
+
+
+class ContainerLogsScreen(Screen[None]):
+    """Follow one container's logs in a LogView (tail N, timestamps, follow, search, save)."""
+
+    BINDINGS = [
+        Binding("escape,q", "close", "Back", id="dockerlogs.close"),
+    ]
+
+    def __init__(self, source: DockerSource, container_id: str, name: str) -> None:
+        super().__init__(classes="docker-screen")
+        self.source = source
+        self.container_id = container_id
+        self.container_name = name
+        self._stream: Any = None
+        self.ended = False
+
+    def compose(self) -> ComposeResult:
+        settings = _settings(self)
+        lines = getattr(settings, "log_buffer_lines", 10_000)
+        yield Static(Text(f" logs: {safe_text(self.container_name)} ", style="bold reverse"), classes="screen-title")
+        yield LogView(max_lines=lines, name_hint=self.container_name, id="container-log")
+        yield Footer()
+
+    @property
+    def view(self) -> LogView:
+        return self.query_one(LogView)
+
+    def on_mount(self) -> None:
+        self.view.focus_lines()
+        self.follow_logs()
+
+    @work(thread=True, exit_on_error=False, group="container-logs")
+    def follow_logs(self) -> None:
+        from textual.worker import get_current_worker
+
+        worker = get_current_worker()
+        settings = _settings(self)
+        tail = getattr(settings, "log_tail_lines", 200)
+        view = self.view
+        try:
+            stream = self.source.logs(self.container_id, tail=tail, timestamps=True, follow=True)
+        except Exception as exc:  # noqa: BLE001
+            self.app.call_from_thread(view.mark, describe_error(exc, what="logs"))
+            return
+        self._stream = stream
+        self.app.call_from_thread(view.set_note, "streaming")
+        partial = b""
+        try:
+            for chunk in stream:
+                if worker.is_cancelled:
+                    break
+                data = partial + chunk
+                parts = data.split(b"\n")
+                partial = parts.pop()
+                if parts:
+                    view.queue_lines([sanitize_line(p) for p in parts], sanitized=True)
+            if partial:
+                view.queue_lines([sanitize_line(partial)], sanitized=True)
+        except Exception as exc:  # noqa: BLE001 - the stream dropped
+            if not worker.is_cancelled:
+                view.queue_lines([], sanitized=True)
+                self.app.call_from_thread(view.mark, describe_error(exc, what="log stream dropped"))
+        finally:
+            stream.close()
+        if worker.is_cancelled:
+            return
+        note = "stream ended"
+        try:
+            info = self.source.inspect_container(self.container_id)
+            state = info.get("State") or {}
+            if state.get("Status") in ("exited", "dead"):
+                note = f"container exited with code {state.get('ExitCode')}" + (" (OOMKilled)" if state.get("OOMKilled") else "")
+        except Exception:  # noqa: BLE001
+            pass
+        time.sleep(0.06)  # let the queued lines land before the marker
+        self.ended = True
+        self.app.call_from_thread(view.mark, note)
+        self.app.call_from_thread(view.set_note, note)
+
+    def action_close(self) -> None:
+        if self._stream is not None:
+            self._stream.close()
+        self.workers.cancel_group(self, "container-logs")
+        self.dismiss(None)
+
+    def on_unmount(self) -> None:
+        if self._stream is not None:
+            self._stream.close()
+
+
+# -- stats ----------------------------------------------------------------------------------------------
+
+
+class StatsSample(Message):
+    def __init__(self, sample: dict[str, Any]) -> None:
+        super().__init__()
+        self.sample = sample
+
+
+class ContainerStatsScreen(Screen[None]):
+    """Live CPU % (docker CLI maths), memory without page cache, with sparklines."""
+
+    BINDINGS = [Binding("escape,q", "close", "Back", id="dockerstats.close")]
+    HISTORY = 120
+
+    def __init__(self, source: DockerSource, container_id: str, name: str) -> None:
+        super().__init__(classes="docker-screen")
+        self.source = source
+        self.container_id = container_id
+        self.container_name = name
+        self.cpu: deque[float] = deque([0.0], maxlen=self.HISTORY)
+        self.mem: deque[float] = deque([0.0], maxlen=self.HISTORY)
+        self.samples = 0
+        self.last: dict[str, Any] = {}
+        self._stream: Any = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text(f" stats: {safe_text(self.container_name)} ", style="bold reverse"), classes="screen-title")
+        yield Static("waiting for the first sample…", id="stats-figures")
+        yield Label("CPU %", classes="stats-label")
+        yield Sparkline(list(self.cpu), id="stats-cpu", classes="stats-spark")
+        yield Label("memory (without page cache)", classes="stats-label")
+        yield Sparkline(list(self.mem), id="stats-mem", classes="stats-spark")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.read_stats()
+
+    @work(thread=True, exit_on_error=False, group="container-stats")
+    def read_stats(self) -> None:
+        from textual.worker import get_current_worker
+
+        worker = get_current_worker()
+        try:
+            stream = self.source.stats(self.container_id)
+        except Exception as exc:  # noqa: BLE001
+            self.app.call_from_thread(self._error, describe_error(exc, what="stats"))
+            return
+        self._stream = stream
+        try:
+            for sample in stream:
+                if worker.is_cancelled:
+                    break
+                self.post_message(StatsSample(sample))
+        except Exception as exc:  # noqa: BLE001
+            if not worker.is_cancelled:
+                self.app.call_from_thread(self._error, describe_error(exc, what="stats stream"))
+        finally:
+            stream.close()
+
+    def _error(self, message: str) -> None:
+        self.query_one("#stats-figures", Static).update(Text(message, style="bold red"))
+
+    def on_stats_sample(self, message: StatsSample) -> None:
+        sample = message.sample
+        self.samples += 1
+        self.last = sample
+        cpu = ia.cpu_percent(sample)
+        used, limit, pct = ia.memory_usage(sample)
+        self.cpu.append(cpu)
+        self.mem.append(float(used))
+        net_rx = sum(int(n.get("rx_bytes", 0)) for n in (sample.get("networks") or {}).values())
+        net_tx = sum(int(n.get("tx_bytes", 0)) for n in (sample.get("networks") or {}).values())
+        blk = (sample.get("blkio_stats") or {}).get("io_service_bytes_recursive") or []
+        rd = sum(int(b.get("value", 0)) for b in blk if str(b.get("op", "")).lower() == "read")
+        wr = sum(int(b.get("value", 0)) for b in blk if str(b.get("op", "")).lower() == "write")
+        pids = (sample.get("pids_stats") or {}).get("current", 0)
+        text = Text()
+        text.append("CPU ", style="dim")
+        text.append(f"{cpu:6.2f} %", style="bold")
+        text.append("   MEM ", style="dim")
+        text.append(f"{human_size(used)} / {human_size(limit)} ({pct:.2f} %)", style="bold")
+        text.append("\nNET ", style="dim")
+        text.append(f"{human_size(net_rx)} / {human_size(net_tx)}")
+        text.append("   BLOCK ", style="dim")
+        text.append(f"{human_size(rd)} / {human_size(wr)}")
+        text.append("   PIDS ", style="dim")
+        text.append(str(pids))
+        self.query_one("#stats-figures", Static).update(text)
+        self.query_one("#stats-cpu", Sparkline).data = list(self.cpu)
+        self.query_one("#stats-mem", Sparkline).data = list(self.mem)
+
+    def action_close(self) -> None:
+        if self._stream is not None:
+            self._stream.close()
+        self.workers.cancel_group(self, "container-stats")
+        self.dismiss(None)
+
+    def on_unmount(self) -> None:
+        if self._stream is not None:
+            self._stream.close()
+
+
+# -- inspect ----------------------------------------------------------------------------------------------
+
+
+class InspectScreen(Screen[None]):
+    """Inspect an image or a container: env (secrets masked, `v` reveals the highlighted one),
+    mounts, networks, health, labels; images also get the layer history and size advice."""
+
+    BINDINGS = [
+        Binding("escape,q", "close", "Back", id="inspect.close"),
+        Binding("v", "reveal", "Reveal value", id="inspect.reveal"),
+    ]
+
+    def __init__(self, source: DockerSource, kind: str, ref: str, name: str) -> None:
+        super().__init__(classes="docker-screen")
+        self.source = source
+        self.kind = kind  # "image" or "container"
+        self.ref = ref
+        self.display_name = name
+        self.env: list[str] = []
+        self.revealed: set[str] = set()
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text(f" inspect {self.kind}: {safe_text(self.display_name)} ", style="bold reverse"), classes="screen-title")
+        with VerticalScroll(id="inspect-scroll"):
+            yield Static("loading…", id="inspect-top")
+            yield Label("Environment (secret-looking values masked; v reveals the highlighted one)", classes="inspect-label")
+            yield DataTable(id="inspect-env", cursor_type="row", zebra_stripes=False)
+            yield Static("", id="inspect-bottom")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#inspect-env", DataTable)
+        table.add_column("name", key="name")
+        table.add_column("value", key="value")
+        table.focus()
+        self.load()
+
+    @work(thread=True, exit_on_error=False, group="inspect")
+    def load(self) -> None:
+        try:
+            if self.kind == "container":
+                info = self.source.inspect_container(self.ref)
+                state = info.get("State") or {}
+                lines = self.source.log_tail(self.ref, 10) if state.get("Status") != "running" else []
+                self.app.call_from_thread(self._show_container, info, lines)
+            else:
+                info = self.source.inspect_image(self.ref)
+                history = self.source.history(self.ref)
+                self.app.call_from_thread(self._show_image, info, history)
+        except Exception as exc:  # noqa: BLE001
+            self.app.call_from_thread(self.query_one("#inspect-top", Static).update,
+                                      Text(describe_error(exc, what="inspect"), style="bold red"))
+
+    def _fill_env(self) -> None:
+        table = self.query_one("#inspect-env", DataTable)
+        row = table.cursor_row
+        table.clear()
+        for name, value, masked in ia.mask_env(self.env, self.revealed):
+            table.add_row(Text(name), Text(value, style="yellow" if masked else ""), key=name)
+        if self.env:
+            table.move_cursor(row=min(row, len(self.env) - 1))
+
+    def _show_container(self, info: dict[str, Any], lines: list[str]) -> None:
+        self.env = list((info.get("Config") or {}).get("Env") or [])
+        self.query_one("#inspect-top", Static).update(troubleshoot_text(info, lines))
+        self._fill_env()
+        text = Text()
+        mounts = info.get("Mounts") or []
+        text.append("\nMounts\n", style="bold")
+        for m in mounts:
+            text.append(f"  {safe_text(m.get('Source'))} -> {safe_text(m.get('Destination'))} ({m.get('Type')}, {'rw' if m.get('RW') else 'ro'})\n")
+        if not mounts:
+            text.append("  none\n", style="dim")
+        text.append("Networks\n", style="bold")
+        nets = ((info.get("NetworkSettings") or {}).get("Networks") or {})
+        for name, net in nets.items():
+            text.append(f"  {safe_text(name)} {safe_text(net.get('IPAddress') or '-')}\n")
+        if not nets:
+            text.append(f"  {safe_text((info.get('HostConfig') or {}).get('NetworkMode') or 'none')}\n")
+        health = ((info.get("State") or {}).get("Health") or {})
+        if health:
+            text.append("Health\n", style="bold")
+            text.append(f"  {safe_text(health.get('Status'))}, failing streak {health.get('FailingStreak', 0)}\n")
+            for h in (health.get("Log") or [])[-3:]:
+                text.append(f"  exit {h.get('ExitCode')}: {safe_text(h.get('Output'), 200)}\n")
+        labels = (info.get("Config") or {}).get("Labels") or {}
+        text.append("Labels\n", style="bold")
+        for k, v in sorted(labels.items()):
+            text.append(f"  {safe_text(k)}={safe_text(v)}\n")
+        text.append("Image ", style="bold")
+        text.append(safe_text((info.get("Config") or {}).get("Image")) + "\n")
+        self.query_one("#inspect-bottom", Static).update(text)
+
+    def _show_image(self, info: dict[str, Any], history: list[dict[str, Any]]) -> None:
+        cfg = info.get("Config") or {}
+        self.env = list(cfg.get("Env") or [])
+        self._fill_env()
+        top = Text()
+        top.append(f"{safe_text(', '.join(info.get('RepoTags') or ['<none>']))}\n", style="bold")
+        top.append("id         ", style="dim")
+        top.append(safe_text(info.get("Id")) + "\n")
+        top.append("size       ", style="dim")
+        top.append(human_size(int(info.get("Size") or 0)) + "\n")
+        top.append("platform   ", style="dim")
+        top.append(f"{safe_text(info.get('Os'))}/{safe_text(info.get('Architecture'))}\n")
+        top.append("created    ", style="dim")
+        top.append(safe_text(info.get("Created"), 40) + "\n")
+        top.append("entrypoint ", style="dim")
+        top.append(safe_text(cfg.get("Entrypoint")) + "  cmd " + safe_text(cfg.get("Cmd")) + "\n")
+        self.query_one("#inspect-top", Static).update(top)
+        analysis = ia.analyze_history(history, int(info.get("Size") or 0), self.env)
+        self.query_one("#inspect-bottom", Static).update(history_renderable(analysis, cfg.get("Labels") or {}))
+
+    def action_reveal(self) -> None:
+        table = self.query_one("#inspect-env", DataTable)
+        if not self.env or table.row_count == 0:
+            return
+        row_key, _ = table.coordinate_to_cell_key((table.cursor_row, 0))
+        name = str(row_key.value)
+        if name in self.revealed:
+            self.revealed.discard(name)
+        elif ia.is_secret_name(name):
+            self.revealed.add(name)
+            self.notify(f"revealed {name} on this screen only", timeout=3)
+        self._fill_env()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+def history_renderable(analysis: ia.HistoryAnalysis, labels: dict[str, str]) -> Any:
+    """Layer table (heavy layers marked) + advice + labels."""
+    from rich.console import Group
+
+    table = Table(box=None, pad_edge=False, expand=True, show_edge=False)
+    table.add_column("size", justify="right", no_wrap=True)
+    table.add_column("age", no_wrap=True)
+    table.add_column("instruction", overflow="fold")
+    for layer in analysis.layers:
+        style = "bold yellow" if layer.heavy else ("dim" if layer.size == 0 else "")
+        mark = "▲ " if layer.heavy else ""
+        table.add_row(Text(mark + human_size(layer.size), style=style), Text(human_age(layer.created)),
+                      Text(layer.instruction, style=style))
+    parts: list[Any] = [Text("\nLayers (newest first; ▲ heavy)", style="bold"), table]
+    for line in analysis.advice:
+        parts.append(Text("ⓘ " + line, style="yellow"))
+    if labels:
+        parts.append(Text("Labels", style="bold"))
+        for k, v in sorted(labels.items()):
+            parts.append(Text(f"  {safe_text(k)}={safe_text(v)}"))
+    return Group(*parts)
+
+
+# -- build ----------------------------------------------------------------------------------------------
+
+
+class BuildFailed(Exception):
+    """A build that did not succeed; carries the BuildResult."""
+
+    def __init__(self, result: BuildResult) -> None:
+        self.result = result
+        super().__init__(result.summary())
+
+
+class BuildEvents(Message):
+    def __init__(self, events: list[BuildEvent]) -> None:
+        super().__init__()
+        self.events = events
+
+
+class BuildScreen(Screen[None]):
+    """Build form, then the live build: step n/m, instruction, cached, output; cancellable."""
+
+    BINDINGS = [
+        Binding("ctrl+b", "start", "Start build", id="build.start"),
+        Binding("ctrl+x", "cancel_build", "Cancel build", id="build.cancel"),
+        Binding("escape", "close", "Back", id="build.close"),
+    ]
+
+    def __init__(self, source: DockerSource, context_dir: str = ".", tag: str = "") -> None:
+        super().__init__(classes="docker-screen")
+        self.source = source
+        self.initial_context = context_dir
+        self.initial_tag = tag
+        self.build: BuildRun | None = None
+        self.result: BuildResult | None = None
+        self.running = False
+        self.progress = ""
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text(" build an image ", style="bold reverse"), classes="screen-title")
+        with Vertical(id="build-form"):
+            with Horizontal(classes="build-row"):
+                yield Input(self.initial_context, placeholder="context dir", id="build-context")
+                yield Input(self.initial_tag, placeholder="name:tag", id="build-tag")
+            with Horizontal(classes="build-row"):
+                yield Input("", placeholder="Dockerfile (default: Dockerfile)", id="build-file")
+                yield Input("", placeholder="target stage", id="build-target")
+            with Horizontal(classes="build-row"):
+                yield Input("", placeholder="build args: K=V K2=V2", id="build-args")
+                yield Input("", placeholder="platform (linux/amd64)", id="build-platform")
+            yield Button("Build [ctrl+b]", id="build-go", variant="primary")
+        yield Static("", id="build-progress")
+        yield LogView(max_lines=getattr(_settings(self), "log_buffer_lines", 10_000), name_hint="build", id="build-log")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#build-context", Input).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "build-go":
+            self.action_start()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id and event.input.id.startswith("build-"):
+            event.stop()
+            self.action_start()
+
+    def request(self) -> BuildRequest:
+        val = {w.id: w.value.strip() for w in self.query(Input) if w.id and w.id.startswith("build-")}
+        args = parse_build_args(val.get("build-args", "").split())
+        tag = val.get("build-tag") or None
+        return BuildRequest(val.get("build-context") or ".", tag=tag, dockerfile=val.get("build-file") or None,
+                            target=val.get("build-target") or None, buildargs=args,
+                            platform=val.get("build-platform") or None)
+
+    def action_start(self) -> None:
+        if self.running:
+            self.notify("a build is already running (ctrl+x cancels it)", severity="warning")
+            return
+        try:
+            req = self.request()
+        except ValueError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        view = self.query_one(LogView)
+        view.clear()
+        self.build = BuildRun(self.source, req)
+        self.running = True
+        self.result = None
+        self._set_progress(f"building {req.context_dir}…")
+        build = self.build
+        action = Action(verb="build", kind="build", target=req.tag or req.context_dir, context=self.source.host,
+                        preview=f"docker build {req.context_dir}" + (f" -t {req.tag}" if req.tag else ""),
+                        destructive=False, reversible=True)
+
+        def runner() -> str:
+            pending: list[BuildEvent] = []
+            last = [time.monotonic()]
+
+            def on_event(ev: BuildEvent) -> None:
+                pending.append(ev)
+                now = time.monotonic()
+                if now - last[0] > 0.05 or ev.kind in ("step", "error"):
+                    self.post_message(BuildEvents(list(pending)))
+                    pending.clear()
+                    last[0] = now
+
+            try:
+                result = build.run(on_event)
+            finally:
+                if pending:
+                    self.post_message(BuildEvents(list(pending)))
+            if not result.ok:
+                raise BuildFailed(result)
+            self.result = result
+            return result.summary()
+
+        app = self.app
+        if hasattr(app, "perform"):
+            app.perform(action, runner, on_done=self._done)
+        else:  # a bare App in tests of this screen alone
+            self._run_plain(runner)
+
+    @work(thread=True, exit_on_error=False, group="build")
+    def _run_plain(self, runner: Any) -> None:
+        try:
+            runner()
+            self.app.call_from_thread(self._done, None, None)
+        except Exception as exc:  # noqa: BLE001
+            self.app.call_from_thread(self._done, None, exc)
+
+    def _done(self, result: Any, error: BaseException | None) -> None:
+        self.running = False
+        view = self.query_one(LogView)
+        if error is None and self.result is not None:
+            summary = self.result.summary()
+            self._set_progress(summary, "bold green")
+        elif isinstance(error, BuildFailed):
+            self.result = error.result
+            summary = error.result.summary()
+            self._set_progress(summary, "bold yellow" if error.result.cancelled else "bold red")
+        else:
+            summary = describe_error(error) if error else "build did not run"
+            self._set_progress(summary, "bold red")
+        view.mark(summary)
+
+    def _set_progress(self, text: str, style: str = "bold") -> None:
+        self.progress = text
+        self.query_one("#build-progress", Static).update(Text(safe_text(text, 300), style=style))
+
+    def on_build_events(self, message: BuildEvents) -> None:
+        view = self.query_one(LogView)
+        lines: list[str] = []
+        for ev in message.events:
+            if ev.kind == "step":
+                if lines:
+                    view.append_lines(lines, sanitized=True)
+                    lines = []
+                view.append_lines([f"Step {ev.step}/{ev.total} : {ev.text}"], style="bold cyan", sanitized=True)
+                self._set_progress(f"step {ev.step}/{ev.total}: {ev.text}")
+            elif ev.kind == "cached":
+                lines.append("  (cached)")
+                self._set_progress(f"step {ev.step}/{ev.total}: cached")
+            elif ev.kind == "output":
+                lines.append("  " + ev.text)
+            elif ev.kind == "error":
+                if lines:
+                    view.append_lines(lines, sanitized=True)
+                    lines = []
+                view.append_lines([f"ERROR: {ev.text}"], style="bold red", sanitized=True)
+            elif ev.kind in ("built", "info") and ev.text.startswith("tagged"):
+                lines.append("  " + ev.text)
+        if lines:
+            view.append_lines(lines, sanitized=True)
+
+    def action_cancel_build(self) -> None:
+        if self.build is not None and self.running:
+            self.build.cancel()
+            self._set_progress("cancelling…", "bold yellow")
+
+    def action_close(self) -> None:
+        if self.running and self.build is not None:
+            self.build.cancel()
+        self.dismiss(None)
+
+
+# -- tag ------------------------------------------------------------------------------------------------
+
+
+class TagModal(ModalScreen[str | None]):
+    """Ask for a new name:tag for an image (Enter tags, Escape cancels)."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="tag.cancel")]
+
+    def __init__(self, current: str) -> None:
+        super().__init__()
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="tag-box"):
+            yield Static(Text(f"Tag {safe_text(self.current)} as:", style="bold"))
+            yield Input(placeholder="repository:tag", id="tag-input")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.dismiss(event.value.strip() or None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

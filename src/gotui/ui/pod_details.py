@@ -1,0 +1,106 @@
+"""The describe-like details of a pod (containers, last termination, conditions, events) as rich Text.
+
+Every value from the cluster goes through `safe_text`; nothing is parsed as markup.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from gotui.ops.kube_text import age, parse_time
+from gotui.ops.pods import BAD, HEALTH_SYMBOL, HEALTH_WORD, OK, health, pod_status
+from gotui.ops.sanitize import safe_text
+
+HEALTH_STYLE = {OK: "green", "warn": "yellow", BAD: "bold red"}
+
+
+def pod_events(events: list[dict], namespace: str, name: str, kind: str = "Pod") -> list[dict]:
+    """Events about one object, newest last."""
+    out = [
+        e for e in events
+        if (e.get("involvedObject") or {}).get("name") == name
+        and (e.get("involvedObject") or {}).get("kind") == kind
+        and ((e.get("involvedObject") or {}).get("namespace") or (e.get("metadata") or {}).get("namespace")) == namespace
+    ]
+    out.sort(key=lambda e: parse_time(e.get("lastTimestamp") or e.get("eventTime") or (e.get("metadata") or {}).get("creationTimestamp")) or 0)
+    return out
+
+
+def _state_text(state: dict) -> tuple[str, str]:
+    if "running" in state:
+        return "Running", f"since {safe_text((state['running'] or {}).get('startedAt'))}"
+    if "waiting" in state:
+        w = state["waiting"] or {}
+        return "Waiting", safe_text(w.get("reason") or "") + (f": {safe_text(w.get('message'), 200)}" if w.get("message") else "")
+    if "terminated" in state:
+        t = state["terminated"] or {}
+        return "Terminated", f"{safe_text(t.get('reason') or '')} (exit {t.get('exitCode')})"
+    return "Unknown", ""
+
+
+def describe_pod(pod: dict, events: list[dict], now: float) -> Text:
+    """A `kubectl describe pod`-like summary."""
+    meta = pod.get("metadata") or {}
+    spec = pod.get("spec") or {}
+    status = pod.get("status") or {}
+    ps = pod_status(pod)
+    h = health(ps)
+    t = Text()
+    t.append(safe_text(meta.get("name")) + "\n", style="bold")
+    t.append(f"{HEALTH_SYMBOL[h]} {ps.reason} ({HEALTH_WORD[h]})\n", style=HEALTH_STYLE[h])
+
+    def field(label: str, value: object) -> None:
+        t.append(f"{label:<11}", style="dim")
+        t.append(safe_text(value, 300) + "\n")
+
+    field("Namespace", meta.get("namespace"))
+    field("Node", spec.get("nodeName") or "<none>")
+    field("IP", status.get("podIP") or "<none>")
+    field("Age", age(meta.get("creationTimestamp"), now))
+    field("Ready", ps.ready_text)
+    field("Restarts", ps.restarts_text(now))
+    owners = ", ".join(f"{r.get('kind')}/{r.get('name')}" for r in meta.get("ownerReferences") or [])
+    field("Owner", owners or "<none>")
+    labels = meta.get("labels") or {}
+    if labels:
+        field("Labels", ",".join(f"{k}={v}" for k, v in sorted(labels.items())))
+    statuses = {c.get("name"): c for c in (status.get("initContainerStatuses") or []) + (status.get("containerStatuses") or [])}
+    t.append("\nContainers\n", style="bold underline")
+    for c in (spec.get("initContainers") or []) + (spec.get("containers") or []):
+        cs = statuses.get(c.get("name")) or {}
+        state, extra = _state_text(cs.get("state") or {})
+        ok = cs.get("ready")
+        t.append(("✓ " if ok else "✗ ") + safe_text(c.get("name")), style="green" if ok else "yellow")
+        t.append(f"  {state} {extra}\n")
+        t.append("    image ", style="dim")
+        t.append(safe_text(c.get("image")) + "\n")
+        t.append("    restarts ", style="dim")
+        t.append(str(cs.get("restartCount", 0)))
+        last = (cs.get("lastState") or {}).get("terminated")
+        if last:
+            t.append("  last: ", style="dim")
+            t.append(f"{safe_text(last.get('reason'))} (exit {last.get('exitCode')}) {age(last.get('finishedAt'), now)} ago", style="red")
+        t.append("\n")
+    conds = status.get("conditions") or []
+    if conds:
+        t.append("\nConditions\n", style="bold underline")
+        for c in conds:
+            ok = c.get("status") == "True"
+            t.append(f"{'✓' if ok else '✗'} {safe_text(c.get('type')):<16}", style="green" if ok else "yellow")
+            t.append(f" {safe_text(c.get('status'))}")
+            if c.get("reason"):
+                t.append(f" {safe_text(c.get('reason'))}", style="dim")
+            t.append("\n")
+    t.append("\nEvents\n", style="bold underline")
+    if not events:
+        t.append("<none>\n", style="dim")
+    for e in events[-15:]:
+        warn = e.get("type") == "Warning"
+        when = age(e.get("lastTimestamp") or e.get("eventTime") or (e.get("metadata") or {}).get("creationTimestamp"), now)
+        t.append(f"{when:>5} ", style="dim")
+        t.append(("! " if warn else "  ") + safe_text(e.get("reason")), style="yellow" if warn else "")
+        count = e.get("count") or 1
+        if count > 1:
+            t.append(f" (x{count})", style="dim")
+        t.append(": " + safe_text(e.get("message"), 300) + "\n")
+    return t

@@ -1,0 +1,200 @@
+"""The pod logs screen: follow with a tail, previous container, container picker, and all pods of the
+owning Deployment merged (a colour and a name prefix per pod, new pods picked up as they appear).
+
+Built on the shared bounded LogView (ring buffer, pause with count, search n/N, wrap, timestamps,
+save). Streams run in threads (gotui.sources.kube_logs) and hand lines over with the thread-safe
+`queue_lines`; drops and resumes appear as marker lines. All text is sanitized by the LogView.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from gotui.ops.pods import owning_deployment
+from gotui.ops.sanitize import safe_text
+from gotui.ops.selectors import match_labels_selector, selector_matches
+from gotui.sources.kube_logs import PodLogStream, StreamSet, pick_container
+from gotui.ui.logview import MARK, LogView
+from gotui.ui.messages import KubeChanged
+
+if TYPE_CHECKING:
+    from gotui.ui.kube_bridge import KubeBridge
+
+POD_COLOURS = ("cyan", "magenta", "green", "yellow", "blue", "bright_cyan", "bright_magenta", "bright_green")
+
+
+class PodLogsScreen(Screen[None]):
+    """Logs of one pod (or of every pod of its Deployment with `m`)."""
+
+    BINDINGS = [
+        Binding("escape,q", "close", "Back", id="podlogs.close"),
+        Binding("P", "toggle_previous", "Previous", id="podlogs.previous"),
+        Binding("C", "next_container", "Container", id="podlogs.container"),
+        Binding("m", "toggle_merged", "All pods", id="podlogs.merged"),
+    ]
+
+    def __init__(self, bridge: KubeBridge, pod: dict, *, merged: bool = False) -> None:
+        super().__init__(classes="pod-logs-screen")
+        self.bridge = bridge
+        meta = pod.get("metadata") or {}
+        self.namespace = meta.get("namespace") or ""
+        self.pod_name = meta.get("name") or ""
+        self.pod = pod
+        self.containers = [c.get("name") for c in (pod.get("spec") or {}).get("containers") or []]
+        self.container = pick_container(pod)
+        self.previous = False
+        self.merged = merged
+        self.deployment: str | None = None
+        self.streams: StreamSet | None = None
+        self._colours: dict[str, str] = {}
+        self._colour_cycle = itertools.cycle(POD_COLOURS)
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="podlogs-title")
+        yield LogView(max_lines=self.app.settings.log_buffer_lines, name_hint=self.pod_name, id="podlogs-view")  # type: ignore[attr-defined]
+        yield Footer()
+
+    @property
+    def view(self) -> LogView:
+        return self.query_one(LogView)
+
+    def on_mount(self) -> None:
+        self.bridge.listeners.append(self)
+        rss = {(o.get("metadata") or {}).get("name"): o for o in self.bridge.store.list("replicasets", self.namespace)}
+        self.deployment = owning_deployment(self.pod, rss)
+        self._restart_streams()
+        self.view.focus_lines()
+
+    def on_unmount(self) -> None:
+        if self in self.bridge.listeners:
+            self.bridge.listeners.remove(self)
+        self._stop_streams()
+
+    # -- streams -------------------------------------------------------------------------------
+    def _title(self) -> None:
+        t = Text(no_wrap=True, overflow="ellipsis")
+        t.append(" logs ", style="bold reverse")
+        if self.merged and self.deployment:
+            t.append(f" deployment {safe_text(self.deployment)} (all pods)", style="bold")
+        else:
+            t.append(f" {safe_text(self.pod_name)}", style="bold")
+        t.append(f"  container {safe_text(self.container or '-')}")
+        if self.previous:
+            t.append("  PREVIOUS", style="bold yellow")
+        t.append(f"  ns {safe_text(self.namespace)}", style="dim")
+        self.query_one("#podlogs-title", Static).update(t)
+
+    def _stop_streams(self) -> None:
+        if self.streams is not None:
+            self.streams.stop()
+            self.streams = None
+
+    def _factory(self, pod_name: str) -> PodLogStream:
+        view = self.view
+        merged = self.merged
+        colour = self._colour(pod_name) if merged else None
+        prefix = self._short(pod_name)
+
+        def on_lines(lines: list[str]) -> None:
+            if merged:
+                out = []
+                for line in lines:
+                    ts, sep, rest = line.partition(" ")
+                    if sep and ts[:4].isdigit():
+                        out.append(f"{ts} {prefix} │ {rest}")
+                    else:
+                        out.append(f"{prefix} │ {line}")
+                view.queue_lines(out, style=colour)
+            else:
+                view.queue_lines(lines)
+
+        def on_mark(text: str) -> None:
+            view.queue_lines([text], style=MARK)
+
+        container = self.container
+        if merged:
+            pod = self.bridge.store.get("pods", self.namespace, pod_name) or self.pod
+            container = pick_container(pod, self.container)
+        return PodLogStream(
+            self.bridge.api_client, self.namespace, pod_name, container,
+            on_lines=on_lines, on_mark=on_mark,
+            tail_lines=self.app.settings.log_tail_lines,  # type: ignore[attr-defined]
+            follow=not self.previous, previous=self.previous,
+        )
+
+    def _colour(self, pod_name: str) -> str:
+        if pod_name not in self._colours:
+            self._colours[pod_name] = next(self._colour_cycle)
+        return self._colours[pod_name]
+
+    def _short(self, pod_name: str) -> str:
+        if self.deployment and pod_name.startswith(self.deployment + "-"):
+            return pod_name[len(self.deployment) + 1:]
+        return pod_name
+
+    def _deployment_pods(self) -> list[str]:
+        dep = self.bridge.store.get("deployments", self.namespace, self.deployment or "")
+        if dep is None:
+            return [self.pod_name]
+        reqs = match_labels_selector((dep.get("spec") or {}).get("selector"))
+        names = []
+        for pod in self.bridge.store.list("pods", self.namespace):
+            meta = pod.get("metadata") or {}
+            if reqs and selector_matches(reqs, meta.get("labels")) and not meta.get("deletionTimestamp"):
+                names.append(meta.get("name"))
+        return sorted(names)
+
+    def _restart_streams(self) -> None:
+        self._stop_streams()
+        self.view.clear()
+        self._title()
+        self.streams = StreamSet(self._factory)
+        pods = self._deployment_pods() if (self.merged and self.deployment) else [self.pod_name]
+        self.streams.sync(pods)
+        what = "previous container" if self.previous else f"following (tail {self.app.settings.log_tail_lines})"  # type: ignore[attr-defined]
+        self.view.set_note(what + (f", {len(pods)} pods" if self.merged else ""))
+
+    def on_kube_changed(self, message: KubeChanged) -> None:
+        if self.merged and self.deployment and self.streams is not None and "pods" in message.kinds:
+            started = self.streams.sync(self._deployment_pods())
+            for name in started:
+                self.view.queue_lines([f"── new pod {name}: following ──"], style=MARK)
+            if started:
+                self.view.set_note(f"following {len(self.streams.streams)} pods")
+
+    # -- actions -------------------------------------------------------------------------------
+    def action_close(self) -> None:
+        self._stop_streams()
+        self.app.pop_screen()
+
+    def action_toggle_previous(self) -> None:
+        self.previous = not self.previous
+        self._restart_streams()
+
+    def action_next_container(self) -> None:
+        if len(self.containers) < 2:
+            self.notify("This pod has one container.", timeout=3)
+            return
+        i = self.containers.index(self.container) if self.container in self.containers else -1
+        self.container = self.containers[(i + 1) % len(self.containers)]
+        self._restart_streams()
+
+    def action_toggle_merged(self) -> None:
+        if not self.deployment:
+            self.notify("This pod is not owned by a Deployment.", severity="warning")
+            return
+        self.merged = not self.merged
+        self._restart_streams()
+
+    def streams_info(self) -> dict[str, Any]:
+        """For tests: the followed pods and their counters."""
+        if self.streams is None:
+            return {}
+        return {name: (s.lines_read, s.drops) for name, s in self.streams.streams.items()}
