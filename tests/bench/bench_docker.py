@@ -64,7 +64,7 @@ def setup(client: docker.DockerClient, n_images: int, n_containers: int) -> None
         pass
     shutil.rmtree(ctx)
     start = time.perf_counter()
-    distinct = min(n_images, 100)  # distinct image ids; the rest are extra tags on them
+    distinct = max(1, min(n_images, 100))  # distinct image ids; the rest are extra tags on them
     ids = []
     for i in range(distinct):
         image_id = None
@@ -113,7 +113,7 @@ def pct(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
 
 
-async def measure_app(client: docker.DockerClient, n_images: int) -> None:
+async def measure_app(client: docker.DockerClient, n_images: int, logs: bool = True) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "src"))
     from gotui.config import Settings
     from gotui.ui.app import GotuiApp
@@ -148,6 +148,8 @@ async def measure_app(client: docker.DockerClient, n_images: int) -> None:
              list_and_table_p50_s=round(statistics.median([pane.last_refresh_s]), 4), target_s=0.3,
              docker_images_cli_s=cli_time("images"), docker_ps_a_cli_s=cli_time("ps", "-a"))
 
+        if not logs:
+            return
         # -- a container printing ~20,000 lines/s -----------------------------------------------------
         hc = client.api.create_host_config(network_mode="none")
         script = ('awk \'BEGIN{n=0; while(1){for(i=0;i<2000;i++){n++; print "2024-01-01 INFO request served path=/api/v1/items id=" n " status=200"}; '
@@ -196,13 +198,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=500)
     parser.add_argument("--containers", type=int, default=200)
+    parser.add_argument("--part", choices=["all", "refresh", "logs"], default="all")
     args = parser.parse_args()
     client = docker.from_env(timeout=120)
     client.ping()
     emit(bench="docker.engine", host=os.environ.get("DOCKER_HOST", "default"), version=client.version()["Version"])
     try:
+        if args.part == "logs":
+            args.images = args.containers = 0
         setup(client, args.images, args.containers)
-        asyncio.run(measure_app(client, args.images))
+        asyncio.run(measure_app(client, args.images, logs=args.part != "refresh"))
     finally:
         cleanup(client)
     return 0

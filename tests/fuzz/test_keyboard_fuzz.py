@@ -78,6 +78,8 @@ async def test_random_keys_never_break_the_app(seed: int, fresh_sandbox, docker_
     app = GotuiApp(_settings(tmp_path, Path(cluster.kubeconfig)))
     rng = random.Random(seed)
     pressed: list[str] = []
+    screens: set[str] = set()
+    panes: set[str] = set()
     deadline = time.monotonic() + BUDGET_S / len(SEEDS)
     try:
         async with app.run_test(size=(80, 24)) as pilot:
@@ -88,9 +90,16 @@ async def test_random_keys_never_break_the_app(seed: int, fresh_sandbox, docker_
                     size = rng.choice(SIZES)
                     pressed.append(f"<resize {size[0]}x{size[1]}>")
                     await pilot.resize_terminal(*size)
+                if steps % 40 == 39:
+                    # Make sure every pane gets its share: leave whatever is open, go to the next pane.
+                    await _unwind(app, pilot)
+                    pressed.append(f"<pane {steps // 40 % 4 + 1}>")
+                    await pilot.press(str(steps // 40 % 4 + 1))
                 key = _choose(rng, app)
                 pressed.append(key)
                 await pilot.press(key)
+                screens.add(type(app.screen).__name__)
+                panes.add(app.active_pane.PANE_ID)
                 steps += 1
                 if steps % 20 == 0:
                     await pilot.pause(0.02)
@@ -111,3 +120,7 @@ async def test_random_keys_never_break_the_app(seed: int, fresh_sandbox, docker_
         ) from exc
     assert app.crash_log is None
     assert steps > 100, f"only {steps} keys in the time budget"
+    # The storm went everywhere: all four panes and more than the main screen (help, palette, modals).
+    print(f"seed {seed}: {steps} keys; screens {sorted(screens)}")
+    assert panes == {"images", "pods", "hpa", "releases"}
+    assert len(screens) >= 3, screens

@@ -276,3 +276,17 @@ def test_logs_tail_container_previous_follow(sandbox, kubectl_for):
         proc.wait(5)
     assert proc.returncode is not None
     json.dumps(lines)
+
+
+@needs_controllers
+def test_wait_and_delete_deployment_cascades(sandbox, kubectl_for):
+    k = kubectl_for(sandbox)
+    ns = _ns(sandbox)
+    _deploy(sandbox, ns, "gone", replicas=2)
+    # kubectl wait uses a watch-list (sendInitialEvents) or list+watch by metadata.name
+    out = k.run("wait", "--for=condition=Available", "deploy/gone", "-n", ns, "--timeout=40s", timeout=60, check=True)
+    assert "condition met" in out.stdout
+    out = k.run("delete", "deploy", "gone", "-n", ns, timeout=60, check=True)
+    assert 'deployment.apps "gone" deleted' in out.stdout
+    core, apps = client.CoreV1Api(sandbox.api_client), client.AppsV1Api(sandbox.api_client)
+    _wait(lambda: not apps.list_namespaced_replica_set(ns).items and not core.list_namespaced_pod(ns).items, 20)

@@ -183,3 +183,23 @@ def test_non_loopback_host_is_refused():
                            "sys.exit(main(parse_args(['--host', '0.0.0.0'])))"],
                           capture_output=True, text=True, timeout=30, env={"PYTHONPATH": str(src), "PATH": ""})
     assert proc.returncode == 2 and "refusing non-loopback host" in proc.stderr
+
+
+def test_deletecollection_and_namespace_deletion(sandbox):
+    ns = _ns(sandbox)
+    base = f"/api/v1/namespaces/{ns}/configmaps"
+    for name, tier in [("a", "x"), ("b", "x"), ("c", "y")]:
+        sandbox.request("POST", base, {"metadata": {"name": name, "labels": {"tier": tier}}})
+    status, body = sandbox.request("DELETE", f"{base}?labelSelector=tier%3Dx")
+    assert status == 200 and body["kind"] == "ConfigMapList"
+    assert sorted(i["metadata"]["name"] for i in body["items"]) == ["a", "b"]
+    _, left = sandbox.request("GET", base)
+    assert [i["metadata"]["name"] for i in left["items"]] == ["c"]
+    status, body = sandbox.request("DELETE", "/api/v1/namespaces/default")
+    assert (status, body["reason"]) == (403, "Forbidden")
+    status, body = sandbox.request("DELETE", f"/api/v1/namespaces/{ns}")
+    assert status == 200 and body["status"] == "Success"
+    _, everywhere = sandbox.request("GET", "/api/v1/configmaps")
+    assert all(i["metadata"]["namespace"] != ns for i in everywhere["items"])
+    status, _ = sandbox.request("GET", f"/api/v1/namespaces/{ns}")
+    assert status == 404

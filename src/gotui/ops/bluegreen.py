@@ -181,6 +181,7 @@ class BlueGreenApp:
     switched_by: str | None = None
     lock: Lock | None = None
     endpoints: list[str] = field(default_factory=list)  # pod names behind the Service now
+    url: str | None = None  # an HTTP URL for the Service (annotation gotui.dev/url or the sandbox's)
 
     @property
     def idle_colors(self) -> list[str]:
@@ -297,6 +298,7 @@ def build_app(
         switched_by=ann.get(ANN_SWITCHED_BY),
         lock=Lock.parse(ann.get(ANN_LOCK)),
         endpoints=endpoint_pods(endpoints),
+        url=ann.get("gotui.dev/url") or ann.get("sandbox.gotui.dev/url"),
     )
 
 

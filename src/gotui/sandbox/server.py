@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import contextlib
 import inspect
 import ipaddress
@@ -26,7 +27,7 @@ import signal
 import socket
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
@@ -39,13 +40,14 @@ from gotui.sandbox.protowire import ProtobufError, decode_ssar
 from gotui.sandbox.resources import RESOURCES, STATUS_SUBRESOURCE, ResourceInfo
 from gotui.sandbox.selectors import label_selector_string, parse_field_selector, parse_label_selector
 from gotui.sandbox.store import HistoryEvent, ObjectStore, dumps
-from gotui.sandbox.tables import build_table, parse_time
+from gotui.sandbox.tables import build_table, build_table_bytes, parse_time
 
 log = logging.getLogger(__name__)
 
 MAX_BODY = 3 * 1024 * 1024
 DEFAULT_WATCH_TIMEOUT = 1800.0
 BASE_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+PROTECTED_NAMESPACES = ("default", "kube-system", "kube-public")
 _SENTINEL = object()
 
 
@@ -107,9 +109,19 @@ class _Target:
     watch: bool
 
 
-@dataclass(eq=False)
 class _Watcher:
-    queue: asyncio.Queue = field(default_factory=asyncio.Queue)
+    """Pending events of one watch: a deque plus a wake-up Event (no asyncio.Queue + wait_for, whose
+    timeout can drop an item on Python 3.11)."""
+
+    __slots__ = ("items", "wake")
+
+    def __init__(self) -> None:
+        self.items: collections.deque = collections.deque()
+        self.wake = asyncio.Event()
+
+    def put(self, item: Any) -> None:
+        self.items.append(item)
+        self.wake.set()
 
 
 class ApiServer:
@@ -136,7 +148,7 @@ class ApiServer:
     async def _on_shutdown(self, _app: web.Application) -> None:
         self._closing = True
         for w in list(self._watchers):
-            w.queue.put_nowait(_SENTINEL)
+            w.put(_SENTINEL)
 
     # --- entry ------------------------------------------------------------------------------------
 
@@ -347,13 +359,19 @@ class ApiServer:
         mode = _accept_mode(request)
         if mode == "table":
             include = q.get("includeObject", "Metadata")
-            return _json(build_table(t.info.plural, [o for o, _ in entries], rv, include))
+            return _raw(build_table_bytes(t.info.plural, [o for o, _ in entries], rv, include))
         if mode == "partial":
             return _json({"kind": "PartialObjectMetadataList", "apiVersion": "meta.k8s.io/v1",
                           "metadata": {"resourceVersion": rv}, "items": [_partial(o) for o, _ in entries]})
         head = (b'{"kind":"' + t.info.kind.encode() + b'List","apiVersion":"' + t.info.api_version.encode()
                 + b'","metadata":{"resourceVersion":"' + rv.encode() + b'"},"items":[')
-        return _raw(head + b",".join(d for _, d in entries) + b"]}")
+        parts = [head]
+        for n, (_, data) in enumerate(entries):
+            if n:
+                parts.append(b",")
+            parts.append(data)
+        parts.append(b"]}")
+        return _raw(b"".join(parts))
 
     async def _create(self, request: web.Request, t: _Target) -> web.Response:
         body = await self._body(request)
@@ -460,6 +478,9 @@ class ApiServer:
             propagation = "Orphan"
         pre = opts.get("preconditions") or {}
         current = self._current(t)
+        if t.info.plural == "namespaces" and t.name in PROTECTED_NAMESPACES:
+            raise ApiError(403, "Forbidden", f'namespaces "{t.name}" is forbidden: this namespace may not be deleted',
+                           {"name": t.name, "kind": "namespaces"})
         if _dry_run(request):
             return _json(current)
         final = self.store.delete(t.info.plural, t.namespace or "", t.name or "", grace_period_seconds=grace,
@@ -602,18 +623,18 @@ class ApiServer:
             backlog = [("ADDED", d, o) for o, d in entries]
         else:
             try:
-                history = self.store.history_since(int(rv_param))
+                history = self.store.history_since(int(rv_param), plural)
             except ApiError as err:
                 expired = err
                 history = []
-            backlog = [e for ev in history if ev.resource == plural for e in self._replay(ev, namespace, matches)]
+            backlog = [e for ev in history for e in self._replay(ev, namespace, matches)]
 
         def listener(ev: HistoryEvent, obj: dict) -> None:
             if ev.resource != plural:
                 return
             etype = self._transition(ev, obj, namespace, matches)
             if etype is not None:
-                watcher.queue.put_nowait((etype, ev.data, obj))
+                watcher.put((etype, ev.data, obj))
 
         unlisten = None
         if expired is None:
@@ -638,9 +659,11 @@ class ApiServer:
                 remaining = deadline - loop.time()
                 if remaining <= 0:
                     break
-                try:
-                    item = await asyncio.wait_for(watcher.queue.get(), min(remaining, 1.0))
-                except TimeoutError:
+                if not watcher.items:
+                    watcher.wake.clear()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(watcher.wake.wait(), min(remaining, 1.0))
+                if not watcher.items:
                     transport = request.transport
                     if transport is None or transport.is_closing():
                         break
@@ -648,9 +671,8 @@ class ApiServer:
                         await resp.write(self._bookmark(t.info, self.store.resource_version))
                         last_bookmark = loop.time()
                     continue
-                batch = [item]
-                while not watcher.queue.empty():
-                    batch.append(watcher.queue.get_nowait())
+                batch = list(watcher.items)
+                watcher.items.clear()
                 stop = _SENTINEL in batch
                 batch = [b for b in batch if b is not _SENTINEL]
                 if batch:
@@ -827,7 +849,10 @@ class ApiServer:
             if method != "GET":
                 raise errors.method_not_allowed()
             counts = {r: self.store.count(r) for r in RESOURCES if r != "selfsubjectaccessreviews"}
-            return _json({**self.info, "resourceVersion": self.store.resource_version, "counts": counts,
+            return _json({**self.info, "resourceVersion": self.store.resource_version,
+                          "oldestResourceVersion": str(self.store.oldest_resource_version("pods")),
+                          "oldestResourceVersions": {r: str(self.store.oldest_resource_version(r)) for r in counts},
+                          "counts": counts,
                           "controllers": self.controllers is not None})
         raise _not_found_path()
 

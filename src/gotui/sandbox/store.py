@@ -16,15 +16,14 @@ Garbage collection: deleting an object also deletes (background propagation) eve
 metadata.ownerReferences name its uid, unless propagation is "Orphan"; deleting a namespace deletes
 everything in it.
 
-Watch history: the last `history_size` events (default 20,000) are kept; a watch from an older
-resourceVersion gets 410 Expired. `compact()` drops the history (like an etcd compaction) so tests can
+Watch history: the last `history_size` events (default 20,000) of EACH resource are kept; a watch
+from an older resourceVersion gets 410 Expired. `compact()` drops the history (like an etcd compaction) so tests can
 provoke 410.
 """
 
 from __future__ import annotations
 
 import asyncio
-import copy
 import json
 import logging
 import random
@@ -65,6 +64,17 @@ def dumps(obj: Any) -> bytes:
     return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+def fast_copy(value: Any) -> Any:
+    """Deep copy of JSON-like data (dicts/lists copied, tuples become lists; strings and numbers shared,
+    which keeps memory low: equal keys and values are one object across all stored versions)."""
+    t = type(value)
+    if t is dict:
+        return {k: fast_copy(v) for k, v in value.items()}
+    if t is list or t is tuple:
+        return [fast_copy(v) for v in value]
+    return value
+
+
 def format_time(ts: float) -> str:
     """RFC 3339 UTC with second precision, like metav1.Time."""
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -82,8 +92,10 @@ class ObjectStore:
         self._data: dict[str, dict[tuple[str, str], bytes]] = {r: {} for r in STORED}
         self._sorted: dict[str, list[tuple[str, str]] | None] = {r: None for r in STORED}
         self._rv = 0
-        self._history: deque[HistoryEvent] = deque(maxlen=history_size)
-        self._floor = 0  # the history holds every event with rv > _floor
+        # one history per resource (like the apiserver's per-resource watch cache), so a busy resource
+        # (pods) does not expire the resourceVersions of quiet ones (HPAs)
+        self._history: dict[str, deque[HistoryEvent]] = {r: deque(maxlen=history_size) for r in STORED}
+        self._floor: dict[str, int] = {r: 0 for r in STORED}  # history[r] holds every r event with rv > floor
         self._subscribers: list[Subscriber] = []
         self._listeners: list[Callable[[HistoryEvent, dict], None]] = []
         self._ip_counter = 10
@@ -96,10 +108,9 @@ class ObjectStore:
         """The current global resourceVersion."""
         return str(self._rv)
 
-    @property
-    def oldest_resource_version(self) -> int:
-        """Watches from a resourceVersion lower than this get 410 Expired."""
-        return self._floor
+    def oldest_resource_version(self, resource: str = "pods") -> int:
+        """Watches of `resource` from a resourceVersion lower than this get 410 Expired."""
+        return self._floor[resource]
 
     def now(self) -> str:
         """The current time in RFC 3339."""
@@ -176,13 +187,15 @@ class ObjectStore:
         self._listeners.append(callback)
         return lambda: self._listeners.remove(callback) if callback in self._listeners else None
 
-    def history_since(self, rv: int) -> list[HistoryEvent]:
-        """Events with resourceVersion > rv; raises 410 Expired if some were already dropped."""
-        if rv < self._floor:
-            raise errors.expired(f"too old resource version: {rv} ({self._floor + 1})")
+    def history_since(self, rv: int, resource: str) -> list[HistoryEvent]:
+        """Events of `resource` with resourceVersion > rv; 410 Expired if some were already dropped."""
+        self._check(resource)
+        floor = self._floor[resource]
+        if rv < floor:
+            raise errors.expired(f"too old resource version: {rv} ({floor + 1})")
         if rv >= self._rv:
             return []
-        hist = self._history
+        hist = self._history[resource]
         # events are in rv order: walk back from the end
         out: list[HistoryEvent] = []
         for ev in reversed(hist):
@@ -194,9 +207,10 @@ class ObjectStore:
 
     def compact(self) -> int:
         """Drop all watch history (like an etcd compaction); returns the new oldest usable resourceVersion."""
-        self._history.clear()
-        self._floor = self._rv
-        return self._floor
+        for resource, hist in self._history.items():
+            hist.clear()
+            self._floor[resource] = self._rv
+        return self._rv
 
     # --- writing ---------------------------------------------------------------------------------
 
@@ -211,9 +225,13 @@ class ObjectStore:
 
     def _commit(self, event_type: str, resource: str, key: tuple[str, str], obj: dict,
                 old: dict | None) -> dict:
-        self._rv += 1
-        obj["metadata"]["resourceVersion"] = str(self._rv)
-        data = dumps(obj)
+        rv = self._rv + 1
+        obj["metadata"]["resourceVersion"] = str(rv)
+        try:
+            data = dumps(obj)
+        except (TypeError, ValueError) as exc:
+            raise errors.bad_request(f"object is not serializable: {exc}") from None
+        self._rv = rv
         if event_type == "DELETED":
             self._objects[resource].pop(key, None)
             self._data[resource].pop(key, None)
@@ -223,9 +241,9 @@ class ObjectStore:
                 self._sorted[resource] = None
             self._objects[resource][key] = obj
             self._data[resource][key] = data
-        hist = self._history
+        hist = self._history[resource]
         if hist.maxlen is not None and len(hist) == hist.maxlen:
-            self._floor = hist[0].rv
+            self._floor[resource] = hist[0].rv
         old_labels = (old["metadata"].get("labels") or {}) if old is not None else None
         ev = HistoryEvent(self._rv, resource, event_type, key[0], data, old_labels)
         hist.append(ev)
@@ -244,10 +262,7 @@ class ObjectStore:
     def _private(self, obj: Any) -> dict:
         if not isinstance(obj, dict):
             raise errors.bad_request("the body of the request was in an unknown format: expected an object")
-        try:
-            return json.loads(json.dumps(obj))
-        except (TypeError, ValueError) as exc:
-            raise errors.bad_request(f"object is not serializable: {exc}") from None
+        return fast_copy(obj)
 
     def create(self, resource: str, obj: dict) -> dict:
         """Store a new object: uid, creationTimestamp, resourceVersion, generation=1, namespace; 409 if it exists."""
@@ -338,8 +353,8 @@ class ObjectStore:
             raise errors.not_found(resource, meta["name"])
         if check_rv and meta.get("resourceVersion") and meta["resourceVersion"] != existing["metadata"]["resourceVersion"]:
             raise errors.conflict(resource, meta["name"])
-        new = copy.deepcopy(existing)
-        status = self._private({"s": obj.get("status")})["s"]
+        new = fast_copy(existing)
+        status = fast_copy(obj.get("status"))
         if status is None:
             new.pop("status", None)
         else:
@@ -372,7 +387,7 @@ class ObjectStore:
             if scheduled and phase not in ("Succeeded", "Failed"):
                 return self._graceful_pod_delete(existing, key, grace_period_seconds)
         self._cancel_pending(resource, key)
-        final = copy.deepcopy(existing)
+        final = fast_copy(existing)
         final["metadata"].setdefault("deletionTimestamp", self.now())
         final["metadata"].setdefault("deletionGracePeriodSeconds", 0)
         result = self._commit("DELETED", resource, key, final, existing)
@@ -385,7 +400,7 @@ class ObjectStore:
             return existing
         if grace is None:
             grace = (existing.get("spec") or {}).get("terminationGracePeriodSeconds", 30)
-        new = copy.deepcopy(existing)
+        new = fast_copy(existing)
         new["metadata"]["deletionTimestamp"] = format_time(self.clock() + grace)
         new["metadata"]["deletionGracePeriodSeconds"] = grace
         obj = self._commit("MODIFIED", "pods", key, new, existing)

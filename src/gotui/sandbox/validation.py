@@ -14,7 +14,7 @@ from typing import Any
 
 from gotui.sandbox.errors import invalid
 from gotui.sandbox.resources import RESOURCES
-from gotui.sandbox.selectors import parse_label_selector, label_selector_string
+from gotui.sandbox.selectors import label_selector_string, parse_label_selector
 
 _SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _SUBDOMAIN_MSG = (

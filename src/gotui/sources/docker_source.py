@@ -235,13 +235,50 @@ class DockerSource:
 
     def logs(self, container: str, *, tail: int | str = 200, since: Any = None, follow: bool = True,
              timestamps: bool = True) -> Closable:
-        """Raw log chunks (bytes, stdout and stderr merged) as a closable stream."""
+        """Log bytes (stdout and stderr merged, frame headers removed) as a closable stream.
+
+        docker-py's own log stream makes two small reads per line; at 20,000 lines/s that starves
+        the UI of the GIL. This takes whatever the (chunked) response has ready with `read1`, strips
+        the 8-byte multiplexing headers in bulk and yields blocks that may hold many lines."""
+        import struct
+
         client = self.call(self.stream_client)
-        kwargs: dict[str, Any] = {"stream": True, "follow": follow, "timestamps": timestamps, "tail": tail}
+        info = self.call(lambda: client.inspect_container(container))
+        tty = bool((info.get("Config") or {}).get("Tty"))
+        params: dict[str, Any] = {"stdout": 1, "stderr": 1, "follow": int(follow),
+                                  "timestamps": int(timestamps), "tail": str(tail)}
         if since is not None:
-            kwargs["since"] = since
-        stream = self.call(lambda: client.logs(container, **kwargs))
-        return Closable(iter(stream), stream._response)
+            params["since"] = int(since.timestamp()) if hasattr(since, "timestamp") else int(since)
+        url = client._url("/containers/{0}/logs", container)
+        response = self.call(lambda: client._get(url, params=params, stream=True))
+        client._raise_for_status(response)
+        raw = response.raw
+        reader = getattr(raw, "read1", None) or raw.read
+
+        def blocks() -> Iterator[bytes]:
+            buf = b""
+            unpack = struct.Struct(">I").unpack_from
+            while True:
+                data = reader(262144)
+                if not data:
+                    break
+                if tty:
+                    yield data
+                    continue
+                buf += data
+                out = []
+                pos, size = 0, len(buf)
+                while size - pos >= 8:
+                    length = unpack(buf, pos + 4)[0]
+                    if size - pos - 8 < length:
+                        break
+                    out.append(buf[pos + 8:pos + 8 + length])
+                    pos += 8 + length
+                buf = buf[pos:]
+                if out:
+                    yield b"".join(out)
+
+        return Closable(blocks(), response)
 
     def log_tail(self, container: str, lines: int = 20) -> list[str]:
         """The last `lines` log lines of a container (not followed), undecorated."""

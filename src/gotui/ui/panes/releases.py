@@ -1,19 +1,497 @@
-"""The Releases pane (being built; see the issue tracker)."""
+"""The Releases pane: blue-green apps (which colour is LIVE, each colour's image, readiness, revision),
+Deployment revision history, and Helm releases decoded from Helm's storage Secrets.
+
+Reads only from the watch cache (`app.services["kube"].store`); every change goes through `app.perform`
+(safety, RBAC, ConfirmModal, audit) and runs in a worker thread through `gotui.ops`.
+Keys: c cutover, R rollback, u undo to a revision, X restart, S scale, D scale the idle colour down,
+b helm rollback, m helm manifest/values.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.widgets import DataTable
 
+from gotui.ops import helm as helm_ops
+from gotui.ops import rollout
+from gotui.ops.bluegreen import BlueGreenApp, ColorState, age, discover_apps, parse_time
+from gotui.ops.cutover import cutover_action, preflight_problems, rollback_problems
+from gotui.ops.kube_io import KubeIO
+from gotui.ops.sanitize import safe_text
+from gotui.ui.messages import KubeChanged, KubeStateChanged
 from gotui.ui.panes.base import Pane
+
+if TYPE_CHECKING:
+    from gotui.ui.kube_bridge import KubeBridge
+
+KINDS = frozenset({"services", "deployments", "replicasets", "pods", "endpoints", "secrets"})
+COLUMNS = (("name", "APP / COLOUR"), ("role", "ROLE"), ("image", "IMAGE"), ("ready", "READY"),
+           ("rev", "REV"), ("age", "AGE"), ("note", "NOTE"))
+
+
+@dataclass(frozen=True)
+class RowRef:
+    """What a table row stands for: an app, one colour of an app, or a Helm release."""
+
+    kind: str  # "app" | "color" | "helm"
+    namespace: str
+    name: str  # Service name or Helm release name
+    color: str = ""
+
+    @property
+    def key(self) -> str:
+        return "|".join((self.kind, self.namespace, self.name, self.color))
+
+
+def since(stamp: str | None, now: datetime | None = None) -> str:
+    return age(parse_time(stamp), now) if stamp else "-"
 
 
 class ReleasesPane(Pane):
     PANE_ID = "releases"
     TITLE = "Releases"
+    BINDINGS = [
+        Binding("c", "cutover", "Cutover", id="releases.cutover"),
+        Binding("R", "rollback", "Rollback", id="releases.rollback"),
+        Binding("u", "undo", "Undo to rev", id="releases.undo"),
+        Binding("X", "restart", "Restart", show=False, id="releases.restart"),
+        Binding("S", "scale", "Scale", show=False, id="releases.scale"),
+        Binding("D", "scale_down_idle", "Scale idle down", show=False, id="releases.scale_down"),
+        Binding("b", "helm_rollback", "Helm rollback", show=False, id="releases.helm_rollback"),
+        Binding("m", "helm_show", "Manifest/values", show=False, id="releases.helm_show"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.apps: list[BlueGreenApp] = []
+        self.helm: dict[tuple[str, str], list[helm_ops.HelmRevision]] = {}
+        self.rows: dict[str, RowRef] = {}
+        self.shown: list[str] = []
+        self._helm_generation = -1
 
     def compose_main(self) -> ComposeResult:
-        yield DataTable(id="releases-table", classes="pane-main", cursor_type="row")
+        table = DataTable(id="releases-table", classes="pane-main", cursor_type="row", zebra_stripes=False)
+        yield table
+
+    @property
+    def table(self) -> DataTable:
+        return self.query_one("#releases-table", DataTable)
+
+    def on_mount(self) -> None:
+        for key, label in COLUMNS:
+            self.table.add_column(label, key=key)
+
+    # -- data -----------------------------------------------------------------------------------
+    @property
+    def bridge(self) -> KubeBridge | None:
+        return getattr(self.app, "services", {}).get("kube")
 
     def start(self) -> None:
-        self.set_status("no source connected yet", "warning")
+        self.reload()
+
+    def action_refresh(self) -> None:
+        self._helm_generation = -1
+        self.reload()
+
+    def on_kube_changed(self, message: KubeChanged) -> None:
+        if message.kinds & KINDS:
+            self.reload()
+
+    def on_kube_state_changed(self, message: KubeStateChanged) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        """Rebuild apps and Helm releases from the cache and redraw the table."""
+        bridge = self.bridge
+        if bridge is None or getattr(bridge, "store", None) is None:
+            self.set_status("cluster not connected: no Kubernetes source (check --kubeconfig / --context)", "warning")
+            return
+        state = getattr(bridge, "state", "")
+        if bridge.api_client is None and state != "connected":
+            detail = safe_text(getattr(bridge, "detail", "") or "", 200)
+            self.set_status(f"cluster not connected ({state or 'connecting'}) {detail}".strip(), "warning")
+        store = bridge.store
+        try:
+            self.apps = discover_apps(store.list("services"), store.list("deployments"), store.list("replicasets"),
+                                      store.list("pods"), store.list("endpoints"))
+            gen = store.generation("secrets")
+            if gen != self._helm_generation:
+                self.helm = helm_ops.releases(store.list("secrets"))
+                self._helm_generation = gen
+        except Exception as exc:  # noqa: BLE001 - a malformed object never breaks the pane
+            self.set_status(f"could not read releases: {safe_text(exc, 200)}", "error")
+            return
+        self.redraw()
+        if bridge.api_client is not None or state == "connected":
+            pending = sum(1 for revs in self.helm.values() if (helm_ops.latest(revs) or revs[-1]).pending)
+            ctx = safe_text(getattr(bridge, "context", "") or "-", 40)
+            msg = f"{ctx}: {len(self.apps)} blue-green app(s), {len(self.helm)} Helm release(s)"
+            if pending:
+                msg += f" — {pending} Helm release(s) PENDING (another operation in progress?)"
+            msg += "   c cutover · R rollback · u undo · S scale · D idle down · b helm rollback · m manifest"
+            self.set_status(msg, "warning" if pending else "info")
+
+    def build_rows(self, now: datetime | None = None) -> list[tuple[RowRef, tuple[Any, ...]]]:
+        """The table rows (pure over self.apps / self.helm), in display order."""
+        now = now or datetime.now(UTC)
+        flt = self.filter_text.strip().lower()
+        rows: list[tuple[RowRef, tuple[Any, ...]]] = []
+        for app in self.apps:
+            if flt and flt not in app.name.lower() and flt not in app.namespace.lower():
+                continue
+            note = []
+            if app.lock is not None:
+                note.append(f"LOCKED by {safe_text(app.lock.by, 16)} (cutover to {safe_text(app.lock.to, 10)})")
+            if app.previous_color:
+                note.append(f"prev {safe_text(app.previous_color, 12)}, switched {since(app.switched_at, now)} ago by "
+                            f"{safe_text(app.switched_by or '?', 16)}")
+            rows.append((RowRef("app", app.namespace, app.name), (
+                Text(safe_text(app.name, 40), style="bold"),
+                Text(f"LIVE {safe_text(app.live_color, 12)}", style="bold"),
+                Text(f"{app.namespace}", style="dim"),
+                f"{len(app.endpoints)} ep",
+                "", "", "; ".join(note) or "—")))
+            for color, st in app.colors.items():
+                live = color == app.live_color
+                rows.append((RowRef("color", app.namespace, app.name, color), (
+                    Text(f"  {'●' if live else '○'} {safe_text(color, 14)}", style="bold" if live else ""),
+                    Text("LIVE" if live else "idle", style="bold reverse" if live else "dim"),
+                    safe_text(", ".join(st.images), 60),
+                    Text(f"{st.ready}/{st.replicas}", style="" if st.ready == st.replicas and st.replicas else "yellow"),
+                    st.revision or "-",
+                    age(st.created, now),
+                    self._color_note(app, st))))
+        for (ns, name), revs in self.helm.items():
+            if flt and flt not in name.lower() and flt not in ns.lower():
+                continue
+            cur = helm_ops.latest(revs) or revs[-1]
+            status = cur.status.upper() if cur.pending else cur.status
+            rows.append((RowRef("helm", ns, name), (
+                Text(f"⎈ {safe_text(name, 30)}"),
+                Text(safe_text(status, 20), style="bold yellow" if cur.pending else ""),
+                safe_text(cur.chart, 40),
+                safe_text(cur.app_version, 12),
+                str(cur.revision),
+                since(cur.updated, now),
+                ("! " + safe_text(cur.error, 60)) if cur.error else f"{len(revs)} revisions; {safe_text(cur.description, 40)}")))
+        return rows
+
+    @staticmethod
+    def _color_note(app: BlueGreenApp, st: ColorState) -> str:
+        if st.replicas == 0:
+            return "scaled down"
+        if not st.rollout_complete:
+            return f"rolling out ({st.updated}/{st.replicas} updated)"
+        if st.unready_pods:
+            return f"{len(st.unready_pods)} pod(s) not ready"
+        if st.color == app.previous_color:
+            return "previous: kept for fast rollback"
+        return "ready" if st.color != app.live_color else "serving"
+
+    def redraw(self) -> None:
+        table = self.table
+        current = self.selected
+        rows = self.build_rows()
+        self.rows = {ref.key: ref for ref, _ in rows}
+        self.shown = [ref.key for ref, _ in rows]
+        with self.app.batch_update():
+            table.clear()
+            for ref, cells in rows:
+                table.add_row(*cells, key=ref.key)
+            if current is not None and current.key in self.rows:
+                table.move_cursor(row=self.shown.index(current.key))
+        self.show_selected()
+
+    def apply_filter(self, text: str) -> None:
+        self.redraw()
+
+    # -- selection and details ------------------------------------------------------------------
+    @property
+    def selected(self) -> RowRef | None:
+        table = self.table
+        if not self.shown or table.row_count == 0:
+            return None
+        index = min(max(table.cursor_row, 0), len(self.shown) - 1)
+        return self.rows.get(self.shown[index])
+
+    def select(self, kind: str, name: str, color: str = "") -> bool:
+        """Move the cursor to a row (used by tests and the palette)."""
+        for i, key in enumerate(self.shown):
+            ref = self.rows[key]
+            if ref.kind == kind and ref.name == name and ref.color == color:
+                self.table.move_cursor(row=i)
+                self.show_selected()
+                return True
+        return False
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        self.show_selected()
+
+    def app_of(self, ref: RowRef | None) -> BlueGreenApp | None:
+        if ref is None or ref.kind == "helm":
+            return None
+        return next((a for a in self.apps if a.namespace == ref.namespace and a.name == ref.name), None)
+
+    def show_selected(self) -> None:
+        ref = self.selected
+        if ref is None:
+            self.show_details(Text("No blue-green apps or Helm releases in this namespace.", style="dim"))
+            return
+        if ref.kind == "helm":
+            revs = self.helm.get((ref.namespace, ref.name), [])
+            text = Text()
+            text.append(f"Helm release {ref.namespace}/{ref.name}\n", style="bold")
+            for r in revs:
+                flag = "  PENDING" if r.pending else ""
+                text.append(f"r{r.revision:<3} {safe_text(r.status, 16):<16} {safe_text(r.chart, 24):<24} "
+                            f"app {safe_text(r.app_version, 10):<10} {safe_text(r.updated, 19)[:19]}  "
+                            f"{safe_text(r.description, 40)}{flag}\n")
+            text.append("b rollback to a revision · m manifest and values", style="dim")
+            self.show_details(text)
+            return
+        app = self.app_of(ref)
+        if app is None:
+            return
+        text = Text()
+        if ref.kind == "app":
+            text.append(f"{app.namespace}/{app.name}: selector ", style="bold")
+            text.append(safe_text(", ".join(f"{k}={v}" for k, v in app.selector.items()), 200) + "\n")
+            text.append(f"LIVE colour: {app.live_color}; endpoints: {', '.join(app.endpoints) or 'none'}\n")
+            if app.previous_color:
+                prev = app.colors.get(app.previous_color)
+                kept = f"{prev.ready}/{prev.replicas} ready" if prev else "gone"
+                text.append(f"previous colour {app.previous_color} ({kept}), switched at {safe_text(app.switched_at)} by "
+                            f"{safe_text(app.switched_by)}\n")
+            for color in app.idle_colors:
+                problems = preflight_problems(app, color)
+                verdict = "ready to cut over" if not problems else "not ready: " + "; ".join(problems)
+                text.append(f"→ {color}: {safe_text(verdict, 400)}\n", style="" if not problems else "yellow")
+            return self.show_details(text)
+        st = app.colors.get(ref.color)
+        bridge = self.bridge
+        if st is None or bridge is None:
+            return
+        text.append(f"{st.deployment} ({ref.color}, {'LIVE' if ref.color == app.live_color else 'idle'})\n", style="bold")
+        text.append(f"images {safe_text(', '.join(st.images), 200)}; {st.ready}/{st.replicas} ready; "
+                    f"revision {st.revision or '-'}\n")
+        dep = bridge.store.get("deployments", app.namespace, st.deployment)
+        if dep is not None:
+            revs = rollout.history(dep, bridge.store.list("replicasets", app.namespace))
+            text.append("REV  IMAGE                      REPLICAS AGE  CHANGE-CAUSE\n", style="dim")
+            for r in reversed(revs):
+                mark = "*" if str(r.number) == st.revision else " "
+                text.append(f"{mark}{r.number:<3} {safe_text(', '.join(r.images), 26):<26} {r.replicas:<8} "
+                            f"{age(r.created):<4} {safe_text(r.change_cause or '<none>', 60)}\n")
+        text.append("u undo to a revision · X restart · S scale · D scale idle colour down", style="dim")
+        self.show_details(text)
+
+    # -- actions --------------------------------------------------------------------------------
+    def _io(self) -> KubeIO | None:
+        bridge = self.bridge
+        if bridge is None or bridge.api_client is None:
+            self.app.notify("The cluster is not connected.", severity="error")
+            return None
+        return KubeIO(bridge.api_client)
+
+    def _context(self) -> str | None:
+        bridge = self.bridge
+        return getattr(bridge, "context", None) if bridge is not None else None
+
+    def _reload_soon(self, *_: Any) -> None:
+        self.reload()
+
+    def action_cutover(self) -> None:
+        ref = self.selected
+        app = self.app_of(ref)
+        if app is None:
+            self.app.notify("Select a blue-green app (or one of its colours) first.", severity="warning")
+            return
+        to = ref.color if ref is not None and ref.kind == "color" and ref.color != app.live_color else None
+        if to is None:
+            idle = app.idle_colors
+            if len(idle) != 1:
+                self.app.notify("Select the colour row to cut over to.", severity="warning")
+                return
+            to = idle[0]
+        self._start_cutover(app, to, rollback=False)
+
+    def action_rollback(self) -> None:
+        app = self.app_of(self.selected)
+        if app is None:
+            self.app.notify("Select a blue-green app first.", severity="warning")
+            return
+        target, problems = rollback_problems(app)
+        if problems:
+            self.app.notify("; ".join(problems), title="Rollback refused", severity="error", timeout=8)
+            return
+        self._start_cutover(app, target or "", rollback=True)
+
+    def _start_cutover(self, app: BlueGreenApp, to: str, *, rollback: bool) -> None:
+        from gotui.ui.cutover_screen import CutoverScreen
+
+        io = self._io()
+        if io is None:
+            return
+        problems = preflight_problems(app, to)
+        if problems:
+            self.app.notify("; ".join(problems), title=f"Cutover to {to} refused", severity="error", timeout=8)
+            return
+        action = cutover_action(app.namespace, app.name, app.live_color, to, self._context(), rollback=rollback, app=app)
+        screen = CutoverScreen(app, to, rollback=rollback)
+        settings = self.app.settings
+
+        def runner() -> str:
+            self.app.call_from_thread(self.app.push_screen, screen)
+            return screen.execute(io, settings, self._context())
+
+        def done(result: Any, error: BaseException | None) -> None:
+            screen.finished(error)
+            self.reload()
+
+        self.app.perform(action, runner, on_done=done)
+
+    def _color_ref(self) -> tuple[BlueGreenApp, ColorState] | None:
+        ref = self.selected
+        app = self.app_of(ref)
+        if app is None or ref is None or ref.kind != "color" or ref.color not in app.colors:
+            self.app.notify("Select a colour (Deployment) row first.", severity="warning")
+            return None
+        return app, app.colors[ref.color]
+
+    def action_undo(self) -> None:
+        from gotui.ui.cutover_screen import PickRevision
+
+        picked = self._color_ref()
+        bridge = self.bridge
+        if picked is None or bridge is None:
+            return
+        app, st = picked
+        dep = bridge.store.get("deployments", app.namespace, st.deployment)
+        revs = rollout.history(dep, bridge.store.list("replicasets", app.namespace)) if dep else []
+        if len(revs) < 2:
+            self.app.notify(f"{st.deployment} has no earlier revision to go back to.", severity="warning")
+            return
+        rows = [(r.number, f"r{r.number:<3} {', '.join(r.images)}  {r.change_cause or '<none>'}"
+                 + ("  (current)" if str(r.number) == st.revision else "")) for r in reversed(revs)]
+
+        def chosen(number: int | None) -> None:
+            if number is None:
+                return
+            io = self._io()
+            if io is None:
+                return
+            rev = next(r for r in revs if r.number == number)
+            action = rollout.undo_action(app.namespace, st.deployment, number, self._context(),
+                                         detail=f"{st.deployment}: {', '.join(st.images)} → {', '.join(rev.images)} "
+                                                f"(template of revision {number})")
+            settings = self.app.settings
+            self.app.perform(action, lambda: rollout.undo(io, settings, app.namespace, st.deployment, number, self._context()),
+                             on_done=self._reload_soon)
+
+        self.app.push_screen(PickRevision(f"Undo {st.deployment} to revision…", rows), chosen)
+
+    def action_restart(self) -> None:
+        picked = self._color_ref()
+        io = self._io() if picked else None
+        if picked is None or io is None:
+            return
+        app, st = picked
+        settings = self.app.settings
+        self.app.perform(rollout.restart_action(app.namespace, st.deployment, self._context()),
+                         lambda: rollout.restart(io, settings, app.namespace, st.deployment, self._context()),
+                         on_done=self._reload_soon)
+
+    def action_scale(self) -> None:
+        from gotui.ui.cutover_screen import AskNumber
+
+        picked = self._color_ref()
+        if picked is None:
+            return
+        app, st = picked
+
+        def chosen(n: int | None) -> None:
+            if n is None:
+                return
+            if st.color == app.live_color and n == 0:
+                self.app.notify(f"{st.color} is LIVE: scaling it to 0 would leave {app.name} with no pod. Cut over first.",
+                                severity="error")
+                return
+            self._scale(app, st, n)
+
+        self.app.push_screen(AskNumber(f"Scale {st.deployment} (now {st.replicas}) to:", st.replicas), chosen)
+
+    def _scale(self, app: BlueGreenApp, st: ColorState, replicas: int, detail: str = "") -> None:
+        io = self._io()
+        if io is None:
+            return
+        settings = self.app.settings
+        action = rollout.scale_action(app.namespace, st.deployment, replicas, self._context(), st.replicas, detail=detail)
+        self.app.perform(action, lambda: rollout.scale(io, settings, app.namespace, st.deployment, replicas, self._context()),
+                         on_done=self._reload_soon)
+
+    def action_scale_down_idle(self) -> None:
+        app = self.app_of(self.selected)
+        if app is None:
+            self.app.notify("Select a blue-green app first.", severity="warning")
+            return
+        idle = [app.colors[c] for c in app.idle_colors if app.colors[c].replicas > 0]
+        if not idle:
+            self.app.notify("No idle colour is running.", severity="warning")
+            return
+        st = idle[0]
+        note = ""
+        if st.color == app.previous_color:
+            note = (f" ⏎ {st.color} is the previous colour: after this, rollback (R) is refused until it is "
+                    "scaled back up.")
+        self._scale(app, st, 0, detail=f"Scale the idle colour {st.color} ({st.deployment}) from {st.replicas} to 0; "
+                                       f"{app.live_color} stays LIVE.{note}")
+
+    def _helm_ref(self) -> tuple[str, str, list[helm_ops.HelmRevision]] | None:
+        ref = self.selected
+        if ref is None or ref.kind != "helm":
+            self.app.notify("Select a Helm release row (⎈) first.", severity="warning")
+            return None
+        return ref.namespace, ref.name, self.helm.get((ref.namespace, ref.name), [])
+
+    def action_helm_rollback(self) -> None:
+        from gotui.ui.cutover_screen import PickRevision
+
+        picked = self._helm_ref()
+        if picked is None:
+            return
+        ns, name, revs = picked
+        if helm_ops.find_helm() is None:
+            self.app.notify(helm_ops.NOT_INSTALLED, title="Helm rollback", severity="error", timeout=10)
+            return
+        cur = helm_ops.latest(revs)
+        rows = [(r.revision, f"r{r.revision:<3} {r.status:<11} {r.chart}  app {r.app_version}  {r.description}")
+                for r in reversed(revs) if cur is None or r.revision != cur.revision]
+
+        def chosen(number: int | None) -> None:
+            if number is None:
+                return
+            bridge = self.bridge
+            settings = self.app.settings
+            ctx = self._context()
+            action = helm_ops.rollback_action(ns, name, number, ctx)
+            self.app.perform(action, lambda: helm_ops.rollback(settings, name, number, ns, context=ctx,
+                                                               kubeconfig=getattr(bridge, "kubeconfig", None)),
+                             on_done=self._reload_soon)
+
+        self.app.push_screen(PickRevision(f"Helm rollback {name} to revision…", rows), chosen)
+
+    def action_helm_show(self) -> None:
+        from gotui.ui.cutover_screen import HelmRevisionScreen
+
+        picked = self._helm_ref()
+        if picked is None:
+            return
+        ns, name, revs = picked
+        self.app.push_screen(HelmRevisionScreen(ns, name, revs))

@@ -1,0 +1,190 @@
+"""Benchmark the Kubernetes side against `gotui sandbox --scenario big --pods N`; prints JSON lines.
+
+    python tests/bench/bench_kube.py [--pods 10000] [--churn 500] [--seconds 15]
+
+Figures: time until N pods are listed and on screen (after connecting), the same for `kubectl get pods
+-A` (ratio), frame/loop-stall p95 and key-to-screen p95 while `--churn` pods change per second (a
+separate process patches pod annotations through the API), API requests and screen lines rendered
+per second while idle, and peak RSS of the gotui process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve()
+sys.path.insert(0, str(HERE.parents[1]))  # tests/ (fixtures)
+sys.path.insert(0, str(HERE.parents[2] / "src"))
+
+
+def emit(**fields: object) -> None:
+    print(json.dumps(fields), flush=True)
+
+
+def p95(values: list[float]) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[min(len(values) - 1, int(len(values) * 0.95))]
+
+
+def churner(url: str, names: list[tuple[str, str]], rate: int, seconds: float, done: multiprocessing.Value) -> None:
+    """Patch `rate` pods a second (merge patch of an annotation) for `seconds`."""
+    import threading
+
+    import urllib3
+
+    http = urllib3.PoolManager(maxsize=16)
+    deadline = time.monotonic() + seconds
+    count = [0]
+    lock = threading.Lock()
+
+    def worker(offset: int, step: int) -> None:
+        i = offset
+        start = time.monotonic()
+        while time.monotonic() < deadline:
+            ns, name = names[i % len(names)]
+            body = json.dumps({"metadata": {"annotations": {"bench": str(i)}}}).encode()
+            try:
+                http.request("PATCH", f"{url}/api/v1/namespaces/{ns}/pods/{name}", body=body,
+                             headers={"Content-Type": "application/merge-patch+json"}, timeout=5)
+            except Exception:  # noqa: BLE001
+                pass
+            with lock:
+                count[0] += 1
+            i += step
+            target = start + (i - offset) / step / (rate / step)
+            delay = target - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+
+    threads = [threading.Thread(target=worker, args=(k, 8)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    done.value = count[0]
+
+
+async def run(args: argparse.Namespace) -> None:
+    from fixtures.sandbox import start_sandbox
+    from gotui.config import Settings
+    from gotui.ui.app import GotuiApp
+
+    work = Path(tempfile.mkdtemp(prefix="gotui-bench-"))
+    os.environ["XDG_STATE_HOME"] = str(work / "state")
+    t = time.monotonic()
+    sb = start_sandbox(work / "sb", "big", 1, pods=args.pods, timeout=300)
+    emit(figure="sandbox_start_s", value=round(time.monotonic() - t, 2), pods=args.pods)
+    try:
+        kubectl = shutil.which("kubectl")
+        if kubectl:
+            t = time.monotonic()
+            out = subprocess.run([kubectl, "--kubeconfig", str(sb.kubeconfig), "get", "pods", "-A", "--no-headers"],
+                                 capture_output=True, text=True, timeout=120)
+            kubectl_s = time.monotonic() - t
+            emit(figure="kubectl_get_pods_A_s", value=round(kubectl_s, 3), rows=len(out.stdout.splitlines()))
+        else:
+            kubectl_s = None
+        settings = Settings(audit_log=work / "audit.jsonl", kubeconfig=str(sb.kubeconfig), context="gotui-sandbox",
+                            namespace="*", docker_host=f"unix://{work}/no-docker.sock", config_path=work / "c.yaml")
+        t_start = time.monotonic()
+        app = GotuiApp(settings)
+        async with app.run_test(size=(120, 40)) as pilot:
+            first_frame = time.monotonic() - t_start
+            emit(figure="first_frame_s", value=round(first_frame, 3))
+            await pilot.press("2")
+            pane = app.pane("pods")
+            table = pane.table
+            bridge = None
+            while bridge is None:
+                bridge = app.services.get("kube")
+                await asyncio.sleep(0.01)
+            t_connect = time.monotonic()
+            while len(pane.rows) < args.pods and time.monotonic() - t_connect < 60:
+                await asyncio.sleep(0.01)
+            paints = table.paint_count
+            while table.paint_count == paints and time.monotonic() - t_connect < 60:
+                await asyncio.sleep(0.005)
+            listed = time.monotonic() - t_connect
+            emit(figure="pods_listed_and_on_screen_s", value=round(listed, 3), rows=len(pane.rows), target=2.0,
+                 ratio_vs_kubectl=round(listed / kubectl_s, 2) if kubectl_s else None)
+
+            # -- churn ----------------------------------------------------------------------
+            names = sorted(pane.rows)
+            done = multiprocessing.Value("i", 0)
+            proc = multiprocessing.Process(target=churner, args=(sb.url, names, args.churn, args.seconds, done))
+            events0 = sum(w.stats.events for w in bridge.watchers.values())
+            batches0, flushes0 = pane.batches, bridge.flushes
+            stalls: list[float] = []
+            keys: list[float] = []
+            proc.start()
+            t_churn = time.monotonic()
+            tick = 0.01
+            next_key = t_churn + 0.5
+            expected = time.monotonic() + tick
+            while proc.is_alive():
+                await asyncio.sleep(tick)
+                now = time.monotonic()
+                stalls.append(max(0.0, now - expected) * 1000)
+                expected = now + tick
+                if now >= next_key:
+                    next_key = now + 0.25
+                    before = table.paint_count
+                    k0 = time.monotonic()
+                    await pilot.press("j" if len(keys) % 2 == 0 else "k")
+                    while table.paint_count == before and time.monotonic() - k0 < 2:
+                        await asyncio.sleep(0.001)
+                    keys.append((time.monotonic() - k0) * 1000)
+                    expected = time.monotonic() + tick
+            proc.join()
+            span = time.monotonic() - t_churn
+            events = sum(w.stats.events for w in bridge.watchers.values()) - events0
+            emit(figure="churn", pods_changed_per_s=round(done.value / span, 1), watch_events_per_s=round(events / span, 1),
+                 pane_batches_per_s=round((pane.batches - batches0) / span, 2),
+                 bridge_flushes_per_s=round((bridge.flushes - flushes0) / span, 2))
+            emit(figure="frame_stall_p95_ms", value=round(p95(stalls), 1), median=round(statistics.median(stalls), 1),
+                 max=round(max(stalls), 1), target=50, note="UI event-loop lateness sampled every 10 ms under churn")
+            emit(figure="key_to_screen_p95_ms", value=round(p95(keys), 1), median=round(statistics.median(keys), 1),
+                 samples=len(keys), target=100)
+
+            # -- idle -----------------------------------------------------------------------
+            await asyncio.sleep(2.0)
+            req0 = sum(w.stats.lists + w.stats.watches for w in bridge.watchers.values())
+            lines0, flush0 = table.render_count, bridge.flushes
+            await asyncio.sleep(args.idle)
+            req = sum(w.stats.lists + w.stats.watches for w in bridge.watchers.values()) - req0
+            emit(figure="idle", seconds=args.idle, api_requests=req, api_requests_per_min=round(req * 60 / args.idle, 2),
+                 table_lines_rendered_per_s=round((table.render_count - lines0) / args.idle, 2),
+                 kube_flushes=bridge.flushes - flush0,
+                 note="requests = lists + watch (re)opens; watches renew every ~300 s")
+        rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        emit(figure="peak_rss_mb", value=round(rss_mb, 1), target=250, pods=args.pods)
+    finally:
+        sb.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--pods", type=int, default=10_000)
+    parser.add_argument("--churn", type=int, default=500)
+    parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--idle", type=float, default=20.0)
+    args = parser.parse_args()
+    asyncio.run(run(args))
+
+
+if __name__ == "__main__":
+    main()
