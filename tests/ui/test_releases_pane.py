@@ -217,3 +217,21 @@ async def test_not_connected_message(tmp_path):
         await pilot.press("c")
         await pilot.pause(0.1)
         assert not isinstance(app.screen, ConfirmModal)
+
+
+async def test_rbac_denied_cutover_is_refused_with_reason(fresh_sandbox, tmp_path):
+    sb = fresh_sandbox("quiet")
+    sb.set_policy([{"verb": "patch", "resource": "services", "namespace": "shop"}])
+    io = KubeIO(sb.api_client)
+    app = GotuiApp(make_settings(sb, tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_releases(pilot, app)
+        await until(pilot, lambda: app.rbac_checker is not None, what="rbac checker")
+        pane.select("app", "go-api")
+        pane.table.focus()
+        await pilot.press("c")
+        await until(pilot, lambda: any("Not allowed" in str(n.title) for n in app._notifications), what="rbac refusal")
+        assert not isinstance(app.screen, ConfirmModal)
+    assert io.get("services", "shop", "go-api")["spec"]["selector"]["version"] == "blue"
+    line = json.loads((tmp_path / "audit.jsonl").read_text().splitlines()[-1])
+    assert line["outcome"] == "refused" and line["action"] == "cutover service"

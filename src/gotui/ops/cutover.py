@@ -26,9 +26,12 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
+from gotui.config import Settings
+from gotui.ops import safety
+from gotui.ops.actions import Action
 from gotui.ops.bluegreen import (
     ANN_LOCK,
     ANN_PREVIOUS,
@@ -37,15 +40,11 @@ from gotui.ops.bluegreen import (
     BlueGreenApp,
     Lock,
     build_app,
-    endpoint_pods,
 )
-from gotui.config import Settings
-from gotui.ops import safety
-from gotui.ops.actions import Action
 from gotui.ops.kube_io import KubeError, KubeIO, escape_pointer
 
 
-class Step(str, Enum):
+class Step(StrEnum):
     PREFLIGHT = "PREFLIGHT"
     SMOKE = "SMOKE"
     SWITCH = "SWITCH"
@@ -662,7 +661,7 @@ async def _get_all(targets: list[tuple[str, str]], timeout: float) -> list[str]:
                     await resp.read()
                     if not 200 <= resp.status < 300:
                         failures.append(f"{name}: HTTP {resp.status} from {url}")
-            except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+            except (TimeoutError, aiohttp.ClientError, OSError) as exc:
                 failures.append(f"{name}: {type(exc).__name__} from {url}")
 
         await asyncio.gather(*(one(n, u) for n, u in targets))

@@ -166,7 +166,7 @@ def scale_action(namespace: str, deployment: str, replicas: int, context: str | 
     return Action("scale", "deployment", deployment, namespace, context,
                   preview=f"kubectl -n {namespace} scale deployment/{deployment} --replicas={replicas}",
                   reversible=True, detail=detail or f"Set replicas to {replicas}{now}.",
-                  rbac=("patch", "deployments/scale", "apps"), params={"replicas": replicas, "before": current})
+                  rbac=("patch", "deployments", "apps"), params={"replicas": replicas, "before": current})
 
 
 def undo(io: KubeIO, settings: Settings, namespace: str, name: str, to_revision: int = 0,

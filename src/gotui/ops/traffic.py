@@ -103,7 +103,7 @@ class TrafficMeter:
                     self._record(version_of(body), None)
                 else:
                     self._record(None, f"HTTP {resp.status}")
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             self._record(None, type(exc).__name__)
 
     async def _main(self) -> None:

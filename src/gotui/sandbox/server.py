@@ -866,8 +866,8 @@ def _event_line(etype: str, data: bytes) -> bytes:
 
 
 def _log_bytes(line: Any) -> bytes:
-    data = line if isinstance(line, bytes) else str(line).encode("utf-8", "replace")
-    return data if data.endswith(b"\n") else data + b"\n"
+    """The log source yields whole lines with their newline, or a cut last chunk (limitBytes): as is."""
+    return line if isinstance(line, bytes) else str(line).encode("utf-8", "replace")
 
 
 # --- process lifecycle ---------------------------------------------------------------------------

@@ -17,7 +17,15 @@ from textual.widgets import DataTable, Input, Static
 from gotui.config import Settings
 from gotui.ops import helm as helm_ops
 from gotui.ops.bluegreen import BlueGreenApp
-from gotui.ops.cutover import MAIN_STEPS, Cutover, CutoverFailed, CutoverOptions, CutoverResult, Step, StepEvent
+from gotui.ops.cutover import (
+    MAIN_STEPS,
+    Cutover,
+    CutoverFailed,
+    CutoverOptions,
+    CutoverResult,
+    Step,
+    StepEvent,
+)
 from gotui.ops.kube_io import KubeIO
 from gotui.ops.sanitize import safe_text, sanitize_lines
 from gotui.ops.traffic import TrafficMeter

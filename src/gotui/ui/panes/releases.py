@@ -300,7 +300,7 @@ class ReleasesPane(Pane):
             return None
         return KubeIO(bridge.api_client)
 
-    def _context(self) -> str | None:
+    def _kube_context(self) -> str | None:
         bridge = self.bridge
         return getattr(bridge, "context", None) if bridge is not None else None
 
@@ -343,13 +343,13 @@ class ReleasesPane(Pane):
         if problems:
             self.app.notify("; ".join(problems), title=f"Cutover to {to} refused", severity="error", timeout=8)
             return
-        action = cutover_action(app.namespace, app.name, app.live_color, to, self._context(), rollback=rollback, app=app)
+        action = cutover_action(app.namespace, app.name, app.live_color, to, self._kube_context(), rollback=rollback, app=app)
         screen = CutoverScreen(app, to, rollback=rollback)
         settings = self.app.settings
 
         def runner() -> str:
             self.app.call_from_thread(self.app.push_screen, screen)
-            return screen.execute(io, settings, self._context())
+            return screen.execute(io, settings, self._kube_context())
 
         def done(result: Any, error: BaseException | None) -> None:
             screen.finished(error)
@@ -388,11 +388,11 @@ class ReleasesPane(Pane):
             if io is None:
                 return
             rev = next(r for r in revs if r.number == number)
-            action = rollout.undo_action(app.namespace, st.deployment, number, self._context(),
+            action = rollout.undo_action(app.namespace, st.deployment, number, self._kube_context(),
                                          detail=f"{st.deployment}: {', '.join(st.images)} → {', '.join(rev.images)} "
                                                 f"(template of revision {number})")
             settings = self.app.settings
-            self.app.perform(action, lambda: rollout.undo(io, settings, app.namespace, st.deployment, number, self._context()),
+            self.app.perform(action, lambda: rollout.undo(io, settings, app.namespace, st.deployment, number, self._kube_context()),
                              on_done=self._reload_soon)
 
         self.app.push_screen(PickRevision(f"Undo {st.deployment} to revision…", rows), chosen)
@@ -404,8 +404,8 @@ class ReleasesPane(Pane):
             return
         app, st = picked
         settings = self.app.settings
-        self.app.perform(rollout.restart_action(app.namespace, st.deployment, self._context()),
-                         lambda: rollout.restart(io, settings, app.namespace, st.deployment, self._context()),
+        self.app.perform(rollout.restart_action(app.namespace, st.deployment, self._kube_context()),
+                         lambda: rollout.restart(io, settings, app.namespace, st.deployment, self._kube_context()),
                          on_done=self._reload_soon)
 
     def action_scale(self) -> None:
@@ -432,8 +432,8 @@ class ReleasesPane(Pane):
         if io is None:
             return
         settings = self.app.settings
-        action = rollout.scale_action(app.namespace, st.deployment, replicas, self._context(), st.replicas, detail=detail)
-        self.app.perform(action, lambda: rollout.scale(io, settings, app.namespace, st.deployment, replicas, self._context()),
+        action = rollout.scale_action(app.namespace, st.deployment, replicas, self._kube_context(), st.replicas, detail=detail)
+        self.app.perform(action, lambda: rollout.scale(io, settings, app.namespace, st.deployment, replicas, self._kube_context()),
                          on_done=self._reload_soon)
 
     def action_scale_down_idle(self) -> None:
@@ -479,7 +479,7 @@ class ReleasesPane(Pane):
                 return
             bridge = self.bridge
             settings = self.app.settings
-            ctx = self._context()
+            ctx = self._kube_context()
             action = helm_ops.rollback_action(ns, name, number, ctx)
             self.app.perform(action, lambda: helm_ops.rollback(settings, name, number, ns, context=ctx,
                                                                kubeconfig=getattr(bridge, "kubeconfig", None)),
