@@ -6,7 +6,7 @@
 # Variables it sets: PY (the Python to use), DOCKER_HOST (exported when a private engine is used).
 
 GOTUI_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-export DEBIAN_FRONTEND=noninteractive
+export DEBIAN_FRONTEND=noninteractive PIP_ROOT_USER_ACTION=ignore
 
 log() { printf '[gotui setup] %s\n' "$*" >&2; }
 die() { printf '[gotui setup] ERROR: %s\n' "$*" >&2; exit 1; }

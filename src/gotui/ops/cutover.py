@@ -231,6 +231,9 @@ def cutover_action(namespace: str, service: str, from_color: str, to_color: str,
                 role = "live" if color == app.live_color else "target"
                 lines.append(f"{color:<6} {role:<6} {st.deployment}  {', '.join(st.images)}  {st.ready}/{st.replicas} ready")
         lines.append("Checks: PREFLIGHT → SMOKE → SWITCH → VERIFY; reverts if VERIFY fails.")
+        lines.append(f"JSON patch: test resourceVersion (read at PREFLIGHT, after the lock) · test "
+                     f"{app.color_key}={from_color} · replace {app.color_key}={to_color} · add annotations "
+                     f"previous-color={from_color}, switched-at, switched-by")
         detail = " ⏎ ".join(lines)
         patch = switch_patch(app, to_color, app.resource_version, operator_name(), "<now>")
         preview = kubectl_preview(namespace, service, patch[2:3])

@@ -23,6 +23,7 @@ import inspect
 import ipaddress
 import json
 import logging
+import os
 import signal
 import socket
 import sys
@@ -32,6 +33,7 @@ from typing import Any
 
 from aiohttp import web
 
+from gotui import clock as gotui_clock
 from gotui.sandbox import discovery, errors, kubeconfig
 from gotui.sandbox.errors import ApiError
 from gotui.sandbox.patch import APPLY_PATCH, apply_patch
@@ -938,11 +940,14 @@ async def start(host: str = "127.0.0.1", port: int = 0, scenario: str = "default
     if not allow_remote and not is_loopback(host):
         raise ValueError(f"refusing to serve the sandbox on non-loopback host {host!r} without allow_remote "
                          "(it has no authentication)")
-    store = store or ObjectStore(seed=seed, pod_termination_seconds=2.0)
+    # GOTUI_FROZEN_TIME freezes the sandbox's wall clock (timestamps) for screenshots and snapshots;
+    # controllers still advance on the monotonic clock.
+    clock = gotui_clock.timestamp if os.environ.get("GOTUI_FROZEN_TIME") else time.time
+    store = store or ObjectStore(seed=seed, pod_termination_seconds=2.0, clock=clock)
     manager_cls = _load_controller_manager()
     controllers = None
     if manager_cls is not None:
-        controllers = manager_cls(store, seed=seed, scenario=scenario)
+        controllers = manager_cls(store, seed=seed, scenario=scenario, clock=clock)
         loaded = controllers.load_scenario(scenario, pods=pods) if pods is not None else controllers.load_scenario(scenario)
         if inspect.isawaitable(loaded):
             await loaded

@@ -42,6 +42,16 @@ FINAL_WORD = {
 TRAFFIC_RATE = 20.0
 
 
+def start_meter(url: str | None, rate: float = TRAFFIC_RATE) -> TrafficMeter | None:
+    """A running traffic meter on the Service URL (bounded to 10 minutes), or None without a URL."""
+    if not url:
+        return None
+    try:
+        return TrafficMeter(url, rate=rate, max_seconds=600).start()
+    except Exception:  # noqa: BLE001 - the meter is a nice-to-have
+        return None
+
+
 def tag_of(image: str) -> str:
     last = image.rsplit("/", 1)[-1]
     return last.rsplit(":", 1)[1] if ":" in last else "latest"
@@ -62,7 +72,7 @@ class CutoverScreen(ModalScreen[None]):
             self.event = event
 
     def __init__(self, app_view: BlueGreenApp, to_color: str, *, rollback: bool = False,
-                 traffic_rate: float = TRAFFIC_RATE) -> None:
+                 traffic_rate: float = TRAFFIC_RATE, meter: TrafficMeter | None = None) -> None:
         super().__init__(classes="cutover-screen")
         self.view = app_view
         self.to_color = to_color
@@ -73,7 +83,7 @@ class CutoverScreen(ModalScreen[None]):
         self.final: StepEvent | None = None
         self.result: CutoverResult | None = None
         self.cutover: Cutover | None = None
-        self.meter: TrafficMeter | None = None
+        self.meter: TrafficMeter | None = meter
         self.traffic_rate = traffic_rate
         self.switched = False
         self.versions = {tag_of(img): color for color, st in app_view.colors.items() for img in st.images}
@@ -90,11 +100,8 @@ class CutoverScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         self.render_timeline()
-        if self.view.url:
-            try:
-                self.meter = TrafficMeter(self.view.url, rate=self.traffic_rate).start()
-            except Exception:  # noqa: BLE001 - the meter is a nice-to-have
-                self.meter = None
+        if self.meter is None:
+            self.meter = start_meter(self.view.url, self.traffic_rate)
         self.render_traffic()
         self.set_interval(0.25, self.render_traffic)
 

@@ -9,6 +9,7 @@ b helm rollback, m helm manifest/values.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,7 @@ from gotui.ops.bluegreen import BlueGreenApp, ColorState, age, discover_apps, pa
 from gotui.ops.cutover import cutover_action, preflight_problems, rollback_problems
 from gotui.ops.kube_io import KubeIO
 from gotui.ops.sanitize import safe_text
+from gotui.ui.confirm import ConfirmModal
 from gotui.ui.messages import KubeChanged, KubeStateChanged
 from gotui.ui.panes.base import Pane
 
@@ -334,7 +336,7 @@ class ReleasesPane(Pane):
         self._start_cutover(app, target or "", rollback=True)
 
     def _start_cutover(self, app: BlueGreenApp, to: str, *, rollback: bool) -> None:
-        from gotui.ui.cutover_screen import CutoverScreen
+        from gotui.ui.cutover_screen import CutoverScreen, start_meter
 
         io = self._io()
         if io is None:
@@ -344,10 +346,14 @@ class ReleasesPane(Pane):
             self.app.notify("; ".join(problems), title=f"Cutover to {to} refused", severity="error", timeout=8)
             return
         action = cutover_action(app.namespace, app.name, app.live_color, to, self._kube_context(), rollback=rollback, app=app)
-        screen = CutoverScreen(app, to, rollback=rollback)
+        # The traffic meter starts now, so the screen shows traffic from before the switch too.
+        meter = start_meter(app.url)
+        screen = CutoverScreen(app, to, rollback=rollback, meter=meter)
         settings = self.app.settings
+        started = threading.Event()
 
         def runner() -> str:
+            started.set()
             self.app.call_from_thread(self.app.push_screen, screen)
             return screen.execute(io, settings, self._kube_context())
 
@@ -355,7 +361,17 @@ class ReleasesPane(Pane):
             screen.finished(error)
             self.reload()
 
+        def stop_if_not_confirmed() -> None:
+            # perform() calls nothing back when the modal is cancelled or the action refused.
+            if started.is_set() or meter is None:
+                return
+            if any(isinstance(s, ConfirmModal) for s in self.app.screen_stack):
+                self.set_timer(0.5, stop_if_not_confirmed)
+                return
+            threading.Thread(target=meter.stop, daemon=True).start()
+
         self.app.perform(action, runner, on_done=done)
+        self.set_timer(0.5, stop_if_not_confirmed)
 
     def _color_ref(self) -> tuple[BlueGreenApp, ColorState] | None:
         ref = self.selected
