@@ -185,3 +185,22 @@ def test_read_app_sees_the_live_colour(cluster):
     app = read_app(io, "shop", "go-api")
     assert app is not None and app.live_color == "blue" and set(app.colors) == {"blue", "green"}
     assert app.colors["blue"].ready == 3 and app.endpoints == ready_pods(io, "blue")
+
+
+def test_revert_refused_onto_a_colour_with_no_ready_pod_exit_3(cluster, settings):
+    """VERIFY fails (stray pod) while the old colour has meanwhile been scaled to 0: reverting would select
+    zero ready pods, so the machine stops in REVERT_FAILED (exit 3) and leaves the Service on green."""
+    sb, io = cluster
+    stray_green_pod(io)
+
+    def on_event(ev):
+        if ev.step is Step.SWITCH and ev.status == "ok":
+            scale(io, settings, "shop", "go-api-blue", 0)
+            wait_for(lambda: not ready_pods(io, "blue"), what="blue gone")
+
+    result = Cutover(io, "shop", "go-api", "green", CutoverOptions(verify_timeout=1.0), settings=settings,
+                     on_event=on_event).run()
+    assert result.state is Step.REVERT_FAILED and result.exit_code == 3, result.message
+    assert "zero ready pods" in result.message
+    svc = io.get("services", "shop", "go-api")
+    assert svc["spec"]["selector"]["version"] == "green" and ANN_LOCK not in svc["metadata"]["annotations"]

@@ -100,6 +100,8 @@ async def test_cutover_through_modal_and_live_screen(fresh_sandbox, tmp_path):
         entries = [json.loads(line) for line in (tmp_path / "audit.jsonl").read_text().splitlines()]
         assert entries[-1]["action"] == "cutover service" and entries[-1]["outcome"] == "ok"
         assert entries[-1]["source"] == "tui"
+        assert entries[-1]["before"] == {"color": "blue"} and entries[-1]["after"] == {"color": "green"}
+        assert [s["step"] for s in entries[-1]["extra"]["steps"]][:1] == ["PREFLIGHT"]
         # the History screen shows it
         await pilot.press("H")
         hist = await until(pilot, lambda: isinstance(app.screen, HistoryScreen) and app.screen, what="history")

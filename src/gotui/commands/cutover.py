@@ -16,6 +16,7 @@ from gotui.ops import safety
 from gotui.ops.actions import Action
 from gotui.ops.audit import AuditLog
 from gotui.ops.cutover import (
+    audit_fields,
     Cutover,
     CutoverOptions,
     CutoverResult,
@@ -76,15 +77,8 @@ def printer(out: TextIO):  # noqa: ANN201
 
 def audit_result(audit: AuditLog, action: Action, result: CutoverResult) -> None:
     """One audit line for a cutover or rollback result (flushed before we report success)."""
-    audit.record(
-        action,
-        outcome_word(result),
-        result.duration_s,
-        before={"color": result.from_color},
-        after={"color": result.to_color if result.ok else result.from_color},
-        message=result.message,
-        steps=[{"step": s.step.value, "status": s.status, "ms": round(s.duration_s * 1000)} for s in result.steps],
-    )
+    fields = audit_fields(result)
+    audit.record(action, fields.pop("outcome"), fields.pop("duration_s"), **fields)
 
 
 def execute(args: argparse.Namespace, settings: Settings, *, rollback: bool,

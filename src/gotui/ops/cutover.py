@@ -404,7 +404,9 @@ class Cutover:
         if self.cancel_event.is_set():
             raise _Stop(Step.CANCELLED, "cancelled by the operator before SWITCH; nothing was changed.")
 
-    def _snapshot(self, selector: dict[str, str], color_key: str | None = None) -> BlueGreenApp | None:
+    def _snapshot(self, color_key: str | None = None) -> BlueGreenApp | None:
+        """Read the Service, Deployments, ReplicaSets, pods (narrowed by the selector minus the colour key)
+        and Endpoints, and build the app view."""
         svc = self.io.get("services", self.namespace, self.service)
         if svc is None:
             raise _Stop(Step.REFUSED, f"Service {self.namespace}/{self.service} not found.")
@@ -423,7 +425,7 @@ class Cutover:
 
     # -- steps ----------------------------------------------------------------------------------
     def _preflight(self) -> str:
-        app = self._snapshot({})
+        app = self._snapshot()
         if app is None:
             raise _Stop(Step.REFUSED, f"{self.service} is not a blue-green Service: its selector has no "
                         "colour key matching Deployments of two colours.")
@@ -487,7 +489,7 @@ class Cutover:
     def _switch(self) -> str:
         assert self.app is not None
         # Re-check right before the switch: the target still has ready pods.
-        fresh = self._snapshot({}, self.app.color_key)
+        fresh = self._snapshot(self.app.color_key)
         if fresh is None or self.to_color not in fresh.colors or fresh.colors[self.to_color].ready == 0:
             raise _Stop(Step.REFUSED, f"{self.to_color} has no ready pod any more; not switching.")
         self._check_cancel()
@@ -511,7 +513,7 @@ class Cutover:
         last = ""
         while True:
             try:
-                fresh = self._snapshot({}, self.app.color_key)
+                fresh = self._snapshot(self.app.color_key)
             except KubeError as exc:  # a transient read error: keep trying until the deadline
                 fresh, last = None, f"cannot read the Service's state: {exc}"
             if fresh is not None and color in fresh.colors:
@@ -544,7 +546,7 @@ class Cutover:
 
     def _revert(self) -> str:
         assert self.app is not None
-        fresh = self._snapshot({}, self.app.color_key)
+        fresh = self._snapshot(self.app.color_key)
         sel = (self._service_obj.get("spec") or {}).get("selector") or {}
         if sel.get(self.app.color_key) != self.to_color:
             return f"selector is {sel.get(self.app.color_key)!r}: the switch did not apply, nothing to revert"
@@ -613,7 +615,7 @@ class Cutover:
                     final = Step.DONE
                     message = f"{self.service} now selects {self.to_color} (was {self.from_color})"
             except _Stop as stop:
-                if stop.state is Step.REVERT:
+                if stop.state is Step.REVERT or self._switched:  # after the switch, any failure reverts
                     final, message = self._do_revert(stop.message)
                 else:
                     final, message = stop.state, stop.message
@@ -689,3 +691,15 @@ def outcome_word(result: CutoverResult) -> str:
         Step.FAILED_REVERTED: "failed-reverted: " + result.message,
         Step.REVERT_FAILED: "revert-failed: " + result.message,
     }[result.state]
+
+
+def audit_fields(result: CutoverResult) -> dict[str, Any]:
+    """The audit-log fields of a cutover or rollback result (shared by the TUI and headless)."""
+    return {
+        "outcome": outcome_word(result),
+        "duration_s": result.duration_s,
+        "before": {"color": result.from_color},
+        "after": {"color": result.to_color if result.ok else result.from_color},
+        "message": result.message,
+        "steps": [{"step": s.step.value, "status": s.status, "ms": round(s.duration_s * 1000)} for s in result.steps],
+    }

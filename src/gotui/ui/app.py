@@ -205,14 +205,16 @@ class GotuiApp(App[None]):
         *,
         on_done: Callable[[Any, BaseException | None], None] | None = None,
         success: str | None = None,
+        audit_fields: Callable[[Any, BaseException | None], dict[str, Any] | None] | None = None,
     ) -> None:
         """Safety check -> RBAC -> confirmation modal -> run in a thread -> audit -> notify.
 
         `runner` runs in a worker thread and may return a short message; `on_done(result, error)` is
-        called on the UI thread afterwards.
+        called on the UI thread afterwards. `audit_fields(result, error)` may return the audit line's
+        fields (outcome, duration_s, before, after, message, extras) instead of the plain ok / error.
         """
         self.run_worker(
-            self._perform(action, runner, on_done, success),
+            self._perform(action, runner, on_done, success, audit_fields),
             group="actions",
             exit_on_error=False,
             name=f"action {action.title}",
@@ -224,6 +226,7 @@ class GotuiApp(App[None]):
         runner: Callable[[], Any],
         on_done: Callable[[Any, BaseException | None], None] | None,
         success: str | None,
+        audit_fields: Callable[[Any, BaseException | None], dict[str, Any] | None] | None = None,
     ) -> None:
         verdict = safety.check(action, self.settings)
         if not verdict.allowed:
@@ -245,18 +248,23 @@ class GotuiApp(App[None]):
                 self.notify(f"Cancelled: {action.title}", timeout=3)
                 return
         start = time.monotonic()
+
+        def write_audit(result: Any, error: BaseException | None, default_outcome: str) -> None:
+            fields = dict(audit_fields(result, error) or {}) if audit_fields else {}
+            outcome = fields.pop("outcome", default_outcome)
+            duration = fields.pop("duration_s", time.monotonic() - start)
+            self.audit.record(action, outcome, duration, **fields)
+
         try:
             result = await asyncio.to_thread(runner)
         except Exception as exc:  # noqa: BLE001 - every failure is reported, never raised into the UI
             message = describe_error(exc)
-            await asyncio.to_thread(
-                self.audit.record, action, f"error: {message}", time.monotonic() - start
-            )
+            await asyncio.to_thread(write_audit, None, exc, f"error: {message}")
             self.notify(message, title=f"Failed: {action.title}", severity="error", timeout=10)
             if on_done:
                 on_done(None, exc)
             return
-        await asyncio.to_thread(self.audit.record, action, "ok", time.monotonic() - start)
+        await asyncio.to_thread(write_audit, result, None, "ok")
         text = success or (result if isinstance(result, str) and result else f"Done: {action.title}")
         self.notify(text, title=action.title, timeout=5)
         if on_done:

@@ -22,6 +22,7 @@ from textual.widgets import DataTable
 from gotui.ops import helm as helm_ops
 from gotui.ops import rollout
 from gotui.ops.bluegreen import BlueGreenApp, ColorState, age, discover_apps, parse_time
+from gotui.ops.cutover import audit_fields as cutover_audit_fields
 from gotui.ops.cutover import cutover_action, preflight_problems, rollback_problems
 from gotui.ops.kube_io import KubeIO
 from gotui.ops.sanitize import safe_text
@@ -370,7 +371,11 @@ class ReleasesPane(Pane):
                 return
             threading.Thread(target=meter.stop, daemon=True).start()
 
-        self.app.perform(action, runner, on_done=done)
+        def fields(result: Any, error: BaseException | None) -> dict[str, Any] | None:
+            outcome = getattr(error, "result", None) or screen.result
+            return cutover_audit_fields(outcome) if outcome is not None else None
+
+        self.app.perform(action, runner, on_done=done, audit_fields=fields)
         self.set_timer(0.5, stop_if_not_confirmed)
 
     def _color_ref(self) -> tuple[BlueGreenApp, ColorState] | None:
