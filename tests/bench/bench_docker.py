@@ -202,6 +202,9 @@ def main() -> int:
     args = parser.parse_args()
     client = docker.from_env(timeout=120)
     client.ping()
+    import signal
+
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))  # clean up on kill
     emit(bench="docker.engine", host=os.environ.get("DOCKER_HOST", "default"), version=client.version()["Version"])
     try:
         if args.part == "logs":

@@ -24,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from textual import events
+
 HERE = Path(__file__).resolve()
 sys.path.insert(0, str(HERE.parents[1]))  # tests/ (fixtures)
 sys.path.insert(0, str(HERE.parents[2] / "src"))
@@ -87,7 +89,9 @@ async def run(args: argparse.Namespace) -> None:
     os.environ["XDG_STATE_HOME"] = str(work / "state")
     t = time.monotonic()
     sb = start_sandbox(work / "sb", "big", 1, pods=args.pods, timeout=300)
-    emit(figure="sandbox_start_s", value=round(time.monotonic() - t, 2), pods=args.pods)
+    while (sb.info().get("counts") or sb.info().get("objects") or {}).get("pods", 0) < args.pods and time.monotonic() - t < 300:
+        time.sleep(0.2)
+    emit(figure="sandbox_ready_s", value=round(time.monotonic() - t, 2), pods=args.pods, info=sb.info().get("counts") or sb.info().get("objects"))
     try:
         kubectl = shutil.which("kubectl")
         if kubectl:
@@ -144,15 +148,16 @@ async def run(args: argparse.Namespace) -> None:
                     next_key = now + 0.25
                     before = table.paint_count
                     k0 = time.monotonic()
-                    await pilot.press("j" if len(keys) % 2 == 0 else "k")
+                    key = "j" if len(keys) % 2 == 0 else "k"
+                    app.post_message(events.Key(key, key))  # as the terminal driver delivers a key
                     while table.paint_count == before and time.monotonic() - k0 < 2:
                         await asyncio.sleep(0.001)
                     keys.append((time.monotonic() - k0) * 1000)
                     expected = time.monotonic() + tick
             proc.join()
             span = time.monotonic() - t_churn
-            events = sum(w.stats.events for w in bridge.watchers.values()) - events0
-            emit(figure="churn", pods_changed_per_s=round(done.value / span, 1), watch_events_per_s=round(events / span, 1),
+            n_events = sum(w.stats.events for w in bridge.watchers.values()) - events0
+            emit(figure="churn", pods_changed_per_s=round(done.value / span, 1), watch_events_per_s=round(n_events / span, 1),
                  pane_batches_per_s=round((pane.batches - batches0) / span, 2),
                  bridge_flushes_per_s=round((bridge.flushes - flushes0) / span, 2))
             emit(figure="frame_stall_p95_ms", value=round(p95(stalls), 1), median=round(statistics.median(stalls), 1),

@@ -48,15 +48,26 @@ def test_history_matches_the_real_helm(sandbox, helm_bin, tmp_path):
     assert json.loads(values.stdout) == ours[1].values
 
 
-@pytest.mark.xfail(reason="the sandbox answers helm's protobuf-encoded Secret create with 415 (see report)", strict=False)
 def test_helm_rollback_through_the_cli(fresh_sandbox, helm_bin, settings, tmp_path, monkeypatch):
+    """The real helm v4 rolls back (its storage Secrets go to the sandbox as protobuf); helm's own history and
+    gotui's decoder then agree: revision 4 deployed, 1-3 superseded."""
     sb = fresh_sandbox("quiet", 1)
     for k, v in helm_env(tmp_path).items():
         monkeypatch.setenv(k, v)
     out = helm.rollback(settings, "go-api", 2, "shop", kubeconfig=str(sb.kubeconfig), helm=helm_bin)
     assert "Rollback was a success" in out
     revs = helm.releases(KubeIO(sb.api_client).list("secrets", "shop", "owner=helm"))[("shop", "go-api")]
-    assert revs[-1].revision == 4 and revs[-1].description == "Rollback to 2" and revs[-1].status == "deployed"
+    assert [(r.revision, r.status) for r in revs] == [(1, "superseded"), (2, "superseded"), (3, "superseded"),
+                                                      (4, "deployed")]
+    assert revs[-1].description == "Rollback to 2" and not any(r.error for r in revs)
+    assert revs[-1].chart == revs[1].chart and revs[-1].values == revs[1].values
+    proc = subprocess.run([helm_bin, "history", "go-api", "-n", "shop", "--kubeconfig", str(sb.kubeconfig),
+                           "-o", "json"], capture_output=True, text=True, timeout=60, env=helm_env(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    theirs = json.loads(proc.stdout)
+    assert [(h["revision"], h["status"], h["chart"], h["description"]) for h in theirs] == [
+        (r.revision, r.status, r.chart, r.description) for r in revs]
+    assert theirs[-1]["status"] == "deployed" and theirs[-1]["description"] == "Rollback to 2"
 
 
 def test_helm_rollback_failure_is_reported_with_helms_message(fresh_sandbox, helm_bin, settings, tmp_path, monkeypatch):

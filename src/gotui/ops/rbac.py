@@ -50,7 +50,7 @@ class RbacChecker:
 
     def allowed(self, verb: str, resource: str, group: str, namespace: str | None) -> tuple[bool, str]:
         """(allowed, reason), from the cache when fresh."""
-        key = (self.context, namespace, verb, resource, group)
+        key = (self.context, namespace or None, verb, resource, group)
         now = self._clock()
         with self._lock:
             hit = self._cache.get(key)
@@ -71,7 +71,7 @@ class RbacChecker:
             return True, ""
         verb, resource, group = action.rbac
         with self._lock:
-            hit = self._cache.get((self.context, action.namespace, verb, resource, group))
+            hit = self._cache.get((self.context, action.namespace or None, verb, resource, group))
         if hit and self._clock() - hit[0] < self.ttl:
             return hit[1], hit[2]
         return None

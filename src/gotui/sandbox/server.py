@@ -38,7 +38,8 @@ from gotui.sandbox import discovery, errors, kubeconfig
 from gotui.sandbox.errors import ApiError
 from gotui.sandbox.patch import APPLY_PATCH, apply_patch
 from gotui.sandbox.policy import Policy
-from gotui.sandbox.protowire import ProtobufError, decode_ssar
+from gotui.sandbox.protowire import SUPPORTED_KINDS as PROTOBUF_KINDS
+from gotui.sandbox.protowire import ProtobufError, decode_object, decode_ssar
 from gotui.sandbox.resources import RESOURCES, STATUS_SUBRESOURCE, ResourceInfo
 from gotui.sandbox.selectors import label_selector_string, parse_field_selector, parse_label_selector
 from gotui.sandbox.store import HistoryEvent, ObjectStore, dumps
@@ -47,6 +48,8 @@ from gotui.sandbox.tables import build_table, build_table_bytes, parse_time
 log = logging.getLogger(__name__)
 
 MAX_BODY = 3 * 1024 * 1024
+STREAM_LIST_BYTES = 1024 * 1024  # JSON lists bigger than this are written in chunks (see _stream_list)
+STREAM_CHUNK_BYTES = 256 * 1024
 DEFAULT_WATCH_TIMEOUT = 1800.0
 BASE_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 PROTECTED_NAMESPACES = ("default", "kube-system", "kube-public")
@@ -59,6 +62,29 @@ def _json(obj: Any, status: int = 200) -> web.Response:
 
 def _raw(data: bytes, status: int = 200) -> web.Response:
     return web.Response(body=data, status=status, content_type="application/json")
+
+
+async def _stream_list(request: web.Request, head: bytes, items: list[bytes], total: int) -> web.StreamResponse:
+    """A big JSON list written in chunks of about STREAM_CHUNK_BYTES with a known Content-Length, so the
+    sandbox never holds the whole body (tens of MB for 10,000 pods) once joined and once in the transport
+    buffer. The cached item bytes are immutable, so the listing stays a consistent snapshot."""
+    resp = web.StreamResponse(status=200, headers={"Content-Type": "application/json"})
+    resp.content_length = total
+    await resp.prepare(request)
+    chunk: list[bytes] = [head]
+    size = len(head)
+    for n, data in enumerate(items):
+        if n:
+            chunk.append(b",")
+        chunk.append(data)
+        size += len(data) + 1
+        if size >= STREAM_CHUNK_BYTES:
+            await resp.write(b"".join(chunk))
+            chunk, size = [], 0
+    chunk.append(b"]}")
+    await resp.write(b"".join(chunk))
+    await resp.write_eof()
+    return resp
 
 
 def _status_response(err: ApiError) -> web.Response:
@@ -96,6 +122,11 @@ def _accept_mode(request: web.Request) -> str:
         if media.split(";")[0].strip() in ("application/json", "*/*", "application/*") and not as_:
             return "json"
     return "json"
+
+
+def _protobuf_target(t: _Target) -> bool:
+    """Whether a create/update of this target may send a protobuf body (core v1 Secret/ConfigMap)."""
+    return not t.info.group and t.info.kind in PROTOBUF_KINDS and t.sub is None
 
 
 def _partial(obj: dict) -> dict:
@@ -248,7 +279,10 @@ class ApiServer:
         if not allowed:
             raise errors.forbidden(t.info.plural if not t.sub else f"{t.info.plural}/{t.sub}", t.name, verb, t.namespace)
 
-    async def _body(self, request: web.Request, *, required: bool = True, protobuf_ssar: bool = False) -> Any:
+    async def _body(self, request: web.Request, *, required: bool = True, protobuf_ssar: bool = False,
+                    target: _Target | None = None) -> Any:
+        """The decoded request body: JSON (or YAML), or protobuf for an SSAR (`protobuf_ssar`) or for a
+        create/update of a v1 Secret or ConfigMap (`target`, as helm v4 sends its storage objects)."""
         length = request.content_length
         if length is not None and length > self.max_body:
             raise ApiError(413, "RequestEntityTooLarge", f"the request body is too large (limit {self.max_body} bytes)")
@@ -261,6 +295,11 @@ class ApiServer:
         if protobuf_ssar and ctype == "application/vnd.kubernetes.protobuf":
             try:
                 return decode_ssar(raw)
+            except ProtobufError as exc:
+                raise errors.bad_request(f"unable to decode the protobuf body: {exc}") from None
+        if target is not None and ctype == "application/vnd.kubernetes.protobuf" and _protobuf_target(target):
+            try:
+                return decode_object(raw, target.info.kind)
             except ProtobufError as exc:
                 raise errors.bad_request(f"unable to decode the protobuf body: {exc}") from None
         if "protobuf" in ctype or "cbor" in ctype:
@@ -297,7 +336,7 @@ class ApiServer:
                     self._authorize("watch", t)
                     return await self._watch(request, t)
                 self._authorize("list", t)
-                return self._list(request, t)
+                return await self._list(request, t)
             if method == "POST":
                 self._authorize("create", t)
                 return await self._create(request, t)
@@ -355,7 +394,7 @@ class ApiServer:
                 return _raw(data)
         return self._respond_obj(request, t, obj)
 
-    def _list(self, request: web.Request, t: _Target) -> web.Response:
+    async def _list(self, request: web.Request, t: _Target) -> web.StreamResponse:
         q = request.query
         entries, rv = self.store.list_entries(t.info.plural, t.namespace, q.get("labelSelector"), q.get("fieldSelector"))
         mode = _accept_mode(request)
@@ -367,16 +406,19 @@ class ApiServer:
                           "metadata": {"resourceVersion": rv}, "items": [_partial(o) for o, _ in entries]})
         head = (b'{"kind":"' + t.info.kind.encode() + b'List","apiVersion":"' + t.info.api_version.encode()
                 + b'","metadata":{"resourceVersion":"' + rv.encode() + b'"},"items":[')
-        parts = [head]
-        for n, (_, data) in enumerate(entries):
-            if n:
-                parts.append(b",")
-            parts.append(data)
-        parts.append(b"]}")
-        return _raw(b"".join(parts))
+        total = len(head) + sum(len(data) for _, data in entries) + max(len(entries) - 1, 0) + 2
+        if total <= STREAM_LIST_BYTES:
+            parts = [head]
+            for n, (_, data) in enumerate(entries):
+                if n:
+                    parts.append(b",")
+                parts.append(data)
+            parts.append(b"]}")
+            return _raw(b"".join(parts))
+        return await _stream_list(request, head, [data for _, data in entries], total)
 
     async def _create(self, request: web.Request, t: _Target) -> web.Response:
-        body = await self._body(request)
+        body = await self._body(request, target=t)
         if not isinstance(body, dict):
             raise errors.bad_request("the body of the request was in an unknown format: expected an object")
         meta = body.get("metadata")
@@ -415,7 +457,7 @@ class ApiServer:
         return body
 
     async def _update(self, request: web.Request, t: _Target) -> web.Response:
-        body = self._check_identity(t, await self._body(request))
+        body = self._check_identity(t, await self._body(request, target=t))
         current = self._current(t)
         if _dry_run(request):
             return self._respond_obj(request, t, body)

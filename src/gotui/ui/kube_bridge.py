@@ -9,6 +9,7 @@ window posts the changed kinds.
 from __future__ import annotations
 
 import asyncio
+import gc
 import contextvars
 import json
 import threading
@@ -77,6 +78,8 @@ class KubeBridge:
         self._generation = 0  # bumps on every (re)connect so stale threads are ignored
         self._lock = threading.Lock()
         self._rbac_inflight = False
+        self._frozen_at = -1
+        self._rbac_asked: dict[str | None, float] = {}
 
     # -- lifecycle ------------------------------------------------------------------------------
     def start(self, context: str | None = None, namespace: str | None = None, *, all_namespaces: bool = False) -> None:
@@ -176,9 +179,11 @@ class KubeBridge:
     def prefetch_rbac(self, namespace: str | None = "") -> None:
         """Ask the SSARs for the actions the panes offer (in a thread), then refresh their keys."""
         rbac, gen = self.rbac, self._generation
-        ns = self.namespace if namespace == "" else namespace
-        if rbac is None or self._rbac_inflight:
+        ns = (self.namespace if namespace == "" else namespace) or None
+        now = time.monotonic()
+        if rbac is None or self._rbac_inflight or now - self._rbac_asked.get(ns, -1e9) < 5.0:
             return
+        self._rbac_asked[ns] = now
         self._rbac_inflight = True
 
         def work() -> None:
@@ -195,11 +200,8 @@ class KubeBridge:
         if gen != self._generation:
             return
         for target in self._targets():
-            try:
-                target.refresh_bindings()
-            except Exception:  # noqa: BLE001
-                pass
-            target.post_message(KubeStateChanged(self.state, self.detail))
+            if hasattr(target, "rbac_changed"):
+                target.rbac_changed()
 
     def rbac_denied(self, action: Any) -> str | None:
         """The denial reason for `action` from the cache (no request; triggers a refresh when stale)."""
@@ -273,3 +275,10 @@ class KubeBridge:
         self.flushes += 1
         for target in self._targets():
             target.post_message(KubeChanged(kinds))
+        if "pods" in kinds and self.store.count("pods") > 2000:
+            relisted = self.store.generation("pods")
+            if relisted != self._frozen_at and self.store.synced("pods") and self.flushes % 20 == 1:
+                # Tens of thousands of cached dicts make every full GC pass walk them (100s of ms
+                # stalls); move what exists now out of the collector's way.
+                self._frozen_at = relisted
+                gc.freeze()

@@ -425,8 +425,20 @@ class LogView(Vertical):
             return
         with self._pending_lock:
             batches, self._pending = self._pending, []
+        # merge consecutive batches of the same kind: one append (one refresh) per flush
+        merged: list[tuple[list[str], str | None, bool]] = []
         for lines, style, sanitized in batches:
-            self.append_lines(lines, style=style, sanitized=sanitized)
+            if merged and merged[-1][1] == style and merged[-1][2] == sanitized:
+                merged[-1][0].extend(lines)
+            else:
+                merged.append((list(lines), style, sanitized))
+        keep = self.max_lines
+        for lines, style, sanitized in merged:
+            self.append_lines(lines[-keep:] if len(merged) == 1 else lines, style=style, sanitized=sanitized)
+            if len(merged) == 1 and len(lines) > keep:
+                self.total_appended += len(lines) - keep
+                if not self.follow:
+                    self.new_while_paused += len(lines) - keep
 
     def _add(self, items: list[tuple[str, str, str | None]]) -> None:
         w = self.lines_widget

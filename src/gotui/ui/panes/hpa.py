@@ -82,6 +82,11 @@ class HpaPane(Pane):
         if "horizontalpodautoscalers" in message.kinds:
             self.refresh_rows()
 
+    def rbac_changed(self) -> None:
+        """RBAC answers arrived: show or disable the actions accordingly."""
+        self.refresh_bindings()
+        self._update_status()
+
     def on_kube_state_changed(self, message: KubeStateChanged) -> None:
         self.refresh_bindings()
         self._update_status()

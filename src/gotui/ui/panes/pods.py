@@ -113,6 +113,11 @@ class PodsPane(Pane):
         if self._details_key and ({"pods", "events"} & message.kinds):
             self._show_details(self._details_key)
 
+    def rbac_changed(self) -> None:
+        """RBAC answers arrived: show or disable the actions accordingly."""
+        self.refresh_bindings()
+        self._update_status()
+
     def on_kube_state_changed(self, message: KubeStateChanged) -> None:
         bridge = self.bridge
         all_ns = bool(bridge and bridge.context and bridge.namespace is None)
@@ -136,15 +141,22 @@ class PodsPane(Pane):
                 self.rows[row.key] = row
             changed = None
         else:
+            membership = False  # rows added or removed
             for key in keys:
                 obj = store.get("pods", *key)
                 if obj is None:
-                    self.rows.pop(key, None)
+                    membership |= self.rows.pop(key, None) is not None
                 else:
+                    membership |= key not in self.rows
                     self.rows[key] = pod_row(obj)
             changed = keys
         self._seq = seq
         self.batches += 1
+        if changed is not None and not membership and self.filter.empty and self.sort_column == "name":
+            # Same rows in the same order (sorted by name, unfiltered): repaint the changed ones only.
+            self.table.invalidate(changed)
+            self._update_status()
+            return
         self._reorder()
         self.table.invalidate(changed)
         self._update_status()
