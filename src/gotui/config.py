@@ -49,7 +49,7 @@ class Settings:
     kubeconfig: str | None = None
     docker_host: str | None = None
     protected_contexts: str = DEFAULT_PROTECTED
-    theme: str = "textual-dark"
+    theme: str = "auto"
     log_buffer_lines: int = 10_000
     log_tail_lines: int = 200
     keys: dict[str, str] = field(default_factory=dict)

@@ -11,6 +11,17 @@ import time
 from pathlib import Path
 
 
+def _die_with_parent() -> None:
+    """In the child: ask Linux to SIGTERM us when gotui dies, so no sandbox is left orphaned."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
+    except Exception:  # noqa: BLE001 - not Linux: stop() still ends the child on a normal exit
+        pass
+
+
 class DemoError(Exception):
     """The sandbox could not be started; the message says why."""
 
@@ -34,7 +45,8 @@ class DemoCluster:
             "--seed", str(self.seed), "--kubeconfig-out", str(out),
         ]
         self.process = subprocess.Popen(  # noqa: S603 - our own module
-            cmd, stdout=subprocess.PIPE, stderr=log, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"}
+            cmd, stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL, text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"}, preexec_fn=_die_with_parent,
         )
         deadline = time.monotonic() + timeout
         assert self.process.stdout is not None

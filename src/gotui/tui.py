@@ -9,7 +9,9 @@ from gotui.config import Settings
 
 def run_tui(settings: Settings) -> int:
     """Start the TUI; returns the exit code. Never lets a traceback reach the terminal."""
-    from gotui.crash import crash_message, write_crash_log
+    from gotui.crash import crash_message, install_thread_hook, terminal_guard, write_crash_log
+
+    install_thread_hook()
 
     demo = None
     try:
@@ -28,7 +30,8 @@ def run_tui(settings: Settings) -> int:
         from gotui.ui.app import GotuiApp
 
         app = GotuiApp(settings)
-        app.run()
+        with terminal_guard():
+            app.run()
         if app.crash_log is not None:
             print(crash_message(app.crash_log), file=sys.stderr)
             return 1

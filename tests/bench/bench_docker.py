@@ -140,7 +140,7 @@ async def measure_app(client: docker.DockerClient, n_images: int, logs: bool = T
             n = pane.refreshes
             t0 = time.perf_counter()
             pane.action_refresh()
-            await wait(lambda: pane.refreshes > n)
+            await wait(lambda n=n: pane.refreshes > n)
             samples.append(time.perf_counter() - t0)
             await pilot.pause(0.05)
         emit(bench="docker.pane_refresh", image_rows=len(pane.image_rows), containers=len(pane.container_rows),
@@ -167,13 +167,13 @@ async def measure_app(client: docker.DockerClient, n_images: int, logs: bool = T
         await wait(lambda: view.total_appended > 5000)
         t_start, n_start = time.perf_counter(), view.total_appended
         latencies = []
-        for i in range(20):
+        for _ in range(20):
             await pilot.pause(0.1)
             before = lines_widget.show_timestamps
             frames.clear()
             t0 = time.perf_counter()
             await pilot.press("t")
-            ok = await wait(lambda: lines_widget.show_timestamps != before and any(f > t0 for f in frames), 5)
+            ok = await wait(lambda b=before, t=t0: lines_widget.show_timestamps != b and any(f > t for f in frames), 5)
             seen = next((f for f in frames if f > t0), None)
             if ok and seen:
                 latencies.append(seen - t0)

@@ -7,11 +7,11 @@ import threading
 
 import pytest
 
+from gotui.ops.actions import Action
 from gotui.ops.hpa import hpa_view, metrics, next_desired, validate_min_max
 from gotui.ops.kube_text import human_duration, parse_time
 from gotui.ops.pods import BAD, OK, WARN, health, owning_deployment, parse_filter, pod_row, pod_status
 from gotui.ops.rbac import RbacChecker
-from gotui.ops.actions import Action
 from gotui.ops.selectors import SelectorError, parse_selector, selector_matches
 from gotui.store import ClusterStore
 
@@ -246,3 +246,13 @@ def test_rbac_cache_one_request_a_minute():
     checker(delete)
     assert len(calls) == 2
     assert checker(Action("patch", "deployment", "d", namespace="shop", rbac=("patch", "deployments", "apps"))) is None
+
+
+def test_sources_and_ops_do_not_import_textual():
+    import subprocess
+    import sys
+
+    code = ("import sys, gotui.sources.kube_source, gotui.sources.kube_logs, gotui.store, gotui.ops.pods, "
+            "gotui.ops.hpa, gotui.ops.rbac, gotui.ops.selectors; print('textual' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "False", out.stderr

@@ -7,12 +7,11 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 from kubernetes import client
 
-from fixtures.sandbox import _env, start_sandbox
+from fixtures.sandbox import _env
 from gotui.config import Settings
 from gotui.ops import hpa as hpa_ops
 from gotui.ops import pods as pod_ops

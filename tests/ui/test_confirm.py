@@ -29,7 +29,7 @@ async def open_modal(app: GotuiApp, pilot, action: Action, target: Target) -> No
     app.perform(action, target.delete)
     for _ in range(20):
         await pilot.pause(0.02)
-        if isinstance(app.screen, ConfirmModal):
+        if isinstance(app.screen, ConfirmModal) and app.focused is not None:
             return
     raise AssertionError("the confirmation modal did not open")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from pathlib import Path
 
@@ -184,7 +183,7 @@ async def test_logs_follow_and_merged(fresh_sandbox, tmp_path):
         await until(pilot, lambda: screen.view.line_count > 0, what="log lines")
         await pilot.press("m")
         await until(pilot, lambda: len(screen.streams_info()) == 3, what="3 pods merged")
-        await until(pilot, lambda: len({l.split(" │ ")[0].split()[-1] for l in screen.view.lines() if " │ " in l}) >= 2, timeout=20, what="lines of 2+ pods")
+        await until(pilot, lambda: len({ln.split(" │ ")[0].split()[-1] for ln in screen.view.lines() if " │ " in ln}) >= 2, timeout=20, what="lines of 2+ pods")
         # scale up: the new pod is picked up
         client.AppsV1Api(sb.api_client).patch_namespaced_deployment_scale("go-api-blue", "shop", {"spec": {"replicas": 4}})
         await until(pilot, lambda: len(screen.streams_info()) == 4, timeout=20, what="new pod followed")

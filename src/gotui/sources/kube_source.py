@@ -13,7 +13,6 @@ import json
 import os
 import random
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path

@@ -22,7 +22,10 @@ from gotui.ui.confirm import ConfirmModal
 from gotui.ui.help import HelpScreen, binding_rows
 from gotui.ui.palette import ActionsProvider
 from gotui.ui.panes.base import Pane
+from gotui.ui import plain_cells, themes
 from gotui.ui.statusbar import PaneTabs, StatusBar
+
+plain_cells.install()
 
 STYLES_DIR = Path(__file__).resolve().parent.parent / "styles"
 
@@ -64,11 +67,9 @@ class GotuiApp(App[None]):
         self.rbac_checker: Callable[[Action], str | None] | None = None
         self.services: dict[str, Any] = {}
         self.crash_log: Path | None = None
-        if self.settings.theme:
-            try:
-                self.theme = self.settings.theme
-            except Exception:  # noqa: BLE001 - unknown theme name: keep the default, say so later
-                self._bad_theme = self.settings.theme
+        # The theme (`auto` picks the terminal-palette theme over SSH / 16 colours / NO_COLOR);
+        # an unknown name keeps the default and is reported after the first frame.
+        self._bad_theme = themes.install(self, self.settings.theme)
         if self.settings.keys:
             self.set_keymap(self.settings.keys)
 
@@ -81,11 +82,27 @@ class GotuiApp(App[None]):
 
         return [ImagesPane(), PodsPane(), HpaPane(), ReleasesPane()]
 
+    def notify(self, message: str, *, markup: bool = False, **kwargs: Any) -> None:  # type: ignore[override]
+        """Notifications carry text from outside (errors, names): never parsed as markup."""
+        super().notify(message, markup=markup, **kwargs)
+
+    def watch_theme(self, _theme: str) -> None:
+        themes.fix_filters(self)
+
     # -- crash handling: the traceback goes to a file, never onto the operator's screen ---------
     def _fatal_error(self) -> None:
         from gotui.crash import write_crash_log
 
         self.bell()
+        try:
+            self.crash_log = write_crash_log(self._exception)
+        except OSError:
+            self.crash_log = None
+        self._close_messages_no_wait()
+
+    def panic(self, *renderables: object) -> None:  # exceptions with __rich__ land here, not in _fatal_error
+        from gotui.crash import write_crash_log
+
         try:
             self.crash_log = write_crash_log(self._exception)
         except OSError:

@@ -9,8 +9,8 @@ window posts the changed kinds.
 from __future__ import annotations
 
 import asyncio
-import gc
 import contextvars
+import gc
 import json
 import threading
 import time

@@ -34,7 +34,6 @@ from itertools import accumulate
 from pathlib import Path
 
 from rich.cells import cell_len
-from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult

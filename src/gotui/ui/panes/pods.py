@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual import events
 
 from gotui.ops.pods import (
     BAD,
