@@ -25,8 +25,9 @@ def _kube_reason(exc: BaseException) -> tuple[int | None, str]:
 def describe_error(exc: BaseException, *, what: str = "") -> str:
     """A one-line explanation of `exc` with a hint at the fix."""
     name = type(exc).__name__
+    lineage = {cls.__name__ for cls in type(exc).__mro__}
     prefix = f"{what}: " if what else ""
-    if name == "ApiException":  # kubernetes.client.exceptions.ApiException
+    if "ApiException" in lineage:  # kubernetes.client.exceptions.ApiException and its subclasses
         status, message = _kube_reason(exc)
         hints = {
             401: "your credentials were refused or expired — log in again / refresh the token in your kubeconfig.",
@@ -39,10 +40,10 @@ def describe_error(exc: BaseException, *, what: str = "") -> str:
         hint = hints.get(status or 0, "")
         core = message or f"HTTP {status}"
         return f"{prefix}{core}" + (f" ({hint})" if hint else "")
-    if name in ("APIError", "NotFound", "ImageNotFound", "BuildError", "ContainerError"):  # docker.errors
+    if lineage & {"APIError", "BuildError", "ContainerError"}:  # docker.errors (NotFound etc. subclass APIError)
         explanation = getattr(exc, "explanation", None) or str(exc)
         return f"{prefix}{explanation}"
-    if name == "DockerException":
+    if "DockerException" in lineage:
         return f"{prefix}{exc}"
     if name in ("MaxRetryError", "NewConnectionError", "ConnectionRefusedError", "ConnectionError", "ProtocolError"):
         return f"{prefix}cannot connect ({exc.__class__.__name__}): is the server running and the address right?"

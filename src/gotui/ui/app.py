@@ -134,6 +134,10 @@ class GotuiApp(App[None]):
 
     def start_services(self) -> None:
         """Start every pane's sources (after the first frame)."""
+        # `requests` (used by both the docker and the kubernetes clients) is not safe to import from
+        # two threads at once: import it here, on the UI thread, before any worker starts.
+        import requests  # noqa: F401
+
         if "kube" not in self.services:
             try:
                 from gotui.ui.kube_bridge import KubeBridge
