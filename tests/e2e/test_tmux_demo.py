@@ -97,3 +97,30 @@ def test_no_color_and_16_colour_terminals(tmux_session: TmuxSession) -> None:
     assert not chromatic, f"colour codes under NO_COLOR: {sorted(chromatic)[:10]}"
     assert "▸2 Pods" in tmux_session.screen()
 
+
+
+def test_confirmation_modal_answers_n_and_y_under_tmux(tmux_session: TmuxSession, e2e_env: dict[str, str]) -> None:
+    """ctrl+d on a pod opens the modal; `n` keeps the pod, `y` deletes it; both are audited."""
+    import json
+    from pathlib import Path
+
+    start_demo(tmux_session)
+    tmux_session.send_keys("2")
+    screen = tmux_session.wait_text("go-api-blue-", timeout=30)
+    pod = re.search(r"(go-api-blue-[a-z0-9]+-[a-z0-9]+)", screen).group(1)  # the first row (sorted by name)
+    tmux_session.send_keys("C-d")
+    tmux_session.wait_text("Confirm [y]", timeout=10)
+    tmux_session.send_keys("n")
+    tmux_session.wait_gone("Confirm [y]", timeout=10)
+    assert pod in tmux_session.screen()
+    tmux_session.send_keys("C-d")
+    modal = tmux_session.wait_text("Confirm [y]", timeout=10)
+    assert "kubectl" in modal and "delete pod" in modal
+    tmux_session.send_keys("y")
+    tmux_session.wait_gone("Confirm [y]", timeout=10)
+    tmux_session.wait_for(lambda s: pod not in s or "Terminating" in s, timeout=30, what=f"{pod} deleted")
+    entries = [json.loads(line) for line in Path(e2e_env["GOTUI_AUDIT_LOG"]).read_text().splitlines()]
+    assert [(e["action"], e["target"], e["outcome"]) for e in entries[-2:]] == [
+        ("delete pod", pod, "cancelled"),
+        ("delete pod", pod, "ok"),
+    ]

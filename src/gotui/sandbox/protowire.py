@@ -144,7 +144,7 @@ def _time(data: bytes) -> str | None:
     if seconds <= _ZERO_TIME_SECONDS:
         return None
     try:
-        when = datetime.datetime.fromtimestamp(seconds, tz=datetime.timezone.utc)
+        when = datetime.datetime.fromtimestamp(seconds, tz=datetime.UTC)
     except (OverflowError, OSError, ValueError):
         raise ProtobufError(f"timestamp out of range: {seconds}") from None
     return when.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -10,6 +10,10 @@ endpoints:
 - `POST /sandbox/v1/compact` drops the watch history (next watch from an older RV gets 410 Expired)
 - `GET /sandbox/v1/info` scenario, seed, resourceVersion, object counts
 
+Bodies are JSON (or YAML); `application/vnd.kubernetes.protobuf` is accepted for SelfSubjectAccessReviews
+(kubectl auth can-i) and for creating/updating v1 Secrets and ConfigMaps (helm v4 storage), see protowire.py;
+answers are always JSON. JSON lists over STREAM_LIST_BYTES are streamed in chunks (bounded memory).
+
 Every failure is answered with a v1 Status body; a handler crash gives Status 500, never a dead server.
 """
 

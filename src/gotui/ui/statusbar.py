@@ -32,7 +32,11 @@ class StatusBar(Static):
         if self.kube_state:
             text.append(f" [{safe_text(self.kube_state, 40)}]", style="yellow")
         text.append(" │ docker ", style="dim")
-        text.append(safe_text(self.docker_host, 60))
+        host = safe_text(self.docker_host, 200)
+        room = max(12, self.size.width - text.cell_len - 1) if self.size.width else 40
+        if len(host) > room:  # keep the end of the address: the socket name or the port is what tells
+            host = "…" + host[-(room - 1):]
+        text.append(host)
         return text
 
 

@@ -1,0 +1,82 @@
+"""SVG snapshots of the main views at 80x24 and 120x40: seeded `quiet` sandbox, frozen clock.
+
+Regenerate after a deliberate change of a screen with `pytest tests/ui/test_snapshots.py
+--snapshot-update` and look at the report before committing the new SVGs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+from fixtures.sandbox import start_sandbox
+from textual.widgets import DataTable
+
+from gotui.config import Settings
+from gotui.ui.app import GotuiApp
+
+FROZEN = "2026-01-15T09:30:00Z"
+NO_DOCKER = "unix:///nonexistent/docker.sock"
+
+
+@pytest.fixture(scope="module")
+def frozen_sandbox(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GOTUI_FROZEN_TIME", FROZEN)
+        sandbox = start_sandbox(tmp_path_factory.mktemp("snapshots"), scenario="quiet", seed=1)
+    yield sandbox
+    sandbox.stop()
+
+
+def settings_for(sandbox, tmp_path: Path) -> Settings:  # noqa: ANN001
+    return Settings(
+        kubeconfig=str(sandbox.kubeconfig),
+        context="gotui-sandbox",
+        namespace="shop",
+        docker_host=NO_DOCKER,
+        audit_log=tmp_path / "audit.jsonl",
+        config_path=tmp_path / "config.yaml",
+        theme="textual-dark",
+    )
+
+
+async def wait_for(predicate, timeout: float = 20.0) -> None:  # noqa: ANN001
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the view never got its data")
+
+
+def table_rows(app: GotuiApp, pane_id: str) -> int:
+    tables = list(app.pane(pane_id).query(DataTable))
+    return tables[0].row_count if tables else 0
+
+
+EXPECTED_ROWS = {"pods": 7, "releases": 4}
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+@pytest.mark.parametrize("pane", ["images", "pods", "releases"])
+def test_main_view(snap_compare, frozen_sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pane: str, size) -> None:  # noqa: ANN001
+    monkeypatch.setenv("GOTUI_FROZEN_TIME", FROZEN)
+    app = GotuiApp(settings_for(frozen_sandbox, tmp_path))
+    key = {"images": "1", "pods": "2", "releases": "4"}[pane]
+
+    async def run_before(pilot) -> None:  # noqa: ANN001
+        await pilot.press(key)
+        if pane == "images":
+            await wait_for(lambda: "not reachable" in str(app.pane("images").query_one("#pane-status").render()))
+        else:
+            await wait_for(lambda: table_rows(app, pane) == EXPECTED_ROWS[pane])
+            if pane == "pods":
+                store = app.services["kube"].store
+                await wait_for(lambda: all(
+                    p.get("status", {}).get("phase") == "Running" for p in store.list("pods", "shop")
+                ) and len(store.list("events", "shop")) > 0)
+        await pilot.pause(0.6)  # coalesced redraws settle
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
