@@ -143,15 +143,17 @@ def test_crashloop_restarts_grow_with_previous_log(default_sb):
         return pods[0] if pods else None
 
     def status(p):
-        return next(c for c in p.status.container_statuses if c.name == "worker")
+        if p is None or not p.status.container_statuses:  # a pod just (re)created has none yet
+            return None
+        return next((c for c in p.status.container_statuses if c.name == "worker"), None)
 
-    first = wait_for(lambda: (p := worker()) and status(p).restart_count >= 1 and p)
+    first = wait_for(lambda: (p := worker()) and (s := status(p)) and s.restart_count >= 1 and p)
     r1 = status(first).restart_count
-    seen_backoff = wait_for(lambda: (s := status(worker())).state.waiting
+    seen_backoff = wait_for(lambda: (s := status(worker())) and s.state.waiting
                             and s.state.waiting.reason == "CrashLoopBackOff" and s)
     assert seen_backoff.last_state.terminated.exit_code == 2
     assert seen_backoff.last_state.terminated.reason == "Error"
-    later = wait_for(lambda: status(worker()).restart_count >= r1 + 2 and worker(), timeout=20)
+    later = wait_for(lambda: (p := worker()) and (s := status(p)) and s.restart_count >= r1 + 2 and p, timeout=20)
     name = later.metadata.name
     assert status(later).ready is False or status(later).state.running is not None
     prev = core.read_namespaced_pod_log(name, "shop", container="worker", previous=True)

@@ -76,8 +76,32 @@ async def test_remove_image_through_the_modal(docker_client, busybox_image, tmp_
     assert log[-1]["action"] == "remove image" and log[-1]["target"] == "gotui-test/remove:me"
 
 
+def build_unique(docker_client, base: str, tag: str, tmp_path: Path) -> None:  # noqa: ANN001
+    """An image with an id of its own (one tag only), so removing that tag would delete it."""
+    ctx = tmp_path / "unique-ctx"
+    ctx.mkdir()
+    (ctx / "Dockerfile").write_text(f"FROM {base}\nLABEL gotui.test=1 gotui.unique={tag}\n")
+    for chunk in docker_client.api.build(path=str(ctx), tag=tag, rm=True, decode=True):
+        assert "errorDetail" not in chunk, chunk
+
+
+async def test_removing_one_of_several_tags_is_an_untag(docker_client, busybox_image, run_container, tmp_path: Path) -> None:  # noqa: ANN001
+    """`docker rmi repo:tag` of an image with another tag only untags: containers are no reason to refuse."""
+    tag_copy(docker_client, busybox_image, "gotui-test/extra:tag")
+    run_container("true", start=False)  # a container of the same image id
+    app, pane = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: any(r.ref == "gotui-test/extra:tag" and r.containers for r in pane.image_rows), "listed")
+        select(pane, "gotui-test/extra:tag")
+        await pilot.press("ctrl+d")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), "the modal")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: not any(r.ref == "gotui-test/extra:tag" for r in pane.image_rows), "tag gone")
+    docker_client.api.inspect_image(busybox_image)  # the image itself stays
+
+
 async def test_image_in_use_is_refused_with_the_reason(docker_client, busybox_image, run_container, tmp_path: Path) -> None:  # noqa: ANN001
-    tag_copy(docker_client, busybox_image, "gotui-test/inuse:1")
+    build_unique(docker_client, busybox_image, "gotui-test/inuse:1", tmp_path)
     cid = docker_client.api.create_container("gotui-test/inuse:1", ["true"], labels=TEST_LABEL,
                                              host_config=docker_client.api.create_host_config(network_mode="none"),
                                              name="gotui-test-inuse")["Id"]

@@ -181,7 +181,7 @@ async def test_undo_scale_pickers_and_helm_screen(fresh_sandbox, tmp_path, monke
         await pilot.press("u")
         await until(pilot, lambda: any("no earlier revision" in str(n.message) for n in app._notifications), what="no history")
         # scale through the number modal, then the confirmation modal
-        await pilot.press("S")
+        await pilot.press("s")
         ask = await until(pilot, lambda: isinstance(app.screen, AskNumber) and app.screen, what="ask number")
         ask.query_one("Input").value = "4"
         await pilot.press("enter")

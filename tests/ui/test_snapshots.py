@@ -70,13 +70,14 @@ def test_main_view(snap_compare, frozen_sandbox, tmp_path: Path, monkeypatch: py
         await pilot.press(key)
         if pane == "images":
             await wait_for(lambda: "not reachable" in str(app.pane("images").query_one("#pane-status").render()))
+        elif pane == "pods":
+            await wait_for(lambda: "kube" in app.services)
+            store = app.services["kube"].store
+            await wait_for(lambda: len(pods := store.list("pods", "shop")) == EXPECTED_ROWS["pods"] and all(
+                c.get("ready") for p in pods for c in p.get("status", {}).get("containerStatuses") or [{}]
+            ) and len(store.list("events", "shop")) > 0)
         else:
             await wait_for(lambda: table_rows(app, pane) == EXPECTED_ROWS[pane])
-            if pane == "pods":
-                store = app.services["kube"].store
-                await wait_for(lambda: all(
-                    p.get("status", {}).get("phase") == "Running" for p in store.list("pods", "shop")
-                ) and len(store.list("events", "shop")) > 0)
         await pilot.pause(0.6)  # coalesced redraws settle
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)

@@ -144,6 +144,14 @@ def image_users(image_id: str, containers: list[dict[str, Any]]) -> list[str]:
     return [(c.get("Names") or ["?"])[0].lstrip("/") for c in containers if c.get("ImageID") == image_id]
 
 
+def untag_only(row: ImageRow, rows: list[ImageRow]) -> bool:
+    """True when removing `row` only drops one of several tags (as `docker rmi repo:tag` does): the
+    image itself stays, so containers using it are no reason to refuse."""
+    if row.dangling:
+        return False
+    return sum(1 for r in rows if r.image_id == row.image_id and not r.dangling) > 1
+
+
 def prune_plan(dangling: list[dict[str, Any]], containers: list[dict[str, Any]]) -> tuple[int, int]:
     """(how many dangling images prune will remove, bytes freed): images used by a container stay."""
     used = {c.get("ImageID") for c in containers}

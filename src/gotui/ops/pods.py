@@ -148,7 +148,7 @@ def health(ps: PodStatus) -> str:
 COLUMNS = ("namespace", "name", "ready", "status", "restarts", "age", "node", "ip", "image")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PodRow:
     key: tuple[str, str]
     namespace: str

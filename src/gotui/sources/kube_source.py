@@ -9,14 +9,19 @@ No Textual import here.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 import os
 import random
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
+
+from gotui.sources.kube_wire import Slimmer, iter_list_items, object_path
 
 # Every kind the cache holds: plural name -> (API class name, namespaced list fn, all-namespaces list fn)
 KINDS: dict[str, tuple[str, str, str]] = {
@@ -129,19 +134,21 @@ def make_api_client(kubeconfig: str | None = None, context: str | None = None) -
 
 def list_namespaces(api_client: Any, timeout: float = 10.0) -> list[str]:
     """Namespace names (raw JSON list)."""
-    from kubernetes import client
-
-    resp = client.CoreV1Api(api_client).list_namespace(_preload_content=False, _request_timeout=timeout)
-    data = json.loads(resp.data)
+    resp = api_get(api_client, "/api/v1/namespaces", timeout=timeout)
+    try:
+        data = json.loads(resp.data)
+    finally:
+        resp.release_conn()
     return sorted(item["metadata"]["name"] for item in data.get("items", []))
 
 
 def server_version(api_client: Any, timeout: float = 5.0) -> str:
     """The server's gitVersion (a cheap reachability probe)."""
-    from kubernetes import client
-
-    resp = client.VersionApi(api_client).get_code(_preload_content=False, _request_timeout=timeout)
-    return json.loads(resp.data).get("gitVersion", "?")
+    resp = api_get(api_client, "/version", timeout=timeout)
+    try:
+        return json.loads(resp.data).get("gitVersion", "?")
+    finally:
+        resp.release_conn()
 
 
 class Sink(Protocol):
@@ -154,15 +161,61 @@ class WatchExpired(Exception):
     """The watch's resourceVersion is too old (410 Gone): relist."""
 
 
-def _list_fn(api_client: Any, kind: str, namespace: str | None) -> Callable[..., Any]:
-    from kubernetes import client
+def api_get(api_client: Any, path: str, query: list[tuple[str, Any]] | None = None, *, timeout: Any = 30.0) -> Any:
+    """GET `path` through the ApiClient's auth and pool, unread (stream or `.data` it); raises the
+    client's ApiException subclass (NotFoundException, ForbiddenException...) on an HTTP error.
 
-    api_name, ns_fn, all_fn = KINDS[kind]
-    api = getattr(client, api_name)(api_client)
-    if namespace:
-        fn = getattr(api, ns_fn)
-        return lambda **kw: fn(namespace, **kw)
-    return getattr(api, all_fn)
+    Goes under the generated API classes on purpose: importing `CoreV1Api` & co. costs ~0.8 s of CPU.
+    """
+    from kubernetes.client.exceptions import ApiException
+
+    method, url, headers, body, post = api_client.param_serialize(
+        method="GET", resource_path=path, query_params=query or [],
+        header_params={"Accept": "application/json"}, auth_settings=["BearerToken"],
+    )
+    resp = api_client.call_api(method, url, header_params=headers, body=body, post_params=post,
+                               _request_timeout=timeout).response
+    if not 200 <= resp.status <= 299:
+        data = resp.data
+        resp.release_conn()
+        ApiException.from_response(http_resp=resp, body=data.decode("utf-8", "replace") if data else None, data=None)
+    return resp
+
+
+def read_object(api_client: Any, kind: str, namespace: str, name: str, timeout: float = 10.0) -> dict:
+    """One whole object as the API has it now (the cache keeps pods slimmed; YAML views use this)."""
+    resp = api_get(api_client, object_path(kind, namespace or None, name), timeout=timeout)
+    try:
+        obj = json.loads(resp.data)
+    finally:
+        resp.release_conn()
+    return obj
+
+
+FREEZE_AT = 2000  # lists at least this long are gc.freeze()d once in the store
+_gc_lock = threading.Lock()
+_gc_pausers = 0
+_gc_restore = False
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Hold off the cyclic GC while a list is decoded: the hundreds of thousands of new (acyclic)
+    objects would otherwise trigger full collections that walk the whole heap again and again.
+    Process-wide and reentrant across threads; collection resumes when the last list ends."""
+    global _gc_pausers, _gc_restore
+    with _gc_lock:
+        if _gc_pausers == 0:
+            _gc_restore = gc.isenabled()
+        _gc_pausers += 1
+        gc.disable()
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pausers -= 1
+            if _gc_pausers == 0 and _gc_restore:
+                gc.enable()
 
 
 @dataclass
@@ -172,6 +225,10 @@ class WatchStats:
     events: int = 0
     relists_410: int = 0
     reconnects: int = 0
+    list_first_byte_s: float = 0.0  # last list: request to response headers
+    list_parsed_s: float = 0.0  # ... to every item decoded and slimmed
+    list_s: float = 0.0  # ... to the store holding them
+    listed_at: float = 0.0  # time.monotonic() when the last list reached the store
 
 
 class Watcher(threading.Thread):
@@ -206,6 +263,7 @@ class Watcher(threading.Thread):
         self.state = "connecting"
         self.detail = ""
         self.stats = WatchStats()
+        self._slimmer = Slimmer()
         self._halt = threading.Event()
         self._response: Any = None
         self._lock = threading.Lock()
@@ -266,41 +324,51 @@ class Watcher(threading.Thread):
                     self._set_state("reconnecting", f"{message} — retrying in {delay:.0f}s")
                 self._halt.wait(delay)
 
-    def _request(self, **kw: Any) -> Any:
-        fn = _list_fn(self.api_client, self.kind, self.namespace)
+    def _request(self, query: list[tuple[str, Any]], timeout: Any) -> Any:
         selector = LABEL_SELECTORS.get(self.kind)
         if selector:
-            kw["label_selector"] = selector
-        return fn(_preload_content=False, **kw)
+            query = [("labelSelector", selector), *query]
+        return api_get(self.api_client, object_path(self.kind, self.namespace), query, timeout=timeout)
 
     def _list(self) -> None:
-        resp = self._request(_request_timeout=(5, max(self.request_timeout, 60)))
-        try:
-            body = resp.data
-        finally:
-            resp.release_conn()
-        data = json.loads(body)
-        self.stats.lists += 1
-        items = data.get("items") or []
-        kind_name = (data.get("kind") or "").removesuffix("List")
-        api_version = data.get("apiVersion")
-        for item in items:  # list items carry no kind/apiVersion on the wire
-            if kind_name and "kind" not in item:
-                item["kind"] = kind_name
-            if api_version and "apiVersion" not in item:
-                item["apiVersion"] = api_version
-        self.sink.replace(self.kind, items)
-        self.resource_version = (data.get("metadata") or {}).get("resourceVersion") or "0"
+        t0 = time.monotonic()
+        resp = self._request([], (5, max(self.request_timeout, 60)))
+        self.stats.list_first_byte_s = time.monotonic() - t0
+        items: list[dict] = []
+        slim, kind = self._slimmer.slim, self.kind
+        with gc_paused():
+            try:
+                header = iter_list_items(resp.stream(262144, decode_content=True), lambda o: items.append(slim(kind, o)))
+            finally:
+                resp.release_conn()
+            self.stats.lists += 1
+            kind_name = (header.get("kind") or "").removesuffix("List")
+            api_version = header.get("apiVersion")
+            for item in items:  # list items carry no kind/apiVersion on the wire
+                if kind_name and "kind" not in item:
+                    item["kind"] = kind_name
+                if api_version and "apiVersion" not in item:
+                    item["apiVersion"] = api_version
+            self.stats.list_parsed_s = time.monotonic() - t0
+            self.sink.replace(self.kind, items)
+            if len(items) >= FREEZE_AT:
+                # Move the cache out of the collector's sight: it holds no cycles (plain JSON trees,
+                # freed by reference counting), and every full collection would walk it again.
+                gc.freeze()
+        self.stats.list_s = time.monotonic() - t0
+        self.stats.listed_at = time.monotonic()
+        self.resource_version = (header.get("metadata") or {}).get("resourceVersion") or "0"
 
     def _watch(self) -> None:
         timeout = int(self.watch_timeout * (0.9 + random.random() * 0.2))
-        resp = self._request(
-            watch=True,
-            allow_watch_bookmarks=True,
-            resource_version=self.resource_version,
-            timeout_seconds=timeout,
-            _request_timeout=(5, timeout + 30),
-        )
+        query = [("watch", "true"), ("allowWatchBookmarks", "true"), ("resourceVersion", self.resource_version),
+                 ("timeoutSeconds", timeout)]
+        try:
+            resp = self._request(query, (5, timeout + 30))
+        except Exception as exc:
+            if getattr(exc, "status", None) == 410:
+                raise WatchExpired(str(exc)) from None
+            raise
         with self._lock:
             self._response = resp
         self.stats.watches += 1
@@ -339,7 +407,7 @@ class Watcher(threading.Thread):
             raise RuntimeError(f"watch error {code}: {obj.get('message', '')}")
         self.stats.events += 1
         if etype in ("ADDED", "MODIFIED"):
-            self.sink.upsert(self.kind, obj)
+            self.sink.upsert(self.kind, self._slimmer.slim(self.kind, obj))
         elif etype == "DELETED":
             self.sink.delete(self.kind, obj)
         if rv:

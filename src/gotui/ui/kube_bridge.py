@@ -21,7 +21,7 @@ from textual.widget import Widget
 from gotui.config import state_dir
 from gotui.ops.kube_text import kube_error as describe_error
 from gotui.ops.rbac import RbacChecker
-from gotui.sources.kube_source import KINDS, KubeConfigProblem, Watcher, make_api_client
+from gotui.sources.kube_source import KINDS, KubeConfigProblem, Watcher, api_get, make_api_client
 from gotui.store import ClusterStore
 from gotui.ui.messages import KubeChanged, KubeStateChanged
 
@@ -80,11 +80,14 @@ class KubeBridge:
         self._rbac_inflight = False
         self._frozen_at = -1
         self._rbac_asked: dict[str | None, float] = {}
+        self.started_at = 0.0  # time.monotonic() of the last start() (bench/diagnostics)
+        self.connected_at = 0.0  # ... when the watchers started
 
     # -- lifecycle ------------------------------------------------------------------------------
     def start(self, context: str | None = None, namespace: str | None = None, *, all_namespaces: bool = False) -> None:
         """Connect (in a thread) to `context`/`namespace` (defaults: settings, then the remembered choice)."""
         self._loop = asyncio.get_running_loop()
+        self.started_at = time.monotonic()
         self._context = contextvars.copy_context()  # callbacks from threads run with the app's context
         # `requests` (used by the kubernetes and docker clients) is imported here, once, on the UI
         # thread: two worker threads importing it at the same time hit its circular import.
@@ -127,10 +130,8 @@ class KubeBridge:
             return
         namespace = None if ns == "*" else (ns or ctx_ns or "default")
         if namespace:
-            from kubernetes import client as k
-
             try:
-                k.CoreV1Api(client).read_namespace(namespace, _preload_content=False, _request_timeout=(5, 10))
+                api_get(client, f"/api/v1/namespaces/{namespace}", timeout=(5, 10)).release_conn()
             except Exception as exc:  # noqa: BLE001
                 status = getattr(exc, "status", None)
                 if status == 404:
@@ -163,6 +164,7 @@ class KubeBridge:
         if gen != self._generation:
             return
         self.api_client = client
+        self.connected_at = time.monotonic()
         self.context, self.namespace = ctx, ns
         self.rbac = RbacChecker(client, ctx)
         self.app.rbac_checker = self.rbac

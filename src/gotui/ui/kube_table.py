@@ -8,6 +8,7 @@ updates. Cells are plain strings (already sanitized) with an optional style: nev
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -85,6 +86,8 @@ class VirtualTable(ScrollView, can_focus=True):
         self._posted_key: object | None = None
         self.render_count = 0  # lines rendered (bench/tests)
         self.paint_count = 0
+        self.painted_at = 0.0  # time.monotonic() of the last full paint, and how many rows it had (bench)
+        self.painted_rows = 0
 
     # -- data -----------------------------------------------------------------------------------
     @property
@@ -176,6 +179,8 @@ class VirtualTable(ScrollView, can_focus=True):
         self.render_count += 1
         if y == 0:
             self.paint_count += 1
+            self.painted_at = time.monotonic()
+            self.painted_rows = len(self.rows)
             labels = []
             for c in self.columns:
                 label = c.label

@@ -409,6 +409,8 @@ class ImagesPane(Pane):
             if row is None:
                 return
             users = dops.image_users(row.image_id, self.containers)
+            if users and dops.untag_only(row, dops.image_rows(self.images, self.containers)):
+                users = []  # another tag keeps the image: removing this one is an untag
             if users and not force:
                 self.notify(dops.in_use_reason(row, users), title="Refused: image in use", severity="error", timeout=8)
                 return

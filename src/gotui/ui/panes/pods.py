@@ -278,13 +278,36 @@ class PodsPane(Pane):
         return bridge.store.get("pods", *key)  # type: ignore[misc]
 
     def action_yaml(self) -> None:
+        """The pod's whole YAML: fetched from the API (the cache keeps pods trimmed, as k9s does)."""
         pod = self.current_pod()
-        if pod is None:
+        bridge = self.bridge
+        if pod is None or bridge is None:
             self.notify("No pod selected.", severity="warning")
             return
+        meta = pod.get("metadata") or {}
+        ns, name, client = meta.get("namespace") or "", meta.get("name") or "", bridge.api_client
+        if client is None:
+            self._show_yaml(pod, "not connected: showing the cached, trimmed copy")
+            return
+
+        def fetch() -> None:
+            from gotui.ops.kube_text import kube_error
+            from gotui.sources.kube_source import read_object
+
+            try:
+                full, note = read_object(client, "pods", ns, name), ""
+            except Exception as exc:  # noqa: BLE001 - shown, never raised into the UI
+                full, note = pod, f"{kube_error(exc)} — showing the cached, trimmed copy"
+            self.app.call_from_thread(self._show_yaml, full, note)
+
+        self.run_worker(fetch, thread=True, exit_on_error=False, group="pod-yaml", exclusive=True, name="pod yaml")
+
+    def _show_yaml(self, obj: dict, note: str = "") -> None:
         from gotui.ui.yaml_view import YamlScreen
 
-        self.app.push_screen(YamlScreen(pod))
+        if note:
+            self.notify(note, title="YAML", severity="warning")
+        self.app.push_screen(YamlScreen(obj))
 
     def action_refresh(self) -> None:
         bridge = self.bridge

@@ -3,7 +3,7 @@ Deployment revision history, and Helm releases decoded from Helm's storage Secre
 
 Reads only from the watch cache (`app.services["kube"].store`); every change goes through `app.perform`
 (safety, RBAC, ConfirmModal, audit) and runs in a worker thread through `gotui.ops`.
-Keys: c cutover, R rollback, u undo to a revision, X restart, S scale, D scale the idle colour down,
+Keys: c cutover, R rollback, u undo to a revision, X restart, s scale, D scale the idle colour down,
 b helm rollback, m helm manifest/values.
 """
 
@@ -64,7 +64,7 @@ class ReleasesPane(Pane):
         Binding("R", "rollback", "Rollback", id="releases.rollback"),
         Binding("u", "undo", "Undo to rev", id="releases.undo"),
         Binding("X", "restart", "Restart", show=False, id="releases.restart"),
-        Binding("S", "scale", "Scale", show=False, id="releases.scale"),
+        Binding("s", "scale", "Scale", show=False, id="releases.scale"),
         Binding("D", "scale_down_idle", "Scale idle down", show=False, id="releases.scale_down"),
         Binding("b", "helm_rollback", "Helm rollback", show=False, id="releases.helm_rollback"),
         Binding("m", "helm_show", "Manifest/values", show=False, id="releases.helm_show"),
@@ -137,7 +137,7 @@ class ReleasesPane(Pane):
             msg = f"{ctx}: {len(self.apps)} blue-green app(s), {len(self.helm)} Helm release(s)"
             if pending:
                 msg += f" — {pending} Helm release(s) PENDING (another operation in progress?)"
-            msg += "   c cutover · R rollback · u undo · S scale · D idle down · b helm rollback · m manifest"
+            msg += "   c cutover · R rollback · u undo · s scale · D idle down · b helm rollback · m manifest"
             self.set_status(msg, "warning" if pending else "info")
 
     def build_rows(self, now: datetime | None = None) -> list[tuple[RowRef, tuple[Any, ...]]]:
@@ -292,7 +292,7 @@ class ReleasesPane(Pane):
                 mark = "*" if str(r.number) == st.revision else " "
                 text.append(f"{mark}{r.number:<3} {safe_text(', '.join(r.images), 26):<26} {r.replicas:<8} "
                             f"{age(r.created):<4} {safe_text(r.change_cause or '<none>', 60)}\n")
-        text.append("u undo to a revision · X restart · S scale · D scale idle colour down", style="dim")
+        text.append("u undo to a revision · X restart · s scale · D scale idle colour down", style="dim")
         self.show_details(text)
 
     # -- actions --------------------------------------------------------------------------------
