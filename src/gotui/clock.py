@@ -44,26 +44,42 @@ def parse_time(value: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+def human_duration(seconds: float) -> str:
+    """kubectl's duration (k8s.io/apimachinery/pkg/util/duration.HumanDuration): 45s, 3m20s, 15m,
+    5h12m, 20h, 3d4h, 40d, 2y30d."""
+    s = int(seconds)
+    if s < -1:
+        return "<invalid>"
+    if s < 0:
+        return "0s"
+    if s < 120:
+        return f"{s}s"
+    minutes = s // 60
+    if minutes < 10:
+        sec = s % 60
+        return f"{minutes}m" if sec == 0 else f"{minutes}m{sec}s"
+    if minutes < 180:
+        return f"{minutes}m"
+    hours = s // 3600
+    if hours < 8:
+        m = minutes % 60
+        return f"{hours}h" if m == 0 else f"{hours}h{m}m"
+    if hours < 48:
+        return f"{hours}h"
+    if hours < 24 * 8:
+        h = hours % 24
+        return f"{hours // 24}d" if h == 0 else f"{hours // 24}d{h}h"
+    if hours < 24 * 365 * 2:
+        return f"{hours // 24}d"
+    if hours < 24 * 365 * 8:
+        dy = (hours // 24) % 365
+        return f"{hours // 24 // 365}y" if dy == 0 else f"{hours // 24 // 365}y{dy}d"
+    return f"{hours // 24 // 365}y"
+
+
 def age(value: str | datetime | None, *, reference: datetime | None = None) -> str:
-    """A kubectl-style age: `45s`, `12m`, `3h4m`, `5d`, `2y`; `-` when unknown."""
+    """A kubectl-style age of a timestamp (see `human_duration`); `-` when unknown."""
     when = parse_time(value) if isinstance(value, str) or value is None else value
     if when is None:
         return "-"
-    seconds = int(((reference or now()) - when).total_seconds())
-    if seconds < 0:
-        seconds = 0
-    if seconds < 120:
-        return f"{seconds}s"
-    minutes = seconds // 60
-    if minutes < 60:
-        return f"{minutes}m"
-    hours = minutes // 60
-    if hours < 8:
-        rest = minutes % 60
-        return f"{hours}h{rest}m" if rest else f"{hours}h"
-    if hours < 48:
-        return f"{hours}h"
-    days = hours // 24
-    if days < 365 * 2:
-        return f"{days}d"
-    return f"{days // 365}y"
+    return human_duration(max(0.0, ((reference or now()) - when).total_seconds()))

@@ -114,7 +114,7 @@ def _build(tmp_path: Path, dockerfile: str, **kw):  # noqa: ANN003, ANN202
 
 def test_build_streams_steps_and_reports_size(docker_client, tmp_path: Path) -> None:  # noqa: ANN001
     tag = "gotui-test/build:ok"
-    result, events = _build(tmp_path, MULTI, tag=tag, target="test")
+    result, events = _build(tmp_path, MULTI, tag=tag, target="test", nocache=True)  # a warm engine cache hides RUN output
     assert result.ok, result.summary()
     steps = [(e.step, e.total, e.text) for e in events if e.kind == "step"]
     assert steps[0][:2] == (1, steps[0][1]) and steps[0][2] == "FROM scratch AS base"

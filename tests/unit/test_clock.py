@@ -27,11 +27,15 @@ def test_parse_nanoseconds_and_offsets() -> None:
     [
         (timedelta(seconds=5), "5s"),
         (timedelta(minutes=12), "12m"),
+        (timedelta(minutes=3, seconds=20), "3m20s"),
         (timedelta(hours=3, minutes=4), "3h4m"),
-        (timedelta(hours=3), "3h"),
+        (timedelta(minutes=150), "150m"),
+        (timedelta(hours=5, minutes=12), "5h12m"),
+        (timedelta(days=3, hours=4), "3d4h"),
         (timedelta(hours=20), "20h"),
         (timedelta(days=5), "5d"),
-        (timedelta(days=800), "2y"),
+        (timedelta(days=800), "2y70d"),
+        (timedelta(days=365 * 9), "9y"),
         (timedelta(seconds=-3), "0s"),
     ],
 )

@@ -37,7 +37,8 @@ _EQ = re.compile(rf"\s*({_KEY})\s*(==|=|!=)\s*({_VALUE})\s*")
 _EXISTS = re.compile(rf"\s*(!?)\s*({_KEY})\s*")
 
 
-def _split_top(text: str) -> list[str]:
+def split_top(text: str) -> list[str]:
+    """Split a selector on the commas that are not inside parentheses."""
     parts, depth, cur = [], 0, []
     for ch in text:
         if ch == "(":
@@ -58,7 +59,7 @@ def parse_selector(text: str) -> tuple[Requirement, ...]:
     reqs: list[Requirement] = []
     if not text.strip():
         return ()
-    for part in _split_top(text):
+    for part in split_top(text):
         if not part.strip():
             raise SelectorError(f"empty requirement in selector {text!r}")
         if m := _SET.fullmatch(part):

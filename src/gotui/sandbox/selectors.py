@@ -9,58 +9,25 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from gotui.ops.selectors import SelectorError, parse_selector, selector_matches, split_top
 from gotui.sandbox.errors import bad_request
 
 Matcher = Callable[[dict], bool]
 
-_SET_RE = re.compile(r"^\s*(!?)\s*([A-Za-z0-9_./-]+)\s*(?:(notin|in)\s*\(([^)]*)\)|(==|!=|=)\s*([A-Za-z0-9_.-]*))?\s*$")
-
-
 def _split_top(selector: str) -> list[str]:
-    """Split on commas that are not inside parentheses."""
-    parts, depth, cur = [], 0, []
-    for ch in selector:
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        if ch == "," and depth == 0:
-            parts.append("".join(cur))
-            cur = []
-        else:
-            cur.append(ch)
-    parts.append("".join(cur))
-    return [p for p in (s.strip() for s in parts) if p]
+    """Split on commas that are not inside parentheses (empty parts dropped)."""
+    return [p for p in (s.strip() for s in split_top(selector)) if p]
 
 
 def parse_label_selector(selector: str | None) -> Matcher | None:
-    """A predicate on a labels dict, or None for an empty selector."""
+    """A predicate on a labels dict, or None for an empty selector (the parser gotui itself uses)."""
     if not selector or not selector.strip():
         return None
-    reqs: list[Callable[[dict], bool]] = []
-    for part in _split_top(selector):
-        m = _SET_RE.match(part)
-        if not m:
-            raise bad_request(f"unable to parse requirement: found '{part}', expected: identifier")
-        neg, key, setop, setvals, op, val = m.groups()
-        if neg and (setop or op):
-            raise bad_request(f"unable to parse requirement: {part}")
-        if setop:
-            values = {v.strip() for v in setvals.split(",") if v.strip()}
-            if setop == "in":
-                reqs.append(lambda labels, k=key, vs=values: labels.get(k) in vs)
-            else:
-                reqs.append(lambda labels, k=key, vs=values: labels.get(k) not in vs)
-        elif op:
-            if op == "!=":
-                reqs.append(lambda labels, k=key, v=val: labels.get(k) != v)
-            else:
-                reqs.append(lambda labels, k=key, v=val: k in labels and labels[k] == v)
-        elif neg:
-            reqs.append(lambda labels, k=key: k not in labels)
-        else:
-            reqs.append(lambda labels, k=key: k in labels)
-    return lambda labels: all(r(labels) for r in reqs)
+    try:
+        reqs = parse_selector(",".join(_split_top(selector)))
+    except SelectorError as exc:
+        raise bad_request(f"unable to parse requirement: {exc}") from None
+    return lambda labels: selector_matches(reqs, labels)
 
 
 def selector_from_match_labels(match_labels: dict[str, str] | None) -> str:

@@ -60,8 +60,8 @@ class ConfirmModal(ModalScreen[bool]):
                 )
                 yield Input(placeholder=a.target, id="confirm-name")
             with Horizontal(id="confirm-buttons"):
-                yield Button("Cancel [n]", id="confirm-cancel", variant="default")
-                yield Button("Confirm [y]", id="confirm-ok", variant="error")
+                yield Button(Text("Cancel [n]"), id="confirm-cancel", variant="default")
+                yield Button(Text("Confirm [y]"), id="confirm-ok", variant="error")
 
     def on_mount(self) -> None:
         self.query_one("#confirm-cancel", Button).focus()

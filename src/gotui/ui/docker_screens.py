@@ -464,7 +464,7 @@ class BuildScreen(Screen[None]):
             with Horizontal(classes="build-row"):
                 yield Input("", placeholder="build args: K=V K2=V2", id="build-args")
                 yield Input("", placeholder="platform (linux/amd64)", id="build-platform")
-            yield Button("Build [ctrl+b]", id="build-go", variant="primary")
+            yield Button(Text("Build [ctrl+b]"), id="build-go", variant="primary")
         yield Static("", id="build-progress")
         yield LogView(max_lines=getattr(_settings(self), "log_buffer_lines", 10_000), name_hint="build", id="build-log")
         yield Footer()
