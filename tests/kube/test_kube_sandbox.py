@@ -258,3 +258,33 @@ def test_logs_previous_of_crashing_container(fresh_sandbox):
     s.start()
     s.join(10)
     assert marks and "not found" in marks[0] and "HTTP response headers" not in marks[0]
+
+
+def test_logs_resume_after_the_container_restarts(fresh_sandbox):
+    """A followed crashing container: its stream ends at each crash and must resume (not fail forever)."""
+    sb = fresh_sandbox("default")
+    api = sb.api_client
+    core = client.CoreV1Api(api)
+
+    def crashing():
+        for p in core.list_namespaced_pod("shop", label_selector="app=worker").items:
+            for cs in p.status.container_statuses or []:
+                if (cs.restart_count or 0) >= 1:
+                    return p, cs.name
+        return None
+
+    p, cname = wait_for(crashing, timeout=60, what="a crashing container")
+    lines, marks, on_lines, on_mark = _lines_sink()
+    s = PodLogStream(api, "shop", p.metadata.name, cname, on_lines=on_lines, on_mark=on_mark, backoff_cap=1.0)
+    s.start()
+    try:
+        try:
+            wait_for(lambda: any("resumed" in m for m in marks), timeout=40, what="a resumed stream")
+        finally:
+            assert not any("validation error" in m for m in marks), marks
+        seen = len(lines)
+        wait_for(lambda: len(lines) > seen, timeout=30, what="lines after the resume")
+        assert len(lines) == len(set(lines)), "a resumed stream repeats lines it already delivered"
+    finally:
+        s.stop()
+        s.join(5)

@@ -1,13 +1,16 @@
 """Pod log streams: one thread per (pod, container), following with a tail, resuming after a drop.
 
 Lines always carry the API's RFC 3339 timestamp (`timestamps=true`), so a resumed stream asks
-`sinceTime` and skips what it already delivered, and the view can show or hide the stamp. The owner
+`sinceSeconds` (from when the last line arrived here, with a little overlap: the official client has no
+`sinceTime` parameter, and a local clock need not agree with the cluster's) and skips, by timestamp,
+what it already delivered, and the view can show or hide the stamp. The owner
 gets batches through `on_lines(lines)` and state changes through `on_mark(text)`, both called from
 the stream's thread (they must be thread-safe and non-blocking). No Textual import.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -45,6 +48,7 @@ class PodLogStream(threading.Thread):
         self.previous = previous
         self.backoff_cap = backoff_cap
         self.last_ts = ""  # timestamp of the last delivered line
+        self.last_seen = 0.0  # local time.time() when a line last arrived
         self.lines_read = 0
         self.drops = 0
         self.finished = threading.Event()
@@ -72,7 +76,7 @@ class PodLogStream(threading.Thread):
         if self.previous:
             kw["previous"] = True
         if resumed and self.last_ts:
-            kw["since_time"] = self.last_ts
+            kw["since_seconds"] = resume_since_seconds(self.last_seen, time.time())
         elif self.tail_lines is not None:
             kw["tail_lines"] = self.tail_lines
         kw["_request_timeout"] = (5, 3600) if self.follow else (5, 60)
@@ -98,7 +102,7 @@ class PodLogStream(threading.Thread):
                     with self._lock:
                         self._resp = resp
                     if resumed:
-                        self.on_mark(f"── {self.pod}: stream resumed ──")
+                        self.on_mark(f"{self.pod}: stream resumed")
                     failures = 0
                     self._read(resp, skip_until=self.last_ts if resumed else "")
                 except Exception as exc:  # noqa: BLE001
@@ -107,26 +111,26 @@ class PodLogStream(threading.Thread):
                     status = getattr(exc, "status", None)
                     error = describe_error(exc)
                     if status in (400, 404) and not resumed:
-                        self.on_mark(f"── {self.pod}: {error} ──")
+                        self.on_mark(f"{self.pod}: {error}")
                         return
                 finally:
                     with self._lock:
                         self._resp = None
                 if self._halt.is_set() or not self.follow:
                     if not self.follow and not error:
-                        self.on_mark(f"── {self.pod}: end of log ──")
+                        self.on_mark(f"{self.pod}: end of log")
                     elif error:
-                        self.on_mark(f"── {self.pod}: {error} ──")
+                        self.on_mark(f"{self.pod}: {error}")
                     return
                 exists = self._pod_exists()
                 if exists is False:
-                    self.on_mark(f"── {self.pod}: pod deleted, stream ended ──")
+                    self.on_mark(f"{self.pod}: pod deleted, stream ended")
                     return
                 failures += 1
                 self.drops += 1
                 delay = min(self.backoff_cap, 0.5 * 2 ** min(failures - 1, 6))
                 why = error or "the connection closed"
-                self.on_mark(f"── {self.pod}: stream dropped ({why}); reconnecting in {delay:.0f}s ──")
+                self.on_mark(f"{self.pod}: stream dropped ({why}); reconnecting in {delay:.0f}s")
                 resumed = True
                 if self._halt.wait(delay):
                     return
@@ -158,8 +162,15 @@ class PodLogStream(threading.Thread):
                 self.last_ts = ts
             lines.append(line)
         if lines:
+            self.last_seen = time.time()
             self.lines_read += len(lines)
             self.on_lines(lines)
+
+
+def resume_since_seconds(last_seen: float, now: float, overlap: float = 2.0) -> int:
+    """`sinceSeconds` for a resumed stream: back to the last line received, plus `overlap` seconds
+    (lines already delivered are skipped by timestamp); at least 1, as the API requires."""
+    return max(1, math.ceil(now - last_seen + overlap))
 
 
 def pick_container(pod: dict, requested: str | None = None) -> str | None:

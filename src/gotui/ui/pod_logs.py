@@ -165,7 +165,7 @@ class PodLogsScreen(Screen[None]):
         if self.merged and self.deployment and self.streams is not None and "pods" in message.kinds:
             started = self.streams.sync(self._deployment_pods())
             for name in started:
-                self.view.queue_lines([f"── new pod {name}: following ──"], style=MARK)
+                self.view.queue_lines([f"new pod {name}: following"], style=MARK)
             if started:
                 self.view.set_note(f"following {len(self.streams.streams)} pods")
 
