@@ -51,9 +51,28 @@ async def wait_for(predicate, timeout: float = 20.0) -> None:  # noqa: ANN001
     raise AssertionError("the view never got its data")
 
 
+async def wait_stable(measure, quiet_for: float = 0.8, timeout: float = 20.0) -> None:  # noqa: ANN001
+    """Wait until `measure()` has not changed for `quiet_for` seconds."""
+    deadline = time.monotonic() + timeout
+    last, since = measure(), time.monotonic()
+    while time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+        value = measure()
+        if value != last:
+            last, since = value, time.monotonic()
+        elif time.monotonic() - since >= quiet_for:
+            return
+    raise AssertionError("the view never settled")
+
+
 def table_rows(app: GotuiApp, pane_id: str) -> int:
     tables = list(app.pane(pane_id).query(DataTable))
     return tables[0].row_count if tables else 0
+
+
+def details_text(app: GotuiApp, pane_id: str) -> str:
+    body = app.pane(pane_id).query("#details-body")
+    return str(body.first().render()) if body else ""
 
 
 EXPECTED_ROWS = {"pods": 7, "releases": 4}
@@ -76,8 +95,11 @@ def test_main_view(snap_compare, frozen_sandbox, tmp_path: Path, monkeypatch: py
             await wait_for(lambda: len(pods := store.list("pods", "shop")) == EXPECTED_ROWS["pods"] and all(
                 c.get("ready") for p in pods for c in p.get("status", {}).get("containerStatuses") or [{}]
             ) and len(store.list("events", "shop")) > 0)
+            await wait_stable(lambda: len(store.list("events", "shop")))
         else:
             await wait_for(lambda: table_rows(app, pane) == EXPECTED_ROWS[pane])
+        if pane != "images":  # the details of the selected row are filled in after the table
+            await wait_for(lambda: details_text(app, pane).strip() != "")
         await pilot.pause(0.6)  # coalesced redraws settle
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
+
+from gotui import clock
 
 COLOR_KEYS = ("version", "color", "colour", "slot", "track")
 ANN_PREFIX = "gotui.dev/"
@@ -128,7 +130,7 @@ class Lock:
         at = parse_time(self.at)
         if at is None:
             return None
-        return ((now or datetime.now(UTC)) - at).total_seconds()
+        return ((now or clock.now()) - at).total_seconds()
 
     def stale(self, now: datetime | None = None) -> bool:
         age = self.age_s(now)
@@ -321,14 +323,5 @@ def discover_apps(
 
 
 def age(created: datetime | None, now: datetime | None = None) -> str:
-    """kubectl-style age: 45s, 12m, 3h, 5d."""
-    if created is None:
-        return "-"
-    secs = max(0, int(((now or datetime.now(UTC)) - created).total_seconds()))
-    if secs < 120:
-        return f"{secs}s"
-    if secs < 7200:
-        return f"{secs // 60}m"
-    if secs < 172800:
-        return f"{secs // 3600}h"
-    return f"{secs // 86400}d"
+    """kubectl-style age (45s, 3m20s, 5h12m, 3d4h); `-` when unknown."""
+    return clock.age(created, reference=now)

@@ -4,10 +4,10 @@ for image/container changes, and the troubleshooting summary of an exited contai
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass
 from typing import Any
 
+from gotui import clock
 from gotui.ops.actions import Action
 from gotui.ops.sanitize import safe_text
 
@@ -24,11 +24,48 @@ def human_size(n: float) -> str:
     return f"{n:.1f}TB"
 
 
+def binary_size(n: float) -> str:
+    """Bytes in binary units, as `docker stats` prints memory: 652KiB, 23.54GiB."""
+    n = float(n or 0)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if abs(n) < 1024 or unit == "TiB":
+            return f"{int(n)}B" if unit == "B" else f"{n:.2f}{unit}".replace(".00", "")
+        n /= 1024
+    return f"{n:.2f}TiB"
+
+
+_SIGNALS = {1: "SIGHUP", 2: "SIGINT", 6: "SIGABRT", 9: "SIGKILL", 11: "SIGSEGV", 13: "SIGPIPE", 15: "SIGTERM"}
+
+
+def exit_meaning(code: int | None, oom_killed: bool = False) -> str:
+    """A short reading of an exit code: `killed by SIGKILL (out of memory)`, `command not found`…"""
+    if code is None:
+        return ""
+    if oom_killed:
+        return "killed: out of memory (the memory limit was hit)"
+    if code == 0:
+        return "success"
+    if code == 125:
+        return "docker could not run the container"
+    if code == 126:
+        return "command cannot be executed (permissions?)"
+    if code == 127:
+        return "command not found"
+    if 128 < code < 160:
+        sig = _SIGNALS.get(code - 128, f"signal {code - 128}")
+        hint = {9: " (docker kill, or stop after the grace period)", 15: " (docker stop)",
+                11: " (segmentation fault)", 6: " (abort/panic)"}.get(code - 128, "")
+        return f"killed by {sig}{hint}"
+    if code == 2:
+        return "error (a Go panic exits with 2)"
+    return "the program's own error code"
+
+
 def human_age(ts: float | int | None, now: float | None = None) -> str:
     """Seconds since the epoch -> `42s`, `5m`, `3h`, `12d`, `2y` (like kubectl's AGE)."""
     if not ts:
         return "-"
-    delta = max(0, int((now or time.time()) - float(ts)))
+    delta = max(0, int((now or clock.timestamp()) - float(ts)))
     for size, unit in ((31536000, "y"), (86400, "d"), (3600, "h"), (60, "m")):
         if delta >= size * (2 if unit in ("y", "d") else 1):
             return f"{delta // size}{unit}"
@@ -37,6 +74,22 @@ def human_age(ts: float | int | None, now: float | None = None) -> str:
 
 def short_id(image_id: str) -> str:
     return (image_id or "").removeprefix("sha256:")[:12]
+
+
+def short_image(image: str) -> str:
+    """A container's image as `docker ps` shows it: a bare `sha256:<64 hex>` (the image lost its
+    tag) becomes the 12-character short id; names stay as they are."""
+    if image.startswith("sha256:") and len(image) > 19:
+        return short_id(image)
+    return image
+
+
+def elide(text: str, width: int) -> str:
+    """`text` cut to `width` characters with `…` in the middle (keeps a tag or a suffix)."""
+    if len(text) <= width:
+        return text
+    head = (width - 1) // 2
+    return text[:head] + "…" + text[len(text) - (width - 1 - head):]
 
 
 @dataclass(frozen=True)
@@ -108,9 +161,11 @@ class ContainerRow:
     ports: str
 
     def cells(self, now: float | None = None) -> tuple[str, ...]:
+        """name, state, exit, age, image, ports: the columns that matter first, so a narrow
+        terminal cuts off the image and ports rather than the state and exit code."""
         code = "-" if self.exit_code is None else str(self.exit_code)
-        return (safe_text(self.name, 60), safe_text(self.image, 60), self.state, code,
-                human_age(self.created, now), safe_text(self.ports, 40))
+        return (elide(safe_text(self.name, 200), 32), self.state, code, human_age(self.created, now),
+                elide(short_image(safe_text(self.image, 200)), 40), elide(safe_text(self.ports, 200), 40))
 
 
 def _ports(ports: list[dict[str, Any]] | None) -> str:
@@ -162,23 +217,44 @@ def prune_plan(dangling: list[dict[str, Any]], containers: list[dict[str, Any]])
 # -- Actions --------------------------------------------------------------------------------------
 
 
-def remove_image_action(row: ImageRow, host: str, *, force: bool = False, users: list[str] | None = None) -> Action:
+def remove_image_action(row: ImageRow, host: str, *, force: bool = False, users: list[str] | None = None,
+                        other_tags: list[str] | None = None) -> Action:
+    """`docker image rm`. With `other_tags` (the image has more tags than this one) it is only an
+    untag: the modal says the image stays and nothing is freed, and it is reversible."""
     target = row.ref if not row.dangling else row.short
-    detail = f"image {row.short}, {human_size(row.size)}"
+    if other_tags:
+        detail = (f"only the tag goes: image {row.short} stays as {', '.join(other_tags[:3])}"
+                  f"{' …' if len(other_tags) > 3 else ''}; nothing is freed")
+    else:
+        detail = f"image {row.short}, {human_size(row.size)}"
     if users:
         detail += f" ⏎ used by {len(users)} container(s): {', '.join(users[:5])}" + (" (FORCED)" if force else "")
     return Action(
         verb="remove", kind="image", target=target, context=host,
-        preview=f"docker image rm {'--force ' if force else ''}{target}",
+        preview=f"docker image rm {'--force ' if force else ''}{target}", reversible=bool(other_tags),
         detail=detail, params={"image": target, "force": force, "image_id": row.image_id},
     )
+
+
+def removal_summary(target: str, response: list[dict[str, Any]] | None) -> str:
+    """What `DELETE /images/{name}` did, from its answer ([{"Untagged": …}, {"Deleted": …}]): a
+    forced remove of an image that containers use only untags it, and saying "removed" would lie."""
+    items = response or []
+    untagged = [str(i["Untagged"]) for i in items if i.get("Untagged")]
+    deleted = [str(i["Deleted"]) for i in items if i.get("Deleted")]
+    if deleted:
+        return f"removed {target}: {len(deleted)} image layer(s) deleted"
+    if untagged:
+        return f"untagged {target}; the image itself stays (another tag or a container still uses it)"
+    return f"removed {target}"
 
 
 def prune_action(count: int, size: int, host: str) -> Action:
     return Action(
         verb="prune", kind="images", target=f"{count} dangling images", context=host,
         preview="docker image prune --force",
-        detail=f"{count} dangling image(s) will be removed, freeing about {human_size(size)}.",
+        detail=(f"{count} dangling image(s) will be removed, freeing up to {human_size(size)} "
+                "(less where their layers are shared with other images)."),
         params={"count": count, "bytes": size},
     )
 

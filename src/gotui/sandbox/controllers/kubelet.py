@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import heapq
 import itertools
+import zlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -82,7 +83,7 @@ class Kubelet:
         self.pods: dict[str, PodState] = {}  # by uid
         self._heap: list[tuple[float, int, str, str, str, str, str]] = []
         self._seq = itertools.count()
-        self._ip_counter = itertools.count(2)
+        self._ips_in_use: set[str] = set()
         self._node_cycle = itertools.cycle(NODES)
 
     # ---- scheduling of timed work -------------------------------------------------------------
@@ -118,6 +119,7 @@ class Kubelet:
         if event == "DELETED":
             state = self.pods.pop(uid, None)
             if state is not None:
+                self._ips_in_use.discard(state.pod_ip)
                 self.mgr.traffic.pod_gone(ns, name)
             return
         if uid not in self.pods:
@@ -202,9 +204,16 @@ class Kubelet:
         self._write_status(pod, state, now)
 
     def _assign_ip(self, state: PodState) -> None:
-        n = next(self._ip_counter)
+        """A pod IP derived from the pod's name (same seed, same IPs, whatever the timing)."""
         node_index = NODES.index(state.node) if state.node in NODES else 0
-        state.pod_ip = f"10.244.{node_index * 40 + n // 250}.{n % 250 + 2}"
+        n = zlib.crc32(f"{state.namespace}/{state.name}".encode()) % 10_000
+        while True:
+            ip = f"10.244.{node_index * 40 + n // 250}.{n % 250 + 2}"
+            if ip not in self._ips_in_use:
+                break
+            n = (n + 1) % 10_000
+        self._ips_in_use.add(ip)
+        state.pod_ip = ip
 
     def _write_status(self, pod: dict, state: PodState, now: float) -> dict:
         new = dict(pod)  # shallow: the store copies what it keeps
