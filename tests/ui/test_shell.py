@@ -91,3 +91,15 @@ def test_format_key() -> None:
     assert format_key("ctrl+d") == "^d"
     assert format_key("question_mark") == "?"
     assert format_key("slash") == "/"
+
+
+async def test_help_starts_with_the_active_pane_and_lists_keys_once(offline_settings: Settings) -> None:
+    app = GotuiApp(offline_settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("4", "question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        titles = [title for title, _ in app.screen.groups]
+        assert titles[0] == "Releases pane" and titles[1] == "Everywhere"
+        everywhere = dict(app.screen.groups)["Everywhere"]
+        keys = [key for key, _ in everywhere]
+        assert len(keys) == len(set(keys)), keys

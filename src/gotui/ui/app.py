@@ -200,8 +200,10 @@ class GotuiApp(App[None]):
         await self.pane(pane_id).run_action(action)
 
     def action_help(self) -> None:
-        groups = [("Everywhere", binding_rows(list(self.BINDINGS)) + [("ctrl+p", "Command palette"), ("tab", "Next pane"), ("1-4", "Switch pane")])]
-        for pane in self.panes:
+        """Every binding: the active pane's first, then the global ones, then the other panes."""
+        everywhere = binding_rows(list(self.BINDINGS)) + [("ctrl+p", "Command palette"), ("1-4", "Switch pane")]
+        pane_groups = []
+        for pane in [self.active_pane] + [p for p in self.panes if p is not self.active_pane]:
             rows = []
             seen = set()
             for cls in type(pane).__mro__:
@@ -209,7 +211,8 @@ class GotuiApp(App[None]):
                     if isinstance(b, Binding) and b.description and b.key not in seen:
                         seen.add(b.key)
                         rows.append((b.key, b.description))
-            groups.append((f"{pane.TITLE} pane", rows))
+            pane_groups.append((f"{pane.TITLE} pane", rows))
+        groups = pane_groups[:1] + [("Everywhere", everywhere)] + pane_groups[1:]
         groups.append(("Confirmation dialog", [("y", "Confirm"), ("n / esc", "Cancel"), ("tab", "Move between buttons")]))
         self.push_screen(HelpScreen(groups))
 
