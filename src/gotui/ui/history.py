@@ -14,8 +14,14 @@ from gotui.ops.audit import AuditLog
 from gotui.ops.sanitize import safe_text
 
 
+def _clip(text: str, width: int) -> str:
+    """`text` cut to `width` characters with a trailing ellipsis (the full value is in the detail below)."""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 class HistoryScreen(ModalScreen[None]):
-    """Shows the audit log as a table (time, user, context, action, target, outcome, duration)."""
+    """Shows the audit log as a table: what happened first (time, action, target, outcome), then where and
+    by whom, so the useful columns fit at 80 columns."""
 
     BINDINGS = [
         Binding("escape", "close", "Close", show=False),
@@ -36,7 +42,7 @@ class HistoryScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("time", "user", "context", "ns", "action", "target", "outcome", "ms")
+        table.add_columns("time", "action", "target", "outcome", "ms", "ns", "context", "user")
         self.action_reload()
         table.focus()
 
@@ -49,14 +55,14 @@ class HistoryScreen(ModalScreen[None]):
             outcome = safe_text(e.get("outcome", ""), 60)
             style = "green" if outcome == "ok" else ("yellow" if outcome in ("cancelled", "refused") or outcome.startswith("refused") else "red")
             table.add_row(
-                safe_text(e.get("time", ""))[:19].replace("T", " "),
-                safe_text(e.get("user", ""), 16),
-                safe_text(e.get("context") or "-", 24),
-                safe_text(e.get("namespace") or "-", 16),
-                safe_text(e.get("action", ""), 24),
-                safe_text(e.get("target", ""), 40),
-                Text(outcome, style=style),
+                safe_text(e.get("time", ""))[5:19].replace("T", " "),  # MM-DD HH:MM:SS
+                _clip(safe_text(e.get("action", ""), 40), 14),
+                _clip(safe_text(e.get("target", ""), 80), 28),
+                Text(_clip(outcome, 18), style=style),
                 str(e.get("duration_ms", "")),
+                _clip(safe_text(e.get("namespace") or "-", 40), 12),
+                _clip(safe_text(e.get("context") or "-", 200), 24),
+                _clip(safe_text(e.get("user", ""), 40), 12),
             )
         if not entries:
             self.query_one("#history-title", Static).update(
@@ -75,6 +81,8 @@ class HistoryScreen(ModalScreen[None]):
         text = Text()
         text.append(f"{safe_text(e.get('action', ''), 40)} {safe_text(e.get('target', ''), 60)}", style="bold")
         text.append(f"  from {safe_text(e.get('source', '?'), 8)}, {safe_text(e.get('outcome', ''), 200)}\n")
+        text.append(f"{safe_text(e.get('time', ''), 40)} by {safe_text(e.get('user', ''), 40)} on "
+                    f"{safe_text(e.get('context') or '-', 200)} ns {safe_text(e.get('namespace') or '-', 60)}\n", style="dim")
         if e.get("before") is not None or e.get("after") is not None:
             text.append(f"before {safe_text(e.get('before'), 120)} → after {safe_text(e.get('after'), 120)}\n")
         steps = (e.get("extra") or {}).get("steps") or []

@@ -1,15 +1,28 @@
-"""The describe-like details of a pod (containers, last termination, conditions, events) as rich Text.
+"""The describe-like details of a pod (containers, last termination, conditions, events) as rich Text,
+and `DescribeScreen`, the full-screen, live version of it (`d` or Enter on a pod).
 
 Every value from the cluster goes through `safe_text`; nothing is parsed as markup.
 """
 
 from __future__ import annotations
 
-from rich.text import Text
+from typing import TYPE_CHECKING
 
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from gotui import clock
 from gotui.ops.kube_text import age, parse_time
 from gotui.ops.pods import BAD, HEALTH_SYMBOL, HEALTH_WORD, OK, health, pod_status
 from gotui.ops.sanitize import safe_text
+from gotui.ui.messages import KubeChanged
+
+if TYPE_CHECKING:
+    from gotui.ui.kube_bridge import KubeBridge
 
 HEALTH_STYLE = {OK: "green", "warn": "yellow", BAD: "bold red"}
 
@@ -104,3 +117,65 @@ def describe_pod(pod: dict, events: list[dict], now: float) -> Text:
             t.append(f" (x{count})", style="dim")
         t.append(": " + safe_text(e.get("message"), 300) + "\n")
     return t
+
+
+class DescribeScreen(ModalScreen[None]):
+    """A pod's describe, full screen and scrollable, redrawn as the pod and its events change.
+
+    At 80x24 the details area under the table shows only the first lines; this shows everything
+    (containers, last termination, conditions, events). Escape or q closes.
+    """
+
+    BINDINGS = [
+        Binding("escape,q", "close", "Close", id="describe.close"),
+        Binding("y", "yaml", "YAML", id="describe.yaml"),
+    ]
+
+    def __init__(self, bridge: KubeBridge, namespace: str, name: str) -> None:
+        super().__init__(classes="describe-screen")
+        self.bridge = bridge
+        self.namespace = namespace
+        self.name_ = name
+        self._text = Text()
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="describe-box"):
+            yield Static(Text(f"describe pod {safe_text(self.namespace)}/{safe_text(self.name_)}  (Esc/q closes · y YAML)",
+                              style="bold", no_wrap=True, overflow="ellipsis"), id="describe-title")
+            yield Static(id="describe-body")
+
+    def on_mount(self) -> None:
+        self.bridge.listeners.append(self)
+        self.redraw()
+        self.query_one("#describe-box").focus()
+
+    def on_unmount(self) -> None:
+        if self in self.bridge.listeners:
+            self.bridge.listeners.remove(self)
+
+    def on_kube_changed(self, message: KubeChanged) -> None:
+        if {"pods", "events"} & message.kinds:
+            self.redraw()
+
+    def redraw(self) -> None:
+        store = self.bridge.store
+        pod = store.get("pods", self.namespace, self.name_)
+        if pod is None:
+            self._text = Text(f"pod {self.namespace}/{self.name_} is gone (deleted or replaced)", style="yellow")
+        else:
+            evs = pod_events(store.list("events", self.namespace), self.namespace, self.name_)
+            self._text = describe_pod(pod, evs, clock.timestamp())
+        self.query_one("#describe-body", Static).update(self._text)
+
+    def body_text(self) -> str:
+        """The plain text shown (for tests)."""
+        return self._text.plain
+
+    def action_yaml(self) -> None:
+        pane = next((p for p in self.app.query("PodsPane")), None)  # type: ignore[attr-defined]
+        pod = self.bridge.store.get("pods", self.namespace, self.name_)
+        if pane is not None and pod is not None:
+            pane.fetch_yaml(pod)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

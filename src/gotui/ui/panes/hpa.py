@@ -4,7 +4,6 @@ next desired count by the HPA formula. Edit min/max (modal); jump to the target'
 
 from __future__ import annotations
 
-import time
 from collections import deque
 from typing import TYPE_CHECKING
 
@@ -15,6 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Static
 
+from gotui import clock
 from gotui.ops.hpa import HpaView, edit_min_max, edit_min_max_action, hpa_view, validate_min_max
 from gotui.ops.kube_text import human_duration
 from gotui.ops.sanitize import safe_text
@@ -108,7 +108,7 @@ class HpaPane(Pane):
         nxt = "-" if v.next_desired is None else str(v.next_desired)
         if v.next_desired is not None and v.next_desired != v.current:
             nxt = f"{nxt} {'↑' if v.next_desired > v.current else '↓'}"
-        scaled = "-" if v.last_scale is None else human_duration(time.time() - v.last_scale) + " ago"
+        scaled = "-" if v.last_scale is None else human_duration(clock.timestamp() - v.last_scale) + " ago"
         return {
             "name": Text(safe_text(v.name, 80)),
             "target": Text(safe_text(f"{v.target_kind}/{v.target_name}", 80)),
@@ -124,7 +124,7 @@ class HpaPane(Pane):
         bridge = self.bridge
         if bridge is None:
             return
-        now = time.time()
+        now = clock.timestamp()
         views = {}
         for obj in bridge.store.list("horizontalpodautoscalers"):
             v = hpa_view(obj)

@@ -4,7 +4,6 @@ delete pod and restart the owning Deployment through the action gate."""
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING, Any
 
 from rich.style import Style
@@ -13,6 +12,7 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 
+from gotui import clock
 from gotui.ops.pods import (
     BAD,
     COLUMNS,
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from gotui.ui.kube_bridge import KubeBridge
 
 _STYLE = {OK: Style(color="green"), WARN: Style(color="yellow"), BAD: Style(color="red", bold=True)}
-_WIDTHS = {"namespace": 10, "name": 24, "ready": 5, "status": 17, "restarts": 13, "age": 6, "node": 10, "ip": 11, "image": 14}
+_WIDTHS = {"namespace": 10, "name": 24, "ready": 5, "status": 19, "restarts": 13, "age": 6, "node": 10, "ip": 11, "image": 14}
 _LABELS = {"namespace": "NAMESPACE", "name": "NAME", "ready": "READY", "status": "STATUS", "restarts": "RESTARTS",
            "age": "AGE", "node": "NODE", "ip": "IP", "image": "IMAGE"}
 MUTATING = {"delete_pod", "restart_deployment"}
@@ -52,6 +52,7 @@ class PodsPane(Pane):
         Binding("l", "logs", "Logs", id="pods.logs"),
         Binding("ctrl+d", "delete_pod", "Delete", id="pods.delete"),
         Binding("R", "restart_deployment", "Restart deploy", id="pods.restart"),
+        Binding("d", "describe", "Describe", id="pods.describe"),
         Binding("y", "yaml", "YAML", id="pods.yaml"),
         Binding("s", "sort_next", "Sort", id="pods.sort"),
         Binding("S", "sort_reverse", "Reverse sort", show=False, id="pods.sort_reverse"),
@@ -176,7 +177,7 @@ class PodsPane(Pane):
         row = self.rows.get(key)  # type: ignore[arg-type]
         if row is None:
             return []
-        now = time.time()
+        now = clock.timestamp()
         style = _STYLE[row.health]
         values = {
             "namespace": (safe_text(row.namespace, 80), None),
@@ -268,7 +269,7 @@ class PodsPane(Pane):
             self.show_details(Text("(pod gone)", style="dim"))
             return
         evs = pod_events(bridge.store.list("events", key[0]), key[0], key[1])
-        self.show_details(describe_pod(pod, evs, time.time()))
+        self.show_details(describe_pod(pod, evs, clock.timestamp()))
 
     def current_pod(self) -> dict | None:
         bridge = self.bridge
@@ -277,12 +278,33 @@ class PodsPane(Pane):
             return None
         return bridge.store.get("pods", *key)  # type: ignore[misc]
 
-    def action_yaml(self) -> None:
-        """The pod's whole YAML: fetched from the API (the cache keeps pods trimmed, as k9s does)."""
+    def on_virtual_table_selected(self, message: VirtualTable.Selected) -> None:
+        self.action_describe()
+
+    def action_describe(self) -> None:
+        """The selected pod's describe, full screen and live."""
+        from gotui.ui.pod_details import DescribeScreen
+
         pod = self.current_pod()
         bridge = self.bridge
         if pod is None or bridge is None:
             self.notify("No pod selected.", severity="warning")
+            return
+        meta = pod.get("metadata") or {}
+        self.app.push_screen(DescribeScreen(bridge, meta.get("namespace") or "", meta.get("name") or ""))
+
+    def action_yaml(self) -> None:
+        """The pod's whole YAML: fetched from the API (the cache keeps pods trimmed, as k9s does)."""
+        pod = self.current_pod()
+        if pod is None or self.bridge is None:
+            self.notify("No pod selected.", severity="warning")
+            return
+        self.fetch_yaml(pod)
+
+    def fetch_yaml(self, pod: dict) -> None:
+        """Fetch `pod` whole in a worker and show its YAML."""
+        bridge = self.bridge
+        if bridge is None:
             return
         meta = pod.get("metadata") or {}
         ns, name, client = meta.get("namespace") or "", meta.get("name") or "", bridge.api_client

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -19,6 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable
 
+from gotui import clock
 from gotui.ops import helm as helm_ops
 from gotui.ops import rollout
 from gotui.ops.bluegreen import BlueGreenApp, ColorState, age, discover_apps, parse_time
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from gotui.ui.kube_bridge import KubeBridge
 
 KINDS = frozenset({"services", "deployments", "replicasets", "pods", "endpoints", "secrets"})
+MUTATING = frozenset({"cutover", "rollback", "undo", "restart", "scale", "scale_down_idle", "helm_rollback"})
 COLUMNS = (("name", "APP / COLOUR"), ("role", "ROLE"), ("image", "IMAGE"), ("ready", "READY"),
            ("rev", "REV"), ("age", "AGE"), ("note", "NOTE"))
 
@@ -95,8 +97,15 @@ class ReleasesPane(Pane):
     def bridge(self) -> KubeBridge | None:
         return getattr(self.app, "services", {}).get("kube")
 
+    AGE_TICK = 10.0  # seconds between redraws of ages ("switched 3m ago") when nothing else changes
+
     def start(self) -> None:
         self.reload()
+        self.set_interval(self.AGE_TICK, self._tick_ages, name="releases-ages")
+
+    def _tick_ages(self) -> None:
+        if self.display and self.is_on_screen and (self.apps or self.helm):
+            self.redraw()
 
     def action_refresh(self) -> None:
         self._helm_generation = -1
@@ -137,12 +146,15 @@ class ReleasesPane(Pane):
             msg = f"{ctx}: {len(self.apps)} blue-green app(s), {len(self.helm)} Helm release(s)"
             if pending:
                 msg += f" — {pending} Helm release(s) PENDING (another operation in progress?)"
-            msg += "   c cutover · R rollback · u undo · s scale · D idle down · b helm rollback · m manifest"
+            if getattr(self.app.settings, "readonly", False):
+                msg += "   READ-ONLY · m manifest/values"
+            else:
+                msg += "   c cutover · R rollback · u undo · s scale · D idle down · b helm rollback · m manifest"
             self.set_status(msg, "warning" if pending else "info")
 
     def build_rows(self, now: datetime | None = None) -> list[tuple[RowRef, tuple[Any, ...]]]:
         """The table rows (pure over self.apps / self.helm), in display order."""
-        now = now or datetime.now(UTC)
+        now = now or clock.now()
         flt = self.filter_text.strip().lower()
         rows: list[tuple[RowRef, tuple[Any, ...]]] = []
         for app in self.apps:
@@ -236,6 +248,25 @@ class ReleasesPane(Pane):
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
         self.show_selected()
+
+    # -- read-only: mutating keys hidden (as k9s unbinds them), but a press still says why ---------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in MUTATING and getattr(self.app.settings, "readonly", False):
+            return False
+        return True
+
+    def on_key(self, event: Any) -> None:
+        if not getattr(self.app.settings, "readonly", False):
+            return
+        for binding in self._bindings.key_to_bindings.get(event.key, []):
+            if binding.action in MUTATING:
+                from gotui.ops.actions import Action
+                from gotui.ops.safety import check
+
+                event.stop()
+                verdict = check(Action(verb=binding.action, kind="release", target="-"), self.app.settings)
+                self.app.notify(verdict.reason, title=f"Refused: {binding.description.lower()}", severity="error")
+                return
 
     def app_of(self, ref: RowRef | None) -> BlueGreenApp | None:
         if ref is None or ref.kind == "helm":

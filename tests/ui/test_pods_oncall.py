@@ -1,0 +1,88 @@
+"""On-call checks of the Pods pane at 80x24 against the sandbox: what a crashing pod looks like at a glance,
+and the full-screen describe (containers, last termination, events) reachable by keyboard."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from gotui.config import Settings
+from gotui.ui.app import GotuiApp
+
+pytestmark = [pytest.mark.sandbox, pytest.mark.timeout(120)]
+
+
+def make_settings(sb, tmp_path: Path, **kw) -> Settings:
+    return Settings(audit_log=tmp_path / "audit.jsonl", kubeconfig=str(sb.kubeconfig), context="gotui-sandbox",
+                    namespace="shop", docker_host=f"unix://{tmp_path}/no-docker.sock", config_path=tmp_path / "c.yaml", **kw)
+
+
+async def until(pilot, pred, timeout=30.0, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = pred()
+        if value:
+            return value
+        await pilot.pause(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture(autouse=True)
+def isolated_state(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+
+
+def table_lines(table) -> list[str]:
+    return [table.render_line(y).text for y in range(table.size.height)]
+
+
+def crashing_key(pane):
+    return next((k for k, r in pane.rows.items() if r.status == "CrashLoopBackOff"), None)
+
+
+async def test_crashloop_status_is_not_cut_at_80x24(fresh_sandbox, tmp_path):
+    sb = fresh_sandbox("default")
+    app = GotuiApp(make_settings(sb, tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2")
+        pane = app.pane("pods")
+        key = await until(pilot, lambda: crashing_key(pane), what="a CrashLoopBackOff pod")
+        pane.table.move_to(key)
+        await pilot.pause(0.2)
+        line = next(t for t in table_lines(pane.table) if key[1] in t)
+        assert "CrashLoopBackOff" in line, line
+        # the name stays whole too
+        assert all(k[1] in "\n".join(table_lines(pane.table)) for k in pane.shown)
+
+
+async def test_describe_screen_shows_why_it_crashes(fresh_sandbox, tmp_path):
+    from gotui.ui.pod_details import DescribeScreen
+
+    sb = fresh_sandbox("default")
+    app = GotuiApp(make_settings(sb, tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2")
+        pane = app.pane("pods")
+        key = await until(pilot, lambda: crashing_key(pane), what="a CrashLoopBackOff pod")
+        pane.table.focus()
+        pane.table.move_to(key)
+        await pilot.press("d")
+        screen = await until(pilot, lambda: isinstance(app.screen, DescribeScreen) and app.screen, what="describe screen")
+        text = screen.body_text()
+        assert key[1] in text
+        assert "last: Error (exit 2)" in text  # the last termination of the crashing container
+        assert "BackOff" in text  # its events
+        # live: the restart count follows the cluster while the screen is open
+        restarts = pane.rows[key].restarts
+        await until(pilot, lambda: pane.rows[key].restarts > restarts, what="another restart")
+        await until(pilot, lambda: f"Restarts   {pane.rows[key].restarts}" in screen.body_text(), what="live describe")
+        # it scrolls by keyboard, and Escape goes back to the table with the same pod selected
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, DescribeScreen), what="closed")
+        assert pane.table.cursor_key == key
+        # Enter on a row opens it too
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, DescribeScreen), what="describe on enter")
+        await pilot.press("q")
