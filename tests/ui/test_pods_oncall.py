@@ -3,35 +3,15 @@ and the full-screen describe (containers, last termination, events) reachable by
 
 from __future__ import annotations
 
-import time
-from pathlib import Path
-
 import pytest
 
-from gotui.config import Settings
+from fixtures.pilot import make_settings, until
 from gotui.ui.app import GotuiApp
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.timeout(120)]
 
 
-def make_settings(sb, tmp_path: Path, **kw) -> Settings:
-    return Settings(audit_log=tmp_path / "audit.jsonl", kubeconfig=str(sb.kubeconfig), context="gotui-sandbox",
-                    namespace="shop", docker_host=f"unix://{tmp_path}/no-docker.sock", config_path=tmp_path / "c.yaml", **kw)
 
-
-async def until(pilot, pred, timeout=30.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = pred()
-        if value:
-            return value
-        await pilot.pause(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-@pytest.fixture(autouse=True)
-def isolated_state(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
 
 
 def table_lines(table) -> list[str]:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
 
+from fixtures.pilot import until
 from gotui.config import Settings
 from gotui.ui.app import GotuiApp
 from gotui.ui.yaml_view import YamlScreen
@@ -14,19 +14,6 @@ from gotui.ui.yaml_view import YamlScreen
 pytestmark = pytest.mark.sandbox
 
 
-async def until(pilot, pred, timeout=15.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = pred()
-        if value:
-            return value
-        await pilot.pause(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-@pytest.fixture(autouse=True)
-def isolated_state(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
 
 
 async def test_yaml_view_shows_the_whole_pod(fresh_sandbox, tmp_path: Path):
