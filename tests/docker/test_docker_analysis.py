@@ -145,3 +145,58 @@ def test_host_resolution_honours_docker_context(tmp_path) -> None:  # noqa: ANN0
     assert resolve_host("unix:///x.sock", env) == ("unix:///x.sock", "flag/config")
     assert resolve_host(None, {"DOCKER_CONFIG": str(tmp_path / "none")})[1] == "default"
     assert resolve_host(None, {**env, "DOCKER_CONTEXT": "default"})[1] == "default"
+
+
+def test_history_masks_secret_values_like_the_env_table() -> None:
+    from gotui.ops.image_analysis import instruction
+
+    assert instruction("/bin/sh -c #(nop)  ENV DB_PASSWORD=hunter2 LOG_LEVEL=debug") == \
+        "ENV DB_PASSWORD=•••••••• LOG_LEVEL=debug"
+    assert instruction("RUN |1 NPM_TOKEN=abc /bin/sh -c npm ci # buildkit") == \
+        "RUN |1 NPM_TOKEN=•••••••• /bin/sh -c npm ci # buildkit"
+    assert instruction("/bin/sh -c mysql --password=s3cret -u root") == "RUN mysql --password=•••••••• -u root"
+    assert instruction("/bin/sh -c #(nop)  LABEL gotui.test=1") == "LABEL gotui.test=1"
+
+
+def test_golang_base_label_counts_as_a_toolchain() -> None:
+    layers = [{"Created": 1, "CreatedBy": "COPY file:x in /app", "Size": 8_000_000}]
+    a = ia.analyze_history(layers, 8_000_000, [], {"org.opencontainers.image.base.name": "docker.io/library/golang:1.22"})
+    assert a.toolchain and a.advice
+    b = ia.analyze_history(layers, 8_000_000, [], {"org.opencontainers.image.base.name": "gcr.io/distroless/static"})
+    assert not b.toolchain and b.advice == []
+
+
+def test_exit_code_meanings() -> None:
+    from gotui.ops.docker_ops import exit_meaning
+
+    assert "out of memory" in exit_meaning(137, oom_killed=True)
+    assert "SIGKILL" in exit_meaning(137) and "SIGTERM" in exit_meaning(143)
+    assert exit_meaning(127) == "command not found" and exit_meaning(0) == "success"
+    assert exit_meaning(None) == ""
+
+
+def test_removal_summary_tells_untag_from_delete() -> None:
+    from gotui.ops.docker_ops import removal_summary
+
+    assert removal_summary("a:1", [{"Untagged": "a:1"}]).startswith("untagged a:1; the image itself stays")
+    assert removal_summary("a:1", [{"Untagged": "a:1"}, {"Deleted": "sha256:1"}, {"Deleted": "sha256:2"}]) == \
+        "removed a:1: the image is deleted (2 id(s) with its parent layers)"
+
+
+def test_container_cells_put_state_first_and_shorten_a_bare_image_id() -> None:
+    rows = container_rows([{"Id": "c1", "Names": ["/api"], "Image": "sha256:" + "ab" * 32, "State": "exited",
+                            "Status": "Exited (3) 1 minute ago", "Created": 1}])
+    name, state, code, _age, image, _ports = rows[0].cells(now=100)
+    assert (name, state, code, image) == ("api", "exited", "3", "ab" * 6)
+
+
+def test_tag_and_target_validation() -> None:
+    from gotui.ops.build import stage_names, validate_tag
+
+    for good in ("api:1", "localhost:5000/team/api:v1.2_3", "ghcr.io/org/app"):
+        assert validate_tag(good) == good
+    for bad in ("Bad Tag", "Api:1", "api:", "a/b:c/d", "ghcr.io/Org/app:1"):
+        with pytest.raises(ValueError):
+            validate_tag(bad)
+    assert stage_names("FROM scratch AS Build\nFROM --platform=$BUILDPLATFORM golang:1.22 as deps\nFROM build\n") == \
+        ["build", "deps"]

@@ -190,11 +190,34 @@ def test_headless_build_exit_codes(docker_client, tmp_path: Path) -> None:  # no
     assert "Build failed at step" in bad.stderr and "RUN echo about to exit $CODE" in bad.stderr
     assert "non-zero code: 3" in bad.stderr and not _image_exists(docker_client, "gotui-test/headless:bad")
 
-    bk = make_context(tmp_path / "bk", "# syntax=docker/dockerfile:1\n" + BASE_DOCKERFILE)
+    bk = make_context(tmp_path / "bk", "# syntax=docker/dockerfile:1\n" + BASE_DOCKERFILE
+                      + "RUN --mount=type=cache,target=/root/.cache true\n")
     res = _gotui_build(str(bk), "-t", "gotui-test/headless:bk")
-    assert res.returncode == 1 and "needs BuildKit" in res.stderr
+    assert res.returncode == 1 and "needs BuildKit" in res.stderr and "RUN --mount" in res.stderr
+    assert not _image_exists(docker_client, "gotui-test/headless:bk")
 
     assert _gotui_build(str(ctx), "-t", "x", "--build-arg", "NOPE").returncode == 2
     assert _gotui_build(str(tmp_path / "missing"), "-t", "x").returncode == 2
     down = _gotui_build(str(ctx), "-t", "x", env={"DOCKER_HOST": f"unix://{tmp_path}/none.sock"})
     assert down.returncode == 2 and "not reachable" in down.stderr
+
+
+def test_headless_build_syntax_line_alone_builds(docker_client, tmp_path: Path) -> None:  # noqa: ANN001
+    """`# syntax=docker/dockerfile:1` (which `docker init` writes) is a comment to the classic
+    builder: the build runs, with a note, instead of being refused as BuildKit-only."""
+    ctx = make_context(tmp_path / "syn", "# syntax=docker/dockerfile:1\n" + BASE_DOCKERFILE)
+    res = _gotui_build(str(ctx), "-t", "gotui-test/headless:syntax")
+    assert res.returncode == 0, res.stderr
+    assert "note: the `# syntax=` line is ignored" in res.stdout and "needs BuildKit" not in res.stderr
+    assert _image_exists(docker_client, "gotui-test/headless:syntax")
+
+
+def test_headless_build_bad_arguments_exit_2_before_building(docker_client, tmp_path: Path) -> None:  # noqa: ANN001
+    """An invalid tag or an unknown target stage is a usage error (2), found before the engine
+    builds anything (no step output, so no untagged image left behind)."""
+    ctx = make_context(tmp_path / "ctx", MULTI)
+    bad_tag = _gotui_build(str(ctx), "-t", "Gotui-Test/Upper Case:1")
+    assert bad_tag.returncode == 2 and "invalid tag" in bad_tag.stderr and "Step 1/" not in bad_tag.stdout
+    no_stage = _gotui_build(str(ctx), "-t", "gotui-test/headless:nostage", "--target", "nope")
+    assert no_stage.returncode == 2 and "target stage 'nope' is not in Dockerfile" in no_stage.stderr
+    assert "final" in no_stage.stderr and "Step 1/" not in no_stage.stdout

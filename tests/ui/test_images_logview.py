@@ -73,3 +73,21 @@ async def test_hostile_text_is_inert_and_wrap_counts_rows() -> None:
         view.clear()
         await pilot.pause()
         assert view.line_count == 0
+
+
+async def test_search_box_closes_on_enter_and_gives_the_rows_back() -> None:
+    app = LogApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = app.query_one(LogView)
+        view.append_lines([f"line {i} {'error' if i % 7 == 0 else 'ok'}" for i in range(60)])
+        view.focus_lines()
+        rows_before = view.lines_widget.size.height
+        await pilot.press("slash", *"error", "enter")
+        await pilot.pause(0.1)
+        assert view.match_count == 9
+        assert view.query_one(".logview-search").has_class("-hidden")
+        assert view.lines_widget.size.height == rows_before and view.lines_widget.has_focus
+        status = "".join(s.text for s in view.query_one(".logview-status").render_line(0))
+        assert "/error: 9 matches" in status
+        await pilot.press("n")  # n / N still jump with the box closed
+        assert view.lines_widget.current_match is not None

@@ -2,7 +2,8 @@
 
 The same build code as the TUI (`gotui.ops.build`), printing plain progress lines. Exit codes:
 0 built and tagged; 1 the build failed (the failing step is named) or was interrupted, or the
-Dockerfile needs BuildKit; 2 bad arguments or an unreachable engine.
+Dockerfile needs BuildKit; 2 bad arguments (an invalid tag, a missing context, Dockerfile or target
+stage, a malformed build arg: all checked before the engine is contacted) or an unreachable engine.
 """
 
 from __future__ import annotations
@@ -17,7 +18,15 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 def run(args: argparse.Namespace, settings: Settings, out=None) -> int:  # noqa: ANN001
     """Run the build described by `args`; returns the exit code."""
-    from gotui.ops.build import BuildKitRequired, BuildRequest, BuildRun, format_event, parse_build_args
+    from gotui.ops.build import (
+        BuildKitRequired,
+        BuildRequest,
+        BuildRun,
+        check_dockerfile,
+        format_event,
+        parse_build_args,
+        validate_tag,
+    )
     from gotui.ops.errors import describe_error
     from gotui.sources.docker_source import DockerSource, EngineUnreachable
 
@@ -27,8 +36,13 @@ def run(args: argparse.Namespace, settings: Settings, out=None) -> int:  # noqa:
     def say(line: str) -> None:
         print(line, file=out, flush=True)
 
-    try:
+    try:  # every argument is checked before the engine is asked anything
         buildargs = parse_build_args(list(args.build_arg or []))
+        validate_tag(args.tag)
+        check_dockerfile(args.context_dir, args.file, args.target)
+    except BuildKitRequired as exc:
+        print(f"gotui build: {exc}", file=err)
+        return EXIT_FAILED
     except ValueError as exc:
         print(f"gotui build: {exc}", file=err)
         return EXIT_USAGE

@@ -85,8 +85,32 @@ def buildkit_message(features: list[BuildKitFeature], dockerfile: str) -> str:
     )
 
 
-def check_dockerfile(context_dir: str | Path, dockerfile: str | None = None) -> Path:
-    """Validate the context and Dockerfile paths; raise BuildKitRequired / ValueError."""
+_OFFICIAL_FRONTEND = re.compile(r"^(?:docker\.io/)?docker/dockerfile(?:-upstream)?(?::[\w.-]+)?(?:@sha256:[0-9a-f]+)?$")
+SYNTAX_IGNORED = ("the `# syntax=` line is ignored: the classic builder parses this Dockerfile itself "
+                  "(it uses no BuildKit-only feature)")
+
+
+def _ignorable(feature: BuildKitFeature) -> bool:
+    """A `# syntax=docker/dockerfile:…` line on its own: the classic builder treats it as a comment
+    and builds the same image (`docker init` writes one into every Dockerfile)."""
+    if not feature.feature.startswith("# syntax="):
+        return False
+    m = _SYNTAX.match(feature.text)
+    return bool(m and _OFFICIAL_FRONTEND.match(m.group(1)))
+
+
+_FROM = re.compile(r"^\s*FROM\s+(?:--\S+\s+)*\S+(?:\s+AS\s+(\S+))?\s*$", re.I)
+
+
+def stage_names(dockerfile_text: str) -> list[str]:
+    """The named stages (`FROM … AS name`) of a Dockerfile, in order, lower-cased as docker does."""
+    return [m.group(1).lower() for line in dockerfile_text.splitlines()
+            if (m := _FROM.match(line)) and m.group(1)]
+
+
+def check_dockerfile(context_dir: str | Path, dockerfile: str | None = None, target: str | None = None) -> Path:
+    """Validate the context, the Dockerfile path and the target stage; raise BuildKitRequired /
+    ValueError. A lone official `# syntax=` directive is not a reason to refuse."""
     ctx = Path(context_dir)
     if not ctx.is_dir():
         raise ValueError(f"build context {str(ctx)!r} is not a directory")
@@ -94,10 +118,41 @@ def check_dockerfile(context_dir: str | Path, dockerfile: str | None = None) -> 
     full = path if path.is_absolute() else ctx / path
     if not full.is_file():
         raise ValueError(f"Dockerfile {str(full)!r} not found")
-    features = buildkit_features(full.read_text(encoding="utf-8", errors="replace"))
-    if features:
-        raise BuildKitRequired(buildkit_message(features, str(path)))
+    text = full.read_text(encoding="utf-8", errors="replace")
+    features = buildkit_features(text)
+    blockers = [f for f in features if not _ignorable(f)]
+    if blockers:
+        raise BuildKitRequired(buildkit_message(blockers, str(path)))
+    if target:
+        stages = stage_names(text)
+        if target.lower() not in stages:
+            known = ", ".join(stages) if stages else "none: no `FROM … AS name` line"
+            raise ValueError(f"target stage {target!r} is not in {path} (stages: {known})")
     return full
+
+
+_REF_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+_REFERENCE = re.compile(
+    rf"^(?:(?P<domain>(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*"
+    rf"(?::\d+)?)/)?(?P<path>{_REF_COMPONENT}(?:/{_REF_COMPONENT})*)(?::(?P<tag>[\w][\w.-]{{0,127}}))?$"
+)
+
+
+def validate_tag(tag: str) -> str:
+    """Check `tag` against docker's reference grammar before anything is built (a bad tag would
+    otherwise be found only after the whole build); returns it, or raises ValueError saying why."""
+    if not tag or tag != tag.strip():
+        raise ValueError(f"invalid tag {tag!r}: empty or surrounded by spaces")
+    m = _REFERENCE.match(tag)
+    if m is None or len(tag.rsplit(":", 1)[0]) > 255:
+        why = "repository names must be lowercase" if tag.lower() != tag and _REFERENCE.match(tag.lower()) else \
+              "expected [host[:port]/]name[:tag] with lowercase letters, digits and . _ - separators"
+        raise ValueError(f"invalid tag {tag!r}: {why}")
+    # a first component that looks like a host (has . or :, or is localhost) is a registry
+    domain = m.group("domain")
+    if domain and not ("." in domain or ":" in domain or domain == "localhost") and domain.lower() != domain:
+        raise ValueError(f"invalid tag {tag!r}: repository names must be lowercase")
+    return tag
 
 
 def parse_build_args(items: list[str]) -> dict[str, str]:
@@ -129,7 +184,8 @@ _BUILT = re.compile(r"^Successfully built ([0-9a-f]+)")
 
 @dataclass
 class BuildEvent:
-    """One thing a build reported. kind: step | cached | output | error | built | info."""
+    """One thing a build reported. kind: step | cached | output | error | built | info | note
+    (note: gotui's own remark, e.g. an ignored `# syntax=` line)."""
 
     kind: str
     text: str = ""
@@ -303,9 +359,11 @@ class BuildRun:
         """Build, streaming events; raises BuildKitRequired / ValueError / EngineUnreachable
         before anything is sent, else always returns a BuildResult."""
         req = self.request
-        check_dockerfile(req.context_dir, req.dockerfile)
         if req.tag:
-            split_tag(req.tag)
+            validate_tag(req.tag)
+        full = check_dockerfile(req.context_dir, req.dockerfile, req.target)
+        if any(_ignorable(f) for f in buildkit_features(full.read_text(encoding="utf-8", errors="replace"))):
+            on_event(BuildEvent("note", SYNTAX_IGNORED))
         start = time.monotonic()
         result = BuildResult(ok=False)
         stream = self.source.build(
@@ -367,4 +425,6 @@ def format_event(event: BuildEvent) -> str | None:
         return f"ERROR: {event.text}"
     if event.kind == "info" and event.text.startswith("tagged"):
         return f"  {event.text}"
+    if event.kind == "note":
+        return f"note: {event.text}"
     return None

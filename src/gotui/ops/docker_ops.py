@@ -243,9 +243,9 @@ def removal_summary(target: str, response: list[dict[str, Any]] | None) -> str:
     untagged = [str(i["Untagged"]) for i in items if i.get("Untagged")]
     deleted = [str(i["Deleted"]) for i in items if i.get("Deleted")]
     if deleted:
-        return f"removed {target}: {len(deleted)} image layer(s) deleted"
+        return f"removed {target}: the image is deleted ({len(deleted)} id(s) with its parent layers)"
     if untagged:
-        return f"untagged {target}; the image itself stays (another tag or a container still uses it)"
+        return f"untagged {target}; the image itself stays (another tag or a running container uses it)"
     return f"removed {target}"
 
 

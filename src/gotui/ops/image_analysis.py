@@ -24,14 +24,31 @@ _SH = re.compile(r"^(?:\|\d+ (?:\S+=\S*\s+)*)?/bin/sh -c\s+")
 _TOOLCHAIN = re.compile(r"golang|GOLANG_VERSION|/usr/local/go\b|\bgo (build|install|mod download)\b|GOPATH", re.I)
 
 
+_ASSIGN = re.compile(r"(?<![\w-])(--?)?([A-Za-z_][\w.-]*)=(\"[^\"]*\"|'[^']*'|\S*)")
+
+
+def mask_secrets(text: str) -> str:
+    """Hide the value of every `NAME=value` (or `--name=value`) whose name looks like a secret
+    (`ENV DB_PASSWORD=…`, build args recorded as `|1 GITHUB_TOKEN=…`, `--password=…`), as the env
+    table of the inspect view does: layer history is as visible as the env."""
+
+    def repl(m: re.Match[str]) -> str:
+        if is_secret_name(m.group(2)) and m.group(3):
+            return f"{m.group(1) or ''}{m.group(2)}={MASK}"
+        return m.group(0)
+
+    return _ASSIGN.sub(repl, text)
+
+
 def instruction(created_by: str) -> str:
-    """`/bin/sh -c #(nop)  CMD ["x"]` -> `CMD ["x"]`; `/bin/sh -c apk add` -> `RUN apk add`."""
+    """`/bin/sh -c #(nop)  CMD ["x"]` -> `CMD ["x"]`; `/bin/sh -c apk add` -> `RUN apk add`.
+    Secret-looking values are masked (`mask_secrets`)."""
     text = (created_by or "").strip()
     if _NOP.match(text):
-        return _NOP.sub("", text).strip()
-    if _SH.match(text):
-        return "RUN " + _SH.sub("", text).strip()
-    return text
+        text = _NOP.sub("", text).strip()
+    elif _SH.match(text):
+        text = "RUN " + _SH.sub("", text).strip()
+    return mask_secrets(text)
 
 
 @dataclass
@@ -55,9 +72,13 @@ class HistoryAnalysis:
         return [layer for layer in self.layers if layer.heavy]
 
 
+_BASE_LABELS = ("org.opencontainers.image.base.name", "org.opencontainers.image.ref.name")
+
+
 def analyze_history(history: list[dict[str, Any]], image_size: int | None = None,
-                    env: list[str] | None = None) -> HistoryAnalysis:
-    """Flag heavy layers (top three by size over 20 MB or over 10 % of the image) and a toolchain."""
+                    env: list[str] | None = None, labels: dict[str, str] | None = None) -> HistoryAnalysis:
+    """Flag heavy layers (top three by size over 20 MB or over 10 % of the image) and a toolchain
+    (golang/go build in a layer, GOLANG_VERSION/GOPATH in the env, or a `golang` base-image label)."""
     layers = [
         Layer(int(h.get("Created") or 0), int(h.get("Size") or 0), safe_text(instruction(str(h.get("CreatedBy") or "")), 300))
         for h in history
@@ -69,7 +90,9 @@ def analyze_history(history: list[dict[str, Any]], image_size: int | None = None
             layer.size >= HEAVY_LAYER or (total and layer.size >= 0.10 * total and layer.size >= 1_000_000))
         layer.toolchain = bool(_TOOLCHAIN.search(layer.instruction))
     env_toolchain = any(e.startswith(("GOLANG_VERSION=", "GOPATH=")) for e in env or [])
-    toolchain = env_toolchain or any(layer.toolchain for layer in layers)
+    label_toolchain = any(re.match(r"^(?:[\w.-]+(?::\d+)?/)*(?:library/)?golang(?::|@|$)", str((labels or {}).get(k) or ""))
+                          for k in _BASE_LABELS)
+    toolchain = env_toolchain or label_toolchain or any(layer.toolchain for layer in layers)
     analysis = HistoryAnalysis(layers, total, toolchain)
     analysis.advice = size_advice(analysis)
     return analysis

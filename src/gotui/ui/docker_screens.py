@@ -23,7 +23,7 @@ from textual.widgets import Button, DataTable, Footer, Input, Label, Sparkline, 
 from gotui.ops import image_analysis as ia
 from gotui.ops.actions import Action
 from gotui.ops.build import BuildEvent, BuildRequest, BuildResult, BuildRun, parse_build_args
-from gotui.ops.docker_ops import human_age, human_size, troubleshoot
+from gotui.ops.docker_ops import binary_size, exit_meaning, human_age, human_size, troubleshoot
 from gotui.ops.errors import describe_error
 from gotui.ops.sanitize import safe_text, sanitize_line
 from gotui.ui.logview import LogView
@@ -45,7 +45,8 @@ def troubleshoot_text(info: dict[str, Any], last_lines: list[str]) -> Text:
     text.append(f"{t.state}\n", style="bold red" if t.state in ("exited", "dead") and t.exit_code else "bold")
     if t.exit_code is not None:
         text.append("exit code  ", style="dim")
-        text.append(f"{t.exit_code}\n", style="bold red" if t.exit_code else "bold green")
+        text.append(f"{t.exit_code}", style="bold red" if t.exit_code else "bold green")
+        text.append(f"  {exit_meaning(t.exit_code, t.oom_killed)}\n", style="red" if t.exit_code else "green")
     text.append("OOMKilled  ", style="dim")
     text.append(("YES" if t.oom_killed else "no") + "\n", style="bold red" if t.oom_killed else "")
     if t.error:
@@ -62,7 +63,10 @@ def troubleshoot_text(info: dict[str, Any], last_lines: list[str]) -> Text:
     if t.health:
         text.append("health     ", style="dim")
         text.append(f"{t.health}\n")
-    text.append(f"last {len(t.last_lines)} log lines:\n", style="dim")
+    if t.last_lines:
+        text.append(f"last {len(t.last_lines)} log lines:\n", style="dim")
+    elif t.state in ("exited", "dead"):
+        text.append("no log lines\n", style="dim")
     for line in t.last_lines:
         text.append("  " + line + "\n")
     return text
@@ -180,8 +184,8 @@ class ContainerStatsScreen(Screen[None]):
         self.source = source
         self.container_id = container_id
         self.container_name = name
-        self.cpu: deque[float] = deque([0.0], maxlen=self.HISTORY)
-        self.mem: deque[float] = deque([0.0], maxlen=self.HISTORY)
+        self.cpu: deque[float] = deque(maxlen=self.HISTORY)
+        self.mem: deque[float] = deque(maxlen=self.HISTORY)
         self.samples = 0
         self.last: dict[str, Any] = {}
         self._stream: Any = None
@@ -189,9 +193,9 @@ class ContainerStatsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(Text(f" stats: {safe_text(self.container_name)} ", style="bold reverse"), classes="screen-title")
         yield Static("waiting for the first sample…", id="stats-figures")
-        yield Label("CPU %", classes="stats-label")
+        yield Label("CPU %", classes="stats-label", id="stats-cpu-label")
         yield Sparkline(list(self.cpu), id="stats-cpu", classes="stats-spark")
-        yield Label("memory (without page cache)", classes="stats-label")
+        yield Label("memory without page cache", classes="stats-label", id="stats-mem-label")
         yield Sparkline(list(self.mem), id="stats-mem", classes="stats-spark")
         yield Footer()
 
@@ -241,7 +245,7 @@ class ContainerStatsScreen(Screen[None]):
         text.append("CPU ", style="dim")
         text.append(f"{cpu:6.2f} %", style="bold")
         text.append("   MEM ", style="dim")
-        text.append(f"{human_size(used)} / {human_size(limit)} ({pct:.2f} %)", style="bold")
+        text.append(f"{binary_size(used)} / {binary_size(limit)} ({pct:.2f} %)", style="bold")
         text.append("\nNET ", style="dim")
         text.append(f"{human_size(net_rx)} / {human_size(net_tx)}")
         text.append("   BLOCK ", style="dim")
@@ -249,8 +253,14 @@ class ContainerStatsScreen(Screen[None]):
         text.append("   PIDS ", style="dim")
         text.append(str(pids))
         self.query_one("#stats-figures", Static).update(text)
+        # a sparkline scales from its smallest to its largest value: say what that range is, so
+        # 0.24 % vs 0.25 % is not read as a spike
         self.query_one("#stats-cpu", Sparkline).data = list(self.cpu)
         self.query_one("#stats-mem", Sparkline).data = list(self.mem)
+        self.query_one("#stats-cpu-label", Label).update(
+            f"CPU %  (range {min(self.cpu):.2f}–{max(self.cpu):.2f} % over {len(self.cpu)} s)")
+        self.query_one("#stats-mem-label", Label).update(
+            f"memory without page cache  (range {binary_size(min(self.mem))}–{binary_size(max(self.mem))})")
 
     def action_close(self) -> None:
         if self._stream is not None:
@@ -371,9 +381,11 @@ class InspectScreen(Screen[None]):
         top.append("created    ", style="dim")
         top.append(safe_text(info.get("Created"), 40) + "\n")
         top.append("entrypoint ", style="dim")
-        top.append(safe_text(cfg.get("Entrypoint")) + "  cmd " + safe_text(cfg.get("Cmd")) + "\n")
+        top.append(_argv(cfg.get("Entrypoint")) + "\n")
+        top.append("cmd        ", style="dim")
+        top.append(_argv(cfg.get("Cmd")) + "\n")
         self.query_one("#inspect-top", Static).update(top)
-        analysis = ia.analyze_history(history, int(info.get("Size") or 0), self.env)
+        analysis = ia.analyze_history(history, int(info.get("Size") or 0), self.env, cfg.get("Labels") or {})
         self.query_one("#inspect-bottom", Static).update(history_renderable(analysis, cfg.get("Labels") or {}))
 
     def action_reveal(self) -> None:
@@ -387,10 +399,22 @@ class InspectScreen(Screen[None]):
         elif ia.is_secret_name(name):
             self.revealed.add(name)
             self.notify(f"revealed {name} on this screen only", timeout=3)
+        else:
+            self.notify(f"{name} is not masked", timeout=2)
+            return
         self._fill_env()
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+def _argv(value: Any) -> str:
+    """An Entrypoint/Cmd list as docker prints it (`["/app","serve"]`), or `-`."""
+    import json
+
+    if not value:
+        return "-"
+    return safe_text(json.dumps(value) if isinstance(value, list) else value, 300)
 
 
 def history_renderable(analysis: ia.HistoryAnalysis, labels: dict[str, str]) -> Any:
@@ -406,9 +430,10 @@ def history_renderable(analysis: ia.HistoryAnalysis, labels: dict[str, str]) -> 
         mark = "▲ " if layer.heavy else ""
         table.add_row(Text(mark + human_size(layer.size), style=style), Text(human_age(layer.created)),
                       Text(layer.instruction, style=style))
-    parts: list[Any] = [Text("\nLayers (newest first; ▲ heavy)", style="bold"), table]
-    for line in analysis.advice:
-        parts.append(Text("ⓘ " + line, style="yellow"))
+    # the advice comes first: at 80x24 the details area shows a dozen lines, and the figures that
+    # say "this image still carries the Go toolchain" matter more than the tail of the layer list
+    parts: list[Any] = [Text("ⓘ " + line, style="yellow") for line in analysis.advice]
+    parts += [Text("\nLayers (newest first; ▲ heavy)", style="bold"), table]
     if labels:
         parts.append(Text("Labels", style="bold"))
         for k, v in sorted(labels.items()):
@@ -436,9 +461,11 @@ class BuildEvents(Message):
 class BuildScreen(Screen[None]):
     """Build form, then the live build: step n/m, instruction, cached, output; cancellable."""
 
+    # priority: the form's Inputs bind ctrl+x (cut) and the log's line area binds ctrl+b (page up);
+    # without it, cancelling from the field you just typed in would silently cut text instead
     BINDINGS = [
-        Binding("ctrl+b", "start", "Start build", id="build.start"),
-        Binding("ctrl+x", "cancel_build", "Cancel build", id="build.cancel"),
+        Binding("ctrl+b", "start", "Start build", id="build.start", priority=True),
+        Binding("ctrl+x", "cancel_build", "Cancel build", id="build.cancel", priority=True),
         Binding("escape", "close", "Back", id="build.close"),
     ]
 
@@ -454,17 +481,23 @@ class BuildScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(Text(" build an image ", style="bold reverse"), classes="screen-title")
+        # compact one-line fields with labels: the form takes 4 rows, so at 80x24 the live build
+        # output keeps most of the screen
+        fields = (
+            (("context", "build-context", self.initial_context, "context dir"),
+             ("tag", "build-tag", self.initial_tag, "name:tag")),
+            (("file", "build-file", "", "Dockerfile"), ("target", "build-target", "", "stage")),
+            (("args", "build-args", "", "K=V K2=V2"), ("platform", "build-platform", "", "linux/amd64")),
+        )
         with Vertical(id="build-form"):
+            for row in fields:
+                with Horizontal(classes="build-row"):
+                    for label, wid, value, hint in row:
+                        yield Label(label, classes="build-label")
+                        yield Input(value, placeholder=hint, id=wid, compact=True)
             with Horizontal(classes="build-row"):
-                yield Input(self.initial_context, placeholder="context dir", id="build-context")
-                yield Input(self.initial_tag, placeholder="name:tag", id="build-tag")
-            with Horizontal(classes="build-row"):
-                yield Input("", placeholder="Dockerfile (default: Dockerfile)", id="build-file")
-                yield Input("", placeholder="target stage", id="build-target")
-            with Horizontal(classes="build-row"):
-                yield Input("", placeholder="build args: K=V K2=V2", id="build-args")
-                yield Input("", placeholder="platform (linux/amd64)", id="build-platform")
-            yield Button(Text("Build [ctrl+b]"), id="build-go", variant="primary")
+                yield Button(Text("Build"), id="build-go", variant="primary", compact=True)
+                yield Label(Text(" ctrl+b build · ctrl+x cancel · esc back", style="dim"), classes="build-hint")
         yield Static("", id="build-progress")
         yield LogView(max_lines=getattr(_settings(self), "log_buffer_lines", 10_000), name_hint="build", id="build-log")
         yield Footer()
@@ -559,6 +592,14 @@ class BuildScreen(Screen[None]):
         else:
             summary = describe_error(error) if error else "build did not run"
             self._set_progress(summary, "bold red")
+            # refused before building (BuildKit-only syntax, bad tag, unknown target…): the reason
+            # is a sentence or two, so write it wrapped rather than cut at the screen's edge
+            import textwrap
+
+            width = max(40, (view.lines_widget.size.width or 80) - 2)
+            view.append_lines(textwrap.wrap(summary, width), style="bold red")
+            view.mark("build did not run")
+            return
         view.mark(summary)
 
     def _set_progress(self, text: str, style: str = "bold") -> None:
@@ -585,6 +626,8 @@ class BuildScreen(Screen[None]):
                     view.append_lines(lines, sanitized=True)
                     lines = []
                 view.append_lines([f"ERROR: {ev.text}"], style="bold red", sanitized=True)
+            elif ev.kind == "note":
+                lines.append("note: " + ev.text)
             elif ev.kind in ("built", "info") and ev.text.startswith("tagged"):
                 lines.append("  " + ev.text)
         if lines:

@@ -541,6 +541,8 @@ class LogView(Vertical):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.search(event.value)
+        # the status line shows the term and its count: give the 3 rows back to the log
+        event.input.add_class("-hidden")
         self.lines_widget.focus()
 
     def on_key(self, event) -> None:  # noqa: ANN001

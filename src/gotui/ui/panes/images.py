@@ -18,6 +18,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
+from gotui import clock
 from gotui.ops import docker_ops as dops
 from gotui.ops import image_analysis as ia
 from gotui.ops.errors import describe_error
@@ -25,8 +26,8 @@ from gotui.sources.docker_source import DockerSource, EngineUnreachable, EventWa
 from gotui.ui.panes.base import Pane
 
 IMAGE_COLUMNS = (("repository:tag", "ref"), ("id", "id"), ("size", "size"), ("age", "age"), ("used", "used"))
-CONTAINER_COLUMNS = (("name", "name"), ("image", "image"), ("state", "state"), ("exit", "exit"),
-                     ("age", "age"), ("ports", "ports"))
+CONTAINER_COLUMNS = (("name", "name"), ("state", "state"), ("exit", "exit"), ("age", "age"),
+                     ("image", "image"), ("ports", "ports"))
 
 
 class DockerChanged(Message):
@@ -60,6 +61,11 @@ class DockerDetails(Message):
 class ImagesPane(Pane):
     PANE_ID = "images"
     TITLE = "Images"
+    # details are shown from the cache at once, and fetched again when older than this (seconds):
+    # a running container's last log lines move on, and every age in them gets older
+    CONTAINER_DETAILS_TTL = 3.0
+    IMAGE_DETAILS_TTL = 30.0
+    AGE_TICK = 30.0  # re-render the age columns (no engine request)
 
     BINDINGS = [
         Binding("c", "toggle_view", "Containers", id="images.toggle"),
@@ -92,7 +98,7 @@ class ImagesPane(Pane):
         self.last_refresh_s = 0.0
         self.refreshes = 0
         self._details_key = ""
-        self._details_cache: dict[str, Any] = {}
+        self._details_cache: dict[str, tuple[float, Any]] = {}
         self._details_timer: Any = None
         self.details_renderable: object = None
 
@@ -110,6 +116,12 @@ class ImagesPane(Pane):
         containers = self.query_one("#containers-table", DataTable)
         for label, key in CONTAINER_COLUMNS:
             containers.add_column(label, key=key)
+        self.set_interval(self.AGE_TICK, self._tick_ages)
+
+    def _tick_ages(self) -> None:
+        """Ages grow while nothing happens on the engine: re-render the cells from the last lists."""
+        if self.images or self.containers:
+            self.render_tables(details=False)
 
     @property
     def table(self) -> DataTable:
@@ -182,21 +194,33 @@ class ImagesPane(Pane):
         self.refreshes += 1
         self._status_summary()
 
-    def _status_summary(self) -> None:
+    def status_line(self) -> str:
+        """The pane's one-line summary; short enough for 80 columns with a filter and the
+        dangling toggle on. Counts are over everything the engine has, not the filtered rows."""
         running = sum(1 for c in self.containers if c.get("State") == "running")
-        dangling = sum(1 for r in self.image_rows if r.dangling)
-        view = "IMAGES" if self.view == "images" else "CONTAINERS"
-        filt = f" filter {self.filter_text!r}" if self.filter_text else ""
-        extra = " dangling only" if self.dangling_only else ""
-        self.set_status(
-            f"{view} │ {len(self.images)} images, {dangling} dangling │ {len(self.containers)} containers, "
-            f"{running} running │ sort {self.sort_by}{extra}{filt}",
-            "info",
-        )
+        dangling = sum(1 for i in self.images if not [t for t in (i.get("RepoTags") or []) if t and t != "<none>:<none>"])
+        n_images, n_containers = len(self.images), len(self.containers)
+        if self.view == "images":
+            parts = [f"▸images {n_images}, {dangling} dangling", f"containers {n_containers}, {running} running",
+                     f"by {self.sort_by}"]
+            if self.dangling_only:
+                parts.append("dangling only")
+        else:
+            parts = [f"▸containers {n_containers}, {running} running", f"images {n_images}, {dangling} dangling"]
+        if self.filter_text:
+            parts.append("/" + self.filter_text)
+        line = " │ ".join(parts)
+        if len(line) > 78:  # the other view's counts go first, so the line stays one row at 80x24
+            line = " │ ".join(parts[:1] + parts[2:])
+        return line
+
+    def _status_summary(self) -> None:
+        if self.engine_state == "connected":
+            self.set_status(self.status_line(), "info")
 
     # -- tables ---------------------------------------------------------------------------------------
-    def render_tables(self) -> None:
-        now = time.time()
+    def render_tables(self, *, details: bool = True) -> None:
+        now = clock.timestamp()
         rows = dops.image_rows(self.images, self.containers)
         if self.dangling_only:
             rows = [r for r in rows if r.dangling]
@@ -207,7 +231,8 @@ class ImagesPane(Pane):
         with self.app.batch_update():
             self._fill(self.query_one("#images-table", DataTable), [(r.key, r.cells(now)) for r in self.image_rows])
             self._fill(self.query_one("#containers-table", DataTable), [(r.key, r.cells(now)) for r in self.container_rows])
-        self.call_after_refresh(self._schedule_details)
+        if details:
+            self.call_after_refresh(self._schedule_details)
 
     @staticmethod
     def _fill(table: DataTable, rows: list[tuple[str, tuple[str, ...]]]) -> None:
@@ -275,9 +300,13 @@ class ImagesPane(Pane):
             state = next((c.get("State") for c in self.containers if c.get("Id") == crow.key), "")
             key = f"container:{crow.key}:{state}"
         self._details_key = key
-        if key in self._details_cache:
-            self.show_details(self._details_cache[key])
-            return
+        cached = self._details_cache.get(key)
+        if cached is not None:
+            fetched, renderable = cached
+            self.show_details(renderable)
+            ttl = self.IMAGE_DETAILS_TTL if key.startswith("image:") else self.CONTAINER_DETAILS_TTL
+            if time.monotonic() - fetched < ttl:
+                return
         self.fetch_details(key)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="docker-details")
@@ -292,7 +321,8 @@ class ImagesPane(Pane):
                 info = self.source.inspect_image(ref)  # type: ignore[union-attr]
                 history = self.source.history(ref)  # type: ignore[union-attr]
                 cfg = info.get("Config") or {}
-                analysis = ia.analyze_history(history, int(info.get("Size") or 0), cfg.get("Env") or [])
+                analysis = ia.analyze_history(history, int(info.get("Size") or 0), cfg.get("Env") or [],
+                                              cfg.get("Labels") or {})
                 head = Text()
                 head.append(f"{dops.short_id(ref)}  {dops.human_size(int(info.get('Size') or 0))}  "
                             f"{info.get('Os')}/{info.get('Architecture')}\n", style="bold")
@@ -313,7 +343,7 @@ class ImagesPane(Pane):
     def on_docker_details(self, message: DockerDetails) -> None:
         if len(self._details_cache) > 200:
             self._details_cache.clear()
-        self._details_cache[message.key] = message.renderable
+        self._details_cache[message.key] = (time.monotonic(), message.renderable)
         if message.key == self._details_key:
             self.show_details(message.renderable)
 
@@ -409,14 +439,17 @@ class ImagesPane(Pane):
             if row is None:
                 return
             users = dops.image_users(row.image_id, self.containers)
-            if users and dops.untag_only(row, dops.image_rows(self.images, self.containers)):
+            all_rows = dops.image_rows(self.images, self.containers)
+            other_tags: list[str] = []
+            if dops.untag_only(row, all_rows):
                 users = []  # another tag keeps the image: removing this one is an untag
+                other_tags = [r.ref for r in all_rows if r.image_id == row.image_id and r.ref != row.ref]
             if users and not force:
                 self.notify(dops.in_use_reason(row, users), title="Refused: image in use", severity="error", timeout=8)
                 return
-            action = dops.remove_image_action(row, host, force=force, users=users)
+            action = dops.remove_image_action(row, host, force=force, users=users, other_tags=other_tags)
             target = action.params["image"]
-            self._perform(action, lambda: source.remove_image(target, force=force) and f"removed {target}")  # type: ignore[union-attr]
+            self._perform(action, lambda: dops.removal_summary(target, source.remove_image(target, force=force)))  # type: ignore[union-attr]
         else:
             crow = self.selected_container()
             if crow is None:
