@@ -7,7 +7,6 @@ branch that needs them, so `gotui --help` and the headless commands start fast.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 

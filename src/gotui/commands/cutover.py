@@ -1,7 +1,12 @@
 """`gotui cutover SERVICE --to COLOR`: the TUI's blue-green cutover, headless.
 
 Exit codes (gotui.cli): 0 done, 1 failed and reverted, 2 refused (preflight, bad arguments, no
-confirmation), 3 the revert failed too. Every run appends an audit line (source "cli").
+confirmation), 3 the revert failed too (or undoing a scale-up failed). Every run appends an audit line
+(source "cli").
+
+`--scale-up` (cutover and rollback): when the target colour has fewer replicas than the live one (an HPA
+scaled the idle colour down to its minReplicas), scale it up to the live count first and raise its HPA's
+minReplicas to match (SCALE step, see gotui.ops.scale_up). Off by default headless: a pipeline states it.
 """
 
 from __future__ import annotations
@@ -16,19 +21,28 @@ from gotui.ops import safety
 from gotui.ops.actions import Action
 from gotui.ops.audit import AuditLog
 from gotui.ops.cutover import (
-    audit_fields,
     Cutover,
     CutoverOptions,
     CutoverResult,
     StepEvent,
+    audit_fields,
     cutover_action,
-    outcome_word,
     read_app,
 )
 from gotui.ops.kube_io import KubeError, KubeIO, api_client_from_settings
 from gotui.ops.sanitize import safe_text
+from gotui.ops.scale_up import ScalePlan, plan_scale_up
 
 EXIT_OK, EXIT_FAILED, EXIT_REFUSED, EXIT_REVERT_FAILED = 0, 1, 2, 3
+
+
+SCALE_UP_HELP = ("if the target colour has fewer replicas than the live one, scale it up first (and raise its "
+                 "HPA's minReplicas to match; restored if its pods are not Ready within --timeout)")
+
+
+def add_scale_up_argument(parser: argparse.ArgumentParser) -> None:
+    """Add `--scale-up` to the `cutover` / `rollback` sub-parsers (called by gotui.cli)."""
+    parser.add_argument("--scale-up", action="store_true", dest="scale_up", help=SCALE_UP_HELP)
 
 
 def connect(settings: Settings, prog: str, err: TextIO) -> tuple[KubeIO, str, str] | None:
@@ -104,7 +118,10 @@ def execute(args: argparse.Namespace, settings: Settings, *, rollback: bool,
     from_color = app.live_color if app else "?"
     if rollback and app is not None:
         to_color = app.previous_color
-    action = cutover_action(namespace, args.service, from_color, to_color or "?", context, rollback=rollback, app=app)
+    scale_up = bool(getattr(args, "scale_up", False))
+    plan = preview_scale_plan(io, app, to_color) if scale_up else None
+    action = cutover_action(namespace, args.service, from_color, to_color or "?", context, rollback=rollback, app=app,
+                            scale_plan=plan)
     dry_run = bool(getattr(args, "dry_run", False))
     if not dry_run:
         verdict = safety.check(action, settings)
@@ -122,8 +139,11 @@ def execute(args: argparse.Namespace, settings: Settings, *, rollback: bool,
         verify_timeout=float(getattr(args, "timeout", 30.0) or 30.0),
         dry_run=dry_run,
         rollback=rollback,
+        scale_up=scale_up,
     )
     print(f"gotui {prog}: {namespace}/{args.service} {from_color} → {to_color or '?'}" + (" (dry run)" if dry_run else ""), file=out)
+    if plan is not None:
+        print(f"  {plan.describe()}", file=out)
     start = time.monotonic()
     result = Cutover(io, namespace, args.service, to_color, options, settings=settings, context=context,
                      on_event=printer(out)).run()
@@ -136,6 +156,17 @@ def execute(args: argparse.Namespace, settings: Settings, *, rollback: bool,
     stream = out if result.ok else err
     print(f"gotui {prog}: {result.state.value}: {safe_text(result.message, 1000)} ({time.monotonic() - start:.2f}s)", file=stream)
     return result.exit_code
+
+
+def preview_scale_plan(io: KubeIO, app: Any, to_color: str | None) -> ScalePlan | None:
+    """The SCALE plan shown at the prompt (the cutover re-plans from fresh reads when it runs)."""
+    if app is None or not to_color:
+        return None
+    try:
+        hpas = io.list("horizontalpodautoscalers", app.namespace)
+    except Exception:  # noqa: BLE001 - the prompt shows less; PREFLIGHT refuses with the reason
+        hpas = []
+    return plan_scale_up(app, to_color, hpas)
 
 
 def run(args: argparse.Namespace, settings: Settings, **streams: Any) -> int:

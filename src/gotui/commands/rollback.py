@@ -1,5 +1,6 @@
 """`gotui rollback SERVICE`: cut a Service back to its recorded previous colour (same checks as a
-cutover; refused when that colour has been scaled down). Exit codes as `gotui cutover`."""
+cutover; refused when that colour has been scaled down). With `--scale-up`, a previous colour that its HPA
+shrank below the live colour's replicas is scaled back up first. Exit codes as `gotui cutover`."""
 
 from __future__ import annotations
 

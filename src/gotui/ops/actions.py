@@ -31,7 +31,8 @@ class Action:
     def title(self) -> str:
         """A short human title like `delete pod shop/go-api-abc`."""
         where = f"{self.namespace}/" if self.namespace else ""
-        return f"{self.verb} {self.kind} {where}{self.target}"
+        what = self.verb if self.verb == self.kind else f"{self.verb} {self.kind}"
+        return f"{what} {where}{self.target}"
 
     @property
     def is_docker(self) -> bool:

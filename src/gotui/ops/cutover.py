@@ -1,7 +1,10 @@
 """The blue-green cutover state machine (DESIGN.md §3).
 
-PREFLIGHT -> SMOKE -> SWITCH -> VERIFY -> DONE, or REVERT -> FAILED_REVERTED (REVERT_FAILED when the
-revert itself fails). PREFLIGHT or SMOKE failing ends in REFUSED (nothing changed); a cancel before
+PREFLIGHT -> [SCALE] -> SMOKE -> SWITCH -> VERIFY -> DONE, or REVERT -> FAILED_REVERTED (REVERT_FAILED when
+the revert itself fails). SCALE runs only when the operator allowed a scale-up (`CutoverOptions.scale_up`)
+and the target has fewer replicas than the live colour (see `gotui.ops.scale_up`); whatever it changed is
+restored when the cutover does not end in DONE before or after the switch (a failed restore ends in
+REVERT_FAILED). PREFLIGHT or SMOKE failing ends in REFUSED (nothing changed); a cancel before
 SWITCH ends in CANCELLED. Each step is timed and reported to an `on_event` callback (called from the
 thread running the cutover).
 
@@ -41,11 +44,22 @@ from gotui.ops.bluegreen import (
     Lock,
     build_app,
 )
-from gotui.ops.kube_io import KubeError, KubeIO, escape_pointer
+from gotui.ops.kube_io import JSON_PATCH, MERGE_PATCH, KubeError, KubeIO, escape_pointer
+from gotui.ops.scale_up import (
+    ScalePlan,
+    hpa_raise_patch,
+    hpa_restore_patch,
+    not_ready_yet,
+    plan_scale_up,
+    rbac_denials,
+    replicas_restore_patch,
+    scale_up_action,
+)
 
 
 class Step(StrEnum):
     PREFLIGHT = "PREFLIGHT"
+    SCALE = "SCALE"
     SMOKE = "SMOKE"
     SWITCH = "SWITCH"
     VERIFY = "VERIFY"
@@ -58,7 +72,8 @@ class Step(StrEnum):
 
 
 TRANSITIONS: dict[Step, frozenset[Step]] = {
-    Step.PREFLIGHT: frozenset({Step.SMOKE, Step.REFUSED, Step.CANCELLED}),
+    Step.PREFLIGHT: frozenset({Step.SCALE, Step.SMOKE, Step.REFUSED, Step.CANCELLED}),
+    Step.SCALE: frozenset({Step.SMOKE, Step.REFUSED, Step.CANCELLED}),
     Step.SMOKE: frozenset({Step.SWITCH, Step.DONE, Step.REFUSED, Step.CANCELLED}),  # DONE: dry run
     Step.SWITCH: frozenset({Step.VERIFY, Step.REFUSED, Step.REVERT}),
     Step.VERIFY: frozenset({Step.DONE, Step.REVERT}),
@@ -68,6 +83,7 @@ TERMINAL = frozenset({Step.DONE, Step.FAILED_REVERTED, Step.REVERT_FAILED, Step.
 EXIT_CODES = {Step.DONE: 0, Step.FAILED_REVERTED: 1, Step.REFUSED: 2, Step.CANCELLED: 2, Step.REVERT_FAILED: 3}
 MAIN_STEPS = (Step.PREFLIGHT, Step.SMOKE, Step.SWITCH, Step.VERIFY)
 URL_ANNOTATIONS = ("gotui.dev/url", "sandbox.gotui.dev/url")
+SCALE_UP_HINT = "--scale-up headless; key C for a cutover in the TUI, where R rollback does it by default"
 
 
 class InvalidTransition(Exception):
@@ -95,8 +111,11 @@ def now_rfc3339() -> str:
 
 
 def preflight_problems(app: BlueGreenApp, to_color: str, *, now: datetime | None = None,
-                       own_lock_id: str | None = None) -> list[str]:
-    """Every reason the cutover of `app` to `to_color` must not proceed (empty: go)."""
+                       own_lock_id: str | None = None, scale_up: bool = False) -> list[str]:
+    """Every reason the cutover of `app` to `to_color` must not proceed (empty: go).
+
+    With `scale_up`, a target with fewer (but not zero) replicas than the live colour is no problem: the
+    SCALE step brings it up first."""
     problems: list[str] = []
     target = app.colors.get(to_color)
     if to_color == app.live_color:
@@ -105,10 +124,11 @@ def preflight_problems(app: BlueGreenApp, to_color: str, *, now: datetime | None
         found = ", ".join(app.colors) or "none"
         return [f"no Deployment of colour {to_color!r} for {app.name} (colours found: {found})."]
     live = app.live
-    if live is not None and target.replicas < live.replicas:
+    if live is not None and target.replicas < live.replicas and not (scale_up and target.replicas > 0):
         problems.append(
             f"{to_color} ({target.deployment}) has {target.replicas} replicas, the live colour "
-            f"{app.live_color} has {live.replicas}: scale {to_color} to at least {live.replicas} first."
+            f"{app.live_color} has {live.replicas}: scale {to_color} to at least {live.replicas} first, "
+            f"or allow the scale-up ({SCALE_UP_HINT})."
         )
     if not target.rollout_complete:
         problems.append(
@@ -219,8 +239,10 @@ service_url = pod_url  # a Service carries the same annotations
 
 
 def cutover_action(namespace: str, service: str, from_color: str, to_color: str, context: str | None,
-                   *, rollback: bool = False, app: BlueGreenApp | None = None) -> Action:
-    """The Action of a cutover (or rollback) of `service` from `from_color` to `to_color`."""
+                   *, rollback: bool = False, app: BlueGreenApp | None = None,
+                   scale_plan: ScalePlan | None = None) -> Action:
+    """The Action of a cutover (or rollback) of `service` from `from_color` to `to_color`; with a
+    `scale_plan`, the modal's detail says what SCALE will change first."""
     detail = f"{from_color} → {to_color}"
     preview = ""
     if app is not None:
@@ -230,7 +252,12 @@ def cutover_action(namespace: str, service: str, from_color: str, to_color: str,
             if st is not None:
                 role = "live" if color == app.live_color else "target"
                 lines.append(f"{color:<6} {role:<6} {st.deployment}  {', '.join(st.images)}  {st.ready}/{st.replicas} ready")
-        lines.append("Checks: PREFLIGHT → SMOKE → SWITCH → VERIFY; reverts if VERIFY fails.")
+        if scale_plan is not None:
+            lines.append(f"SCALE: {scale_plan.describe()}; waits until all its pods are Ready, restores "
+                         "both if they are not in time.")
+            lines.append("Checks: PREFLIGHT → SCALE → SMOKE → SWITCH → VERIFY; reverts if VERIFY fails.")
+        else:
+            lines.append("Checks: PREFLIGHT → SMOKE → SWITCH → VERIFY; reverts if VERIFY fails.")
         lines.append(f"JSON patch: test resourceVersion (read at PREFLIGHT, after the lock) · test "
                      f"{app.color_key}={from_color} · replace {app.color_key}={to_color} · add annotations "
                      f"previous-color={from_color}, switched-at, switched-by")
@@ -248,7 +275,7 @@ def cutover_action(namespace: str, service: str, from_color: str, to_color: str,
         reversible=True,
         detail=detail,
         rbac=("patch", "services", ""),
-        params={"from": from_color, "to": to_color},
+        params={"from": from_color, "to": to_color, "scale_up": scale_plan is not None},
     )
 
 
@@ -288,6 +315,8 @@ class CutoverResult:
     duration_s: float = 0.0
     dry_run: bool = False
     patch: list[dict[str, Any]] = field(default_factory=list)
+    # SCALE: {"before": {...}, "after": {...}} with deployment, replicas, hpa, hpa_min (None: no SCALE)
+    scale: dict[str, dict[str, Any]] | None = None
 
     @property
     def exit_code(self) -> int:
@@ -321,6 +350,8 @@ class CutoverOptions:
     dry_run: bool = False
     rollback: bool = False  # a rollback: the target must be the recorded previous colour
     http_timeout: float = 3.0
+    scale_up: bool = False  # allow SCALE: raise the target to the live colour's replicas (and its HPA min)
+    scale_timeout: float | None = None  # bound of SCALE's wait for Ready pods (None: verify_timeout)
 
 
 class _Stop(Exception):
@@ -359,6 +390,12 @@ class Cutover:
         self._switched = False
         self._t0 = 0.0
         self._patch: list[dict[str, Any]] = []
+        self.scale_plan: ScalePlan | None = None
+        self._scaled_replicas = False  # SCALE patched the Deployment's /scale
+        self._raised_hpa = False  # SCALE raised the HPA's minReplicas
+        self._annotated_hpa = False  # ... and added the min-replicas-before annotation
+        self._now_replicas: int | None = None  # the target's replicas / HPA min as SCALE left them
+        self._now_hpa_min: int | None = None
 
     # -- plumbing -------------------------------------------------------------------------------
     def cancel(self) -> bool:
@@ -439,16 +476,21 @@ class Cutover:
                 self.to_color = prev or ""
             elif self.to_color != prev:
                 raise _Stop(Step.REFUSED, f"rollback goes to the recorded previous colour {prev}, not {self.to_color}.")
-        problems = preflight_problems(app, self.to_color)
+        problems = preflight_problems(app, self.to_color, scale_up=self.options.scale_up)
         if problems:
             raise _Stop(Step.REFUSED, "; ".join(problems))
+        if self.options.scale_up:
+            self.scale_plan = self._plan_scale(app)
+            if self.scale_plan is not None:
+                self._now_replicas, self._now_hpa_min = self.scale_plan.replicas_from, self.scale_plan.hpa_min_from
         ann = (self._service_obj.get("metadata") or {}).get("annotations") or {}
         self._old_annotations = {k: ann[k] for k in (ANN_PREVIOUS, ANN_SWITCHED_AT, ANN_SWITCHED_BY) if k in ann}
         target = app.colors[self.to_color]
+        scale_note = f"; {self.scale_plan.describe()}" if self.scale_plan is not None else ""
         if self.options.dry_run:
             self._patch = switch_patch(app, self.to_color, app.resource_version, self.options.operator, now_rfc3339())
             return (f"{self.from_color} → {self.to_color}: {target.ready}/{target.replicas} ready, "
-                    f"rollout complete (dry run: no lock taken)")
+                    f"rollout complete{scale_note} (dry run: no lock taken, nothing scaled)")
         self._check_cancel()
         lock = Lock(uuid.uuid4().hex[:12], self.options.operator, now_rfc3339(), self.to_color)
         try:
@@ -462,7 +504,127 @@ class Cutover:
         self._lock = lock
         self._lock_rv = str((reply.get("metadata") or {}).get("resourceVersion", ""))
         return (f"{self.from_color} → {self.to_color}: {target.ready}/{target.replicas} ready, "
-                f"rollout complete, lock taken at rv {self._lock_rv}")
+                f"rollout complete, lock taken at rv {self._lock_rv}{scale_note}")
+
+    def _plan_scale(self, app: BlueGreenApp) -> ScalePlan | None:
+        """SCALE's plan from fresh reads (HPAs), refused before anything changes when it cannot be done:
+        read-only, an HPA that caps the count, or RBAC denying the patches."""
+        target = app.colors[self.to_color]
+        live = app.live
+        if live is None or target.replicas >= live.replicas:
+            return None
+        try:
+            hpas = self.io.list("horizontalpodautoscalers", self.namespace)
+        except KubeError as exc:
+            raise _Stop(Step.REFUSED, f"cannot read the HPAs of {self.namespace} to plan the scale-up: {exc}") from None
+        plan = plan_scale_up(app, self.to_color, hpas)
+        if plan is None:
+            return None
+        problem = plan.problem()
+        if problem:
+            raise _Stop(Step.REFUSED, f"cannot scale {self.to_color} up: {problem}")
+        if self.options.dry_run:
+            return plan
+        try:
+            safety.require_allowed(scale_up_action(self.namespace, plan, self.context), self.settings)
+        except safety.ActionRefused as exc:
+            raise _Stop(Step.REFUSED, str(exc)) from None
+        denied = rbac_denials(self.io, self.namespace, plan)
+        if denied:
+            raise _Stop(Step.REFUSED, f"cannot scale {self.to_color} up: " + "; ".join(denied))
+        return plan
+
+    def _scale(self) -> str:
+        """SCALE: raise the HPA's minReplicas (if needed), patch /scale, wait for every pod Ready."""
+        plan = self.scale_plan
+        assert plan is not None and self.app is not None
+        try:
+            safety.require_allowed(scale_up_action(self.namespace, plan, self.context), self.settings)
+        except safety.ActionRefused as exc:
+            raise _Stop(Step.REFUSED, str(exc)) from None
+        self._check_cancel()
+        if plan.raises_hpa:
+            assert plan.hpa is not None
+            hpa = self.io.get("horizontalpodautoscalers", self.namespace, plan.hpa)
+            if hpa is None:
+                raise _Stop(Step.REFUSED, f"the HPA {plan.hpa} disappeared; nothing was scaled.")
+            patch, annotates = hpa_raise_patch(hpa, plan)
+            try:
+                self.io.patch("horizontalpodautoscalers", self.namespace, plan.hpa, patch, JSON_PATCH)
+            except KubeError as exc:
+                why = "its minReplicas changed since PREFLIGHT" if exc.conflict else str(exc)
+                raise _Stop(Step.REFUSED, f"could not raise the HPA {plan.hpa}'s minReplicas: {why}") from None
+            self._raised_hpa, self._annotated_hpa = True, annotates
+            self._now_hpa_min = plan.hpa_min_to
+        self.io.patch("deployments", self.namespace, plan.deployment, {"spec": {"replicas": plan.replicas_to}},
+                      MERGE_PATCH, sub="scale")
+        self._scaled_replicas = True
+        self._now_replicas = plan.replicas_to
+        timeout = self.options.scale_timeout if self.options.scale_timeout is not None else self.options.verify_timeout
+        deadline = time.monotonic() + timeout
+        last = ""
+        while True:
+            self._check_cancel()
+            try:
+                fresh = self._snapshot(self.app.color_key)
+            except KubeError as exc:
+                fresh, last = None, f"cannot read the state: {exc}"
+            if fresh is not None:
+                last = not_ready_yet(fresh.colors.get(self.to_color), plan.replicas_to) or ""
+                if not last:
+                    self.app = fresh  # SMOKE and SWITCH see the new pods
+                    st = fresh.colors[self.to_color]
+                    hpa_note = f", HPA {plan.hpa} minReplicas {plan.hpa_min_from} → {plan.hpa_min_to}" if plan.raises_hpa else ""
+                    return (f"{plan.deployment} {plan.replicas_from} → {plan.replicas_to} replicas{hpa_note}; "
+                            f"{st.ready}/{st.replicas} Ready")
+            if time.monotonic() >= deadline:
+                raise _Stop(Step.REFUSED, f"SCALE: {self.to_color} did not have {plan.replicas_to} Ready pods "
+                            f"within {timeout:g}s ({last or 'unknown state'}); nothing was switched.")
+            time.sleep(self.options.poll_interval)
+
+    def _restore_scale(self) -> str:
+        """Undo what SCALE changed (HPA minimum first, so the HPA does not fight the replicas); returns
+        a sentence for the result message. Raises KubeError when a patch fails for another reason than a
+        precondition (someone changed the value since: then it is theirs, and left alone)."""
+        plan = self.scale_plan
+        if plan is None or not (self._raised_hpa or self._scaled_replicas):
+            return ""
+        done: list[str] = []
+        if self._raised_hpa and plan.hpa is not None:
+            try:
+                self.io.patch("horizontalpodautoscalers", self.namespace, plan.hpa,
+                              hpa_restore_patch(plan, self._annotated_hpa), JSON_PATCH)
+                done.append(f"HPA {plan.hpa} minReplicas back to {plan.hpa_min_from}")
+                self._now_hpa_min = plan.hpa_min_from
+            except KubeError as exc:
+                if not exc.conflict:
+                    raise
+                done.append(f"HPA {plan.hpa} minReplicas left as is (changed by someone else since)")
+            self._raised_hpa = False
+        if self._scaled_replicas:
+            try:
+                self.io.patch("deployments", self.namespace, plan.deployment, replicas_restore_patch(plan),
+                              JSON_PATCH, sub="scale")
+                done.append(f"{plan.deployment} back to {plan.replicas_from} replicas")
+                self._now_replicas = plan.replicas_from
+            except KubeError as exc:
+                if not exc.conflict:
+                    raise
+                done.append(f"{plan.deployment} replicas left as is (changed since, e.g. by its HPA)")
+            self._scaled_replicas = False
+        return " Scale-up undone: " + "; ".join(done) + "."
+
+    def scale_record(self, final: Step) -> dict[str, dict[str, Any]] | None:
+        """Before/after of SCALE for the result and the audit log (None when SCALE did not run)."""
+        plan = self.scale_plan
+        if plan is None or not any(r.step is Step.SCALE for r in self.records):
+            return None
+        before: dict[str, Any] = {"deployment": plan.deployment, "replicas": plan.replicas_from}
+        after: dict[str, Any] = {"deployment": plan.deployment, "replicas": self._now_replicas}
+        if plan.hpa is not None:
+            before.update(hpa=plan.hpa, hpa_min=plan.hpa_min_from)
+            after.update(hpa=plan.hpa, hpa_min=self._now_hpa_min)
+        return {"before": before, "after": after}
 
     def _smoke(self) -> str:
         path = self.options.smoke_path
@@ -600,6 +762,9 @@ class Cutover:
                     except safety.ActionRefused as exc:
                         raise _Stop(Step.REFUSED, str(exc)) from None
                 self._run_step(Step.PREFLIGHT, self._preflight)
+                if self.scale_plan is not None and not self.options.dry_run:
+                    self._go(Step.SCALE)
+                    self._run_step(Step.SCALE, self._scale)
                 self._go(Step.SMOKE)
                 self._run_step(Step.SMOKE, self._smoke)
                 if self.options.dry_run:
@@ -626,6 +791,13 @@ class Cutover:
                 else:
                     final, message = Step.REFUSED, f"error before the switch, nothing changed: {what}"
         finally:
+            if final is not Step.DONE and final is not Step.REVERT_FAILED and (self._raised_hpa or self._scaled_replicas):
+                try:
+                    message += self._restore_scale()
+                except Exception as exc:  # noqa: BLE001 - a half-done scale-up is reported as such
+                    final = Step.REVERT_FAILED
+                    message += (f" Restoring the scale-up failed too ({exc}): check the replicas of "
+                                f"{self.scale_plan.deployment if self.scale_plan else '?'} and its HPA's minReplicas.")
             if self._lock is not None:
                 try:
                     message += self._unlock()
@@ -637,12 +809,13 @@ class Cutover:
             state=final, message=message, service=self.service, namespace=self.namespace,
             from_color=self.from_color, to_color=self.to_color, steps=list(self.records),
             duration_s=time.monotonic() - self._t0, dry_run=self.options.dry_run, patch=self._patch,
+            scale=self.scale_record(final),
         )
 
     def action(self) -> Action:
         """The Action value of this cutover (for safety checks, the modal and the audit log)."""
         return cutover_action(self.namespace, self.service, self.from_color or "?", self.to_color or "?",
-                              self.context, rollback=self.options.rollback)
+                              self.context, rollback=self.options.rollback, scale_plan=self.scale_plan)
 
     def run_or_raise(self) -> CutoverResult:
         """`run()`, raising `CutoverFailed` unless it ended in DONE (for `app.perform` runners)."""
@@ -695,11 +868,16 @@ def outcome_word(result: CutoverResult) -> str:
 
 def audit_fields(result: CutoverResult) -> dict[str, Any]:
     """The audit-log fields of a cutover or rollback result (shared by the TUI and headless)."""
+    before: dict[str, Any] = {"color": result.from_color}
+    after: dict[str, Any] = {"color": result.to_color if result.ok else result.from_color}
+    if result.scale is not None:  # SCALE ran: the target's replicas and HPA minimum, before and after
+        before["scaled"] = result.scale["before"]
+        after["scaled"] = result.scale["after"]
     return {
         "outcome": outcome_word(result),
         "duration_s": result.duration_s,
-        "before": {"color": result.from_color},
-        "after": {"color": result.to_color if result.ok else result.from_color},
+        "before": before,
+        "after": after,
         "message": result.message,
         "steps": [{"step": s.step.value, "status": s.status, "ms": round(s.duration_s * 1000)} for s in result.steps],
     }

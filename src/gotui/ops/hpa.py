@@ -11,6 +11,7 @@ from gotui.config import Settings
 from gotui.ops import safety
 from gotui.ops.actions import Action
 from gotui.ops.kube_text import parse_time
+from gotui.ops.pods import PodFilter
 
 TOLERANCE = 0.1
 
@@ -220,3 +221,40 @@ def edit_min_max(api_client: Any, action: Action, settings: Settings) -> str:
         action.target, action.namespace, body, _preload_content=False, _request_timeout=15
     )
     return f"HPA {action.namespace}/{action.target}: min {min_r}, max {max_r}"
+
+
+# -- jump to the target's pods ------------------------------------------------------------------
+def selector_text(selector: dict | None) -> str:
+    """A LabelSelector ({matchLabels, matchExpressions}) as `-l` text (`app=x,tier in (a,b),!old`)."""
+    if not selector:
+        return ""
+    parts = [f"{k}={v}" for k, v in sorted((selector.get("matchLabels") or {}).items())]
+    for expr in selector.get("matchExpressions") or []:
+        key, op, values = expr.get("key", ""), expr.get("operator", ""), expr.get("values") or []
+        if op in ("In", "NotIn"):
+            parts.append(f"{key} {op.lower()} ({','.join(values)})")
+        elif op == "Exists":
+            parts.append(key)
+        elif op == "DoesNotExist":
+            parts.append(f"!{key}")
+    return ",".join(parts)
+
+
+@dataclass(frozen=True)
+class ScopedPodFilter(PodFilter):
+    """A Pods filter that also keeps one namespace only (the HPA's, when all namespaces are shown)."""
+
+    namespace: str = ""
+
+    def matches(self, row: Any) -> bool:
+        if self.namespace and row.namespace != self.namespace:
+            return False
+        return super().matches(row)
+
+    @property
+    def empty(self) -> bool:
+        return not self.namespace and super().empty
+
+    @classmethod
+    def of(cls, base: PodFilter, namespace: str) -> ScopedPodFilter:
+        return cls(base.words, base.selector, base.status, base.node, base.error, namespace=namespace)

@@ -18,11 +18,11 @@ from gotui.ops import safety
 from gotui.ops.actions import Action
 from gotui.ops.audit import AuditLog
 from gotui.ops.errors import describe_error
+from gotui.ui import plain_cells, themes
 from gotui.ui.confirm import ConfirmModal
 from gotui.ui.help import HelpScreen, binding_rows
 from gotui.ui.palette import ActionsProvider
 from gotui.ui.panes.base import Pane
-from gotui.ui import plain_cells, themes
 from gotui.ui.statusbar import PaneTabs, StatusBar
 
 plain_cells.install()
@@ -123,7 +123,7 @@ class GotuiApp(App[None]):
         with Vertical(id="main"):
             with ContentSwitcher(initial=self.panes[0].id, id="switcher"):
                 yield from self.panes
-        yield Footer(id="footer")
+        yield Footer(id="footer", compact=True, show_command_palette=False)  # ^p is on the tab line
 
     def on_mount(self) -> None:
         self.query_one(PaneTabs).active = self.panes[0].PANE_ID

@@ -72,12 +72,15 @@ class CutoverScreen(ModalScreen[None]):
             self.event = event
 
     def __init__(self, app_view: BlueGreenApp, to_color: str, *, rollback: bool = False,
-                 traffic_rate: float = TRAFFIC_RATE, meter: TrafficMeter | None = None) -> None:
+                 traffic_rate: float = TRAFFIC_RATE, meter: TrafficMeter | None = None,
+                 scale_up: bool = False, scale_planned: bool = False) -> None:
         super().__init__(classes="cutover-screen")
         self.view = app_view
         self.to_color = to_color
         self.from_color = app_view.live_color
         self.rollback = rollback
+        self.scale_up = scale_up  # the operator allowed SCALE
+        self.scale_planned = scale_planned  # ... and the target is short of replicas: show the SCALE row
         self.cancel_event = threading.Event()
         self.steps: dict[Step, StepEvent] = {}
         self.final: StepEvent | None = None
@@ -113,7 +116,8 @@ class CutoverScreen(ModalScreen[None]):
     # -- running the cutover (worker thread) ----------------------------------------------------
     def execute(self, io: KubeIO, settings: Settings, context: str | None) -> str:
         """Run the cutover in the calling (worker) thread; raise CutoverFailed unless DONE."""
-        options = CutoverOptions(smoke_path=settings.smoke_path or None, smoke_required=False, rollback=self.rollback)
+        options = CutoverOptions(smoke_path=settings.smoke_path or None, smoke_required=False, rollback=self.rollback,
+                                 scale_up=self.scale_up)
         self.cutover = Cutover(io, self.view.namespace, self.view.name, self.to_color, options, settings=settings,
                                context=context, on_event=lambda ev: self.post_message(self.StepMsg(ev)),
                                cancel=self.cancel_event)
@@ -158,6 +162,8 @@ class CutoverScreen(ModalScreen[None]):
     def render_timeline(self) -> None:
         text = Text()
         order = list(MAIN_STEPS) + ([Step.REVERT] if Step.REVERT in self.steps else [])
+        if self.scale_planned or Step.SCALE in self.steps:
+            order.insert(1, Step.SCALE)
         for step in order:
             ev = self.steps.get(step)
             text.append(f"{step.value:<10}", style="bold")

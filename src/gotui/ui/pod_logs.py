@@ -3,7 +3,10 @@ owning Deployment merged (a colour and a name prefix per pod, new pods picked up
 
 Built on the shared bounded LogView (ring buffer, pause with count, search n/N, wrap, timestamps,
 save). Streams run in threads (gotui.sources.kube_logs) and hand lines over with the thread-safe
-`queue_lines`; drops and resumes appear as marker lines. All text is sanitized by the LogView.
+`queue_lines`; drops and resumes appear as marker lines, except when the container crashed and
+restarted: then one `container <name> restarted (restart #N)` mark (gotui.ops.log_restarts). A key
+line under the title shows the pod-specific keys (the footer cuts them at 80 columns); `?` lists
+every key. All text is sanitized by the LogView.
 """
 
 from __future__ import annotations
@@ -17,16 +20,19 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from gotui.ops.log_restarts import RestartTracker, container_snapshot
 from gotui.ops.pods import owning_deployment
 from gotui.ops.sanitize import safe_text
 from gotui.ops.selectors import match_labels_selector, selector_matches
 from gotui.sources.kube_logs import PodLogStream, StreamSet, pick_container
-from gotui.ui.logview import MARK, LogView
+from gotui.ui.help import HelpScreen, binding_rows
+from gotui.ui.logview import MARK, LogLines, LogView
 from gotui.ui.messages import KubeChanged
 
 if TYPE_CHECKING:
     from gotui.ui.kube_bridge import KubeBridge
 
+KEY_HINT = (("P", "previous"), ("C", "container"), ("m", "all pods"), ("/", "search"), ("?", "keys"), ("esc", "back"))
 POD_COLOURS = ("cyan", "magenta", "green", "yellow", "blue", "bright_cyan", "bright_magenta", "bright_green")
 
 
@@ -38,6 +44,7 @@ class PodLogsScreen(Screen[None]):
         Binding("P", "toggle_previous", "Previous", id="podlogs.previous"),
         Binding("C", "next_container", "Container", id="podlogs.container"),
         Binding("m", "toggle_merged", "All pods", id="podlogs.merged"),
+        Binding("question_mark", "help", "Keys", id="podlogs.help"),
     ]
 
     def __init__(self, bridge: KubeBridge, pod: dict, *, merged: bool = False) -> None:
@@ -55,9 +62,12 @@ class PodLogsScreen(Screen[None]):
         self.streams: StreamSet | None = None
         self._colours: dict[str, str] = {}
         self._colour_cycle = itertools.cycle(POD_COLOURS)
+        self.trackers: dict[str, RestartTracker] = {}
+        self._note = ""
 
     def compose(self) -> ComposeResult:
         yield Static(id="podlogs-title")
+        yield Static(self._key_hint(), id="podlogs-keys")
         yield LogView(max_lines=self.app.settings.log_buffer_lines, name_hint=self.pod_name, id="podlogs-view")  # type: ignore[attr-defined]
         yield Footer()
 
@@ -71,11 +81,22 @@ class PodLogsScreen(Screen[None]):
         self.deployment = owning_deployment(self.pod, rss)
         self._restart_streams()
         self.view.focus_lines()
+        self.set_interval(0.5, self._check_restarts, name="podlogs-restarts")
 
     def on_unmount(self) -> None:
         if self in self.bridge.listeners:
             self.bridge.listeners.remove(self)
         self._stop_streams()
+
+    @staticmethod
+    def _key_hint() -> Text:
+        t = Text(no_wrap=True, overflow="ellipsis")
+        for i, (key, what) in enumerate(KEY_HINT):
+            if i:
+                t.append(" · ", style="dim")
+            t.append(key, style="bold")
+            t.append(f" {what}")
+        return t
 
     # -- streams -------------------------------------------------------------------------------
     def _title(self) -> None:
@@ -102,7 +123,23 @@ class PodLogsScreen(Screen[None]):
         colour = self._colour(pod_name) if merged else None
         prefix = self._short(pod_name)
 
+        container = self.container
+        if merged:
+            pod = self.bridge.store.get("pods", self.namespace, pod_name) or self.pod
+            container = pick_container(pod, self.container)
+        tracker: RestartTracker | None = None
+        if not self.previous and container:
+            store, ns = self.bridge.store, self.namespace
+            tracker = RestartTracker(
+                container, lambda text: view.queue_lines([text], style=MARK),
+                lambda: container_snapshot(store.get("pods", ns, pod_name), container),
+                label=prefix if merged else "",
+            )
+            self.trackers[pod_name] = tracker
+
         def on_lines(lines: list[str]) -> None:
+            if tracker is not None:
+                tracker.before_lines()
             if merged:
                 out = []
                 for line in lines:
@@ -116,12 +153,11 @@ class PodLogsScreen(Screen[None]):
                 view.queue_lines(lines)
 
         def on_mark(text: str) -> None:
-            view.queue_lines([text], style=MARK)
+            if tracker is not None:
+                tracker.on_mark(text)
+            else:
+                view.queue_lines([text], style=MARK)
 
-        container = self.container
-        if merged:
-            pod = self.bridge.store.get("pods", self.namespace, pod_name) or self.pod
-            container = pick_container(pod, self.container)
         return PodLogStream(
             self.bridge.api_client, self.namespace, pod_name, container,
             on_lines=on_lines, on_mark=on_mark,
@@ -153,21 +189,35 @@ class PodLogsScreen(Screen[None]):
 
     def _restart_streams(self) -> None:
         self._stop_streams()
+        self.trackers = {}
         self.view.clear()
         self._title()
         self.streams = StreamSet(self._factory)
         pods = self._deployment_pods() if (self.merged and self.deployment) else [self.pod_name]
         self.streams.sync(pods)
         what = "previous container" if self.previous else f"following (tail {self.app.settings.log_tail_lines})"  # type: ignore[attr-defined]
-        self.view.set_note(what + (f", {len(pods)} pods" if self.merged else ""))
+        self._set_note(what + (f", {len(pods)} pods" if self.merged else ""))
+
+    def _set_note(self, note: str) -> None:
+        self._note = note
+        self.view.set_note(note)
+
+    def _check_restarts(self) -> None:
+        """Let each tracker re-read its pod's status; say so while a container is down."""
+        notes = [n for n in (t.check() for t in list(self.trackers.values())) if n]
+        note = notes[0] if len(notes) == 1 else (f"{len(notes)} containers down, waiting for restarts" if notes else self._note)
+        if note != self.view.state_note:
+            self.view.set_note(note)
 
     def on_kube_changed(self, message: KubeChanged) -> None:
+        if "pods" in message.kinds and self.trackers:
+            self._check_restarts()
         if self.merged and self.deployment and self.streams is not None and "pods" in message.kinds:
             started = self.streams.sync(self._deployment_pods())
             for name in started:
                 self.view.queue_lines([f"new pod {name}: following"], style=MARK)
             if started:
-                self.view.set_note(f"following {len(self.streams.streams)} pods")
+                self._set_note(f"following {len(self.streams.streams)} pods")
 
     # -- actions -------------------------------------------------------------------------------
     def action_close(self) -> None:
@@ -192,6 +242,11 @@ class PodLogsScreen(Screen[None]):
             return
         self.merged = not self.merged
         self._restart_streams()
+
+    def action_help(self) -> None:
+        """Every key of this screen: the pod-specific ones first, then the log view's."""
+        log_keys = binding_rows(list(LogView.BINDINGS)) + binding_rows(list(LogLines.BINDINGS))
+        self.app.push_screen(HelpScreen([("Pod logs", binding_rows(list(self.BINDINGS))), ("Log view", log_keys)]))
 
     def streams_info(self) -> dict[str, Any]:
         """For tests: the followed pods and their counters."""

@@ -51,7 +51,7 @@ class Pane(Vertical):
     TITLE: ClassVar[str] = ""
     BINDINGS = [
         Binding("slash", "filter", "Filter", id="filter"),
-        Binding("r", "refresh", "Refresh", id="refresh"),
+        Binding("r", "refresh", "Refresh", show=False, id="refresh"),
     ]
 
     filter_text: reactive[str] = reactive("", init=False)

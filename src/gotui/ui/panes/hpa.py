@@ -15,7 +15,15 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Static
 
 from gotui import clock
-from gotui.ops.hpa import HpaView, edit_min_max, edit_min_max_action, hpa_view, validate_min_max
+from gotui.ops.hpa import (
+    HpaView,
+    ScopedPodFilter,
+    edit_min_max,
+    edit_min_max_action,
+    hpa_view,
+    selector_text,
+    validate_min_max,
+)
 from gotui.ops.kube_text import human_duration
 from gotui.ops.sanitize import safe_text
 from gotui.ui.messages import KubeChanged, KubeStateChanged
@@ -26,6 +34,7 @@ if TYPE_CHECKING:
 
 SPARK = "▁▂▃▄▅▆▇█"
 HISTORY = 120
+NAMESPACE_COLUMN = ("namespace", "NAMESPACE")  # only when all namespaces are shown (80 columns are tight)
 COLUMNS = (("name", "NAME"), ("target", "TARGET"), ("minmax", "MIN/MAX"), ("replicas", "CUR/DES"),
            ("metrics", "METRICS"), ("next", "NEXT"), ("state", "STATE"), ("scaled", "SCALED"))
 
@@ -54,6 +63,7 @@ class HpaPane(Pane):
         super().__init__()
         self.views: dict[str, HpaView] = {}
         self.history: dict[str, deque[tuple[float, int, float | None]]] = {}
+        self.all_namespaces = False
 
     def compose_main(self) -> ComposeResult:
         yield DataTable(id="hpa-table", classes="pane-main", cursor_type="row", zebra_stripes=False)
@@ -66,9 +76,28 @@ class HpaPane(Pane):
     def bridge(self) -> KubeBridge | None:
         return self.app.services.get("kube")  # type: ignore[attr-defined]
 
+    def columns(self) -> tuple[tuple[str, str], ...]:
+        """The shown columns: NAMESPACE first when all namespaces are listed."""
+        return ((NAMESPACE_COLUMN,) if self.all_namespaces else ()) + COLUMNS
+
     def on_mount(self) -> None:
-        for key, label in COLUMNS:
+        for key, label in self.columns():
             self.table.add_column(label, key=key)
+
+    def _set_all_namespaces(self, all_ns: bool) -> None:
+        """Add or drop the NAMESPACE column (rebuilds the table, keeping the selected HPA)."""
+        if all_ns == self.all_namespaces:
+            return
+        current = self.current_key()
+        self.all_namespaces = all_ns
+        table = self.table
+        table.clear(columns=True)
+        for key, label in self.columns():
+            table.add_column(label, key=key)
+        self.views = {}
+        self.refresh_rows()
+        if current is not None and current in self.views:
+            table.move_cursor(row=table.get_row_index(current))
 
     def start(self) -> None:
         self.set_status("connecting to Kubernetes…")
@@ -88,6 +117,8 @@ class HpaPane(Pane):
         self._update_status()
 
     def on_kube_state_changed(self, message: KubeStateChanged) -> None:
+        bridge = self.bridge
+        self._set_all_namespaces(bool(bridge and bridge.context and bridge.namespace is None))
         self.refresh_bindings()
         self._update_status()
 
@@ -110,6 +141,7 @@ class HpaPane(Pane):
             nxt = f"{nxt} {'↑' if v.next_desired > v.current else '↓'}"
         scaled = "-" if v.last_scale is None else human_duration(clock.timestamp() - v.last_scale) + " ago"
         return {
+            "namespace": Text(safe_text(v.namespace, 80)),
             "name": Text(safe_text(v.name, 80)),
             "target": Text(safe_text(f"{v.target_kind}/{v.target_name}", 80)),
             "minmax": Text(f"{v.min_replicas}/{v.max_replicas}"),
@@ -143,11 +175,12 @@ class HpaPane(Pane):
                 if key in {k.value for k in existing}:
                     old = self.views.get(key)
                     old_cells = self._cells(old) if old else {}
-                    for col, value in cells.items():
+                    for col, _ in self.columns():
+                        value = cells[col]
                         if old_cells.get(col) != value:
                             table.update_cell(key, col, value)
                 else:
-                    table.add_row(*[cells[c] for c, _ in COLUMNS], key=key)
+                    table.add_row(*[cells[c] for c, _ in self.columns()], key=key)
         self.views = views
         self._update_status()
         self._show_current()
@@ -192,6 +225,7 @@ class HpaPane(Pane):
     def details(self, v: HpaView) -> Text:
         t = Text()
         t.append(f"{safe_text(v.name)}\n", style="bold")
+        t.append(f"namespace  {safe_text(v.namespace)}\n")
         t.append(f"target     {safe_text(v.target_kind)}/{safe_text(v.target_name)}\n")
         t.append(f"replicas   {v.current} current, {v.desired} desired (min {v.min_replicas}, max {v.max_replicas})\n")
         for m in v.metrics:
@@ -244,19 +278,31 @@ class HpaPane(Pane):
         self.app.push_screen(LimitsModal(v), chosen)
 
     def action_jump_pods(self) -> None:
+        """Show the Pods pane filtered to the target Deployment's pods, in the HPA's namespace."""
         bridge = self.bridge
         v = self.views.get(self.current_key() or "")
         if bridge is None or v is None:
+            self.notify("No HPA selected.", severity="warning")
+            return
+        if v.target_kind != "Deployment":
+            self.notify(f"The target is a {safe_text(v.target_kind)}: only Deployments can be followed to their pods.",
+                        severity="warning")
             return
         dep = bridge.store.get("deployments", v.namespace, v.target_name)
-        labels = ((dep or {}).get("spec") or {}).get("selector", {}).get("matchLabels") or {}
-        if not labels:
-            self.notify(f"Target {v.target_name} not found in the cache.", severity="warning")
+        selector = selector_text(((dep or {}).get("spec") or {}).get("selector"))
+        if not selector:
+            self.notify(f"Deployment {safe_text(v.namespace)}/{safe_text(v.target_name)} not found in the cache.",
+                        severity="warning")
             return
-        selector = ",".join(f"{k}={val}" for k, val in sorted(labels.items()))
         pods = self.app.pane("pods")  # type: ignore[attr-defined]
         self.app.action_show_pane("pods")  # type: ignore[attr-defined]
         pods.set_filter(f"-l {selector}")
+        if bridge.namespace is None:
+            # all namespaces are listed: the same labels may select pods of other namespaces too
+            pods.filter = ScopedPodFilter.of(pods.filter, v.namespace)
+            pods.refresh_rows(rebuild=True)
+            self.notify(f"pods of {safe_text(v.namespace)}/{safe_text(v.target_name)} (namespace {safe_text(v.namespace)} only)",
+                        timeout=4)
 
     def action_pick_context(self) -> None:
         from gotui.ui.context_picker import open_context_picker

@@ -54,7 +54,7 @@ class PodsPane(Pane):
         Binding("R", "restart_deployment", "Restart deploy", id="pods.restart"),
         Binding("d", "describe", "Describe", id="pods.describe"),
         Binding("y", "yaml", "YAML", id="pods.yaml"),
-        Binding("s", "sort_next", "Sort", id="pods.sort"),
+        Binding("s", "sort_next", "Sort", show=False, id="pods.sort"),
         Binding("S", "sort_reverse", "Reverse sort", show=False, id="pods.sort_reverse"),
         Binding("c", "pick_context", "Context", id="kube.context"),
         Binding("n", "pick_namespace", "Namespace", id="kube.namespace"),

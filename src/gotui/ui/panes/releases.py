@@ -3,8 +3,8 @@ Deployment revision history, and Helm releases decoded from Helm's storage Secre
 
 Reads only from the watch cache (`app.services["kube"].store`); every change goes through `app.perform`
 (safety, RBAC, ConfirmModal, audit) and runs in a worker thread through `gotui.ops`.
-Keys: c cutover, R rollback, u undo to a revision, X restart, s scale, D scale the idle colour down,
-b helm rollback, m helm manifest/values.
+Keys: c cutover, C cutover with scale-up, R rollback (scales the old colour up first when needed), u undo
+to a revision, X restart, s scale, D scale the idle colour down, b helm rollback, m helm manifest/values.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from gotui.ops.cutover import audit_fields as cutover_audit_fields
 from gotui.ops.cutover import cutover_action, preflight_problems, rollback_problems
 from gotui.ops.kube_io import KubeIO
 from gotui.ops.sanitize import safe_text
+from gotui.ops.scale_up import plan_scale_up
 from gotui.ui.confirm import ConfirmModal
 from gotui.ui.messages import KubeChanged, KubeStateChanged
 from gotui.ui.panes.base import Pane
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
     from gotui.ui.kube_bridge import KubeBridge
 
 KINDS = frozenset({"services", "deployments", "replicasets", "pods", "endpoints", "secrets"})
-MUTATING = frozenset({"cutover", "rollback", "undo", "restart", "scale", "scale_down_idle", "helm_rollback"})
+MUTATING = frozenset({"cutover", "cutover_scale_up", "rollback", "undo", "restart", "scale", "scale_down_idle", "helm_rollback"})
 COLUMNS = (("name", "APP / COLOUR"), ("role", "ROLE"), ("image", "IMAGE"), ("ready", "READY"),
            ("rev", "REV"), ("age", "AGE"), ("note", "NOTE"))
 
@@ -63,6 +64,7 @@ class ReleasesPane(Pane):
     TITLE = "Releases"
     BINDINGS = [
         Binding("c", "cutover", "Cutover", id="releases.cutover"),
+        Binding("C", "cutover_scale_up", "Cutover + scale up", show=False, id="releases.cutover_scale_up"),
         Binding("R", "rollback", "Rollback", id="releases.rollback"),
         Binding("u", "undo", "Undo to rev", id="releases.undo"),
         Binding("X", "restart", "Restart", show=False, id="releases.restart"),
@@ -342,6 +344,15 @@ class ReleasesPane(Pane):
         self.reload()
 
     def action_cutover(self) -> None:
+        """`c`: cut over to the selected (or the only idle) colour; refused when it has fewer replicas
+        than the live colour (the reason names `C`)."""
+        self._cutover(scale_up=False)
+
+    def action_cutover_scale_up(self) -> None:
+        """`C`: the same cutover, allowed to scale the target up to the live colour's replicas first."""
+        self._cutover(scale_up=True)
+
+    def _cutover(self, *, scale_up: bool) -> None:
         ref = self.selected
         app = self.app_of(ref)
         if app is None:
@@ -354,9 +365,17 @@ class ReleasesPane(Pane):
                 self.app.notify("Select the colour row to cut over to.", severity="warning")
                 return
             to = idle[0]
-        self._start_cutover(app, to, rollback=False)
+        self._start_cutover(app, to, rollback=False, scale_up=scale_up)
 
     def action_rollback(self) -> None:
+        """`R`: cut back to the recorded previous colour, scaling it up first when needed.
+
+        Scale-up is ON by default here, unlike `c` and headless: rollback is the 3 a.m. path. Right after a
+        cutover the old colour's HPA scales it down to its minReplicas (often below the live count), and a
+        refusal ("scale blue to at least 3 first") would turn the one-key undo into a hunt for the scale
+        key while users get errors. The modal says exactly what will be scaled (and the HPA minimum raised)
+        before `y`, so the operator still decides; if the pods are not Ready in time, everything SCALE
+        changed is restored and nothing is switched."""
         app = self.app_of(self.selected)
         if app is None:
             self.app.notify("Select a blue-green app first.", severity="warning")
@@ -365,22 +384,34 @@ class ReleasesPane(Pane):
         if problems:
             self.app.notify("; ".join(problems), title="Rollback refused", severity="error", timeout=8)
             return
-        self._start_cutover(app, target or "", rollback=True)
+        self._start_cutover(app, target or "", rollback=True, scale_up=True)
 
-    def _start_cutover(self, app: BlueGreenApp, to: str, *, rollback: bool) -> None:
+    def _hpas(self) -> list[dict[str, Any]]:
+        bridge = self.bridge
+        try:
+            return list(bridge.store.list("horizontalpodautoscalers")) if bridge is not None else []
+        except Exception:  # noqa: BLE001 - the plan is re-made from fresh reads when the cutover runs
+            return []
+
+    def _start_cutover(self, app: BlueGreenApp, to: str, *, rollback: bool, scale_up: bool = False) -> None:
         from gotui.ui.cutover_screen import CutoverScreen, start_meter
 
         io = self._io()
         if io is None:
             return
-        problems = preflight_problems(app, to)
+        problems = preflight_problems(app, to, scale_up=scale_up)
         if problems:
             self.app.notify("; ".join(problems), title=f"Cutover to {to} refused", severity="error", timeout=8)
             return
-        action = cutover_action(app.namespace, app.name, app.live_color, to, self._kube_context(), rollback=rollback, app=app)
+        plan = plan_scale_up(app, to, self._hpas()) if scale_up else None
+        if plan is not None and plan.problem():
+            self.app.notify(plan.problem() or "", title=f"Cannot scale {to} up", severity="error", timeout=8)
+            return
+        action = cutover_action(app.namespace, app.name, app.live_color, to, self._kube_context(), rollback=rollback,
+                                app=app, scale_plan=plan)
         # The traffic meter starts now, so the screen shows traffic from before the switch too.
         meter = start_meter(app.url)
-        screen = CutoverScreen(app, to, rollback=rollback, meter=meter)
+        screen = CutoverScreen(app, to, rollback=rollback, meter=meter, scale_up=scale_up, scale_planned=plan is not None)
         settings = self.app.settings
         started = threading.Event()
 
