@@ -27,6 +27,17 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     g.add_argument("--config", metavar="PATH", help="config file (env GOTUI_CONFIG; default ~/.config/gotui/config.yaml)")
 
 
+SCALE_UP_HELP = (
+    "if the target colour has fewer replicas than the live one, scale it up first (and raise its HPA's "
+    "minReplicas to match; restored if its pods are not Ready within --timeout)"
+)
+
+
+def add_scale_up_argument(parser: argparse.ArgumentParser) -> None:
+    """`--scale-up` for `cutover` and `rollback` (defined here so the TUI's start-up imports no ops)."""
+    parser.add_argument("--scale-up", action="store_true", dest="scale_up", help=SCALE_UP_HELP)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The whole command-line grammar."""
     parser = argparse.ArgumentParser(
@@ -64,12 +75,14 @@ def build_parser() -> argparse.ArgumentParser:
     co.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for VERIFY")
     co.add_argument("--dry-run", action="store_true", help="run the checks and print the patch, change nothing")
     co.add_argument("--yes", action="store_true", help="do not ask (required without a terminal)")
+    add_scale_up_argument(co)
     _add_common(co)
 
     rb = sub.add_parser("rollback", help="cut a Service back to its recorded previous colour", description="Roll a Service back to the colour it selected before the last cutover.")
     rb.add_argument("service", metavar="SERVICE")
     rb.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for VERIFY")
     rb.add_argument("--yes", action="store_true", help="do not ask (required without a terminal)")
+    add_scale_up_argument(rb)
     _add_common(rb)
 
     st = sub.add_parser("status", help="apps, colours, the live colour, readiness, HPA", description="Print the blue-green status of every app in a namespace.")

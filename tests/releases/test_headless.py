@@ -107,3 +107,25 @@ def test_dry_run_changes_nothing_and_status_json(cluster, tmp_path):
     assert app["colors"]["blue"]["hpa"]["min"] == 2
     text = gotui(sb, audit, "status", "-n", "shop")
     assert text.returncode == 0 and "blue    LIVE" in text.stdout
+
+
+def test_scale_up_flag_from_the_command_line(cluster, tmp_path):
+    """A target below the live colour's replicas: refused without --scale-up (exit 2), done with it."""
+    from gotui.ops.kube_io import MERGE_PATCH
+
+    from releases.conftest import wait_for
+
+    sb, io = cluster
+    audit = tmp_path / "audit.jsonl"
+    io.patch("deployments", "shop", "go-api-green", {"spec": {"replicas": 2}}, content_type=MERGE_PATCH, sub="scale")
+    wait_for(lambda: (io.get("deployments", "shop", "go-api-green")["status"] or {}).get("readyReplicas") == 2
+             and (io.get("deployments", "shop", "go-api-green")["status"] or {}).get("replicas") == 2,
+             what="green at 2 replicas")
+    refused = gotui(sb, audit, "cutover", "go-api", "--to", "green", "-n", "shop", "--yes")
+    assert refused.returncode == 2 and "--scale-up" in refused.stdout + refused.stderr
+    assert service_selector(io)["version"] == "blue"
+    done = gotui(sb, audit, "cutover", "go-api", "--to", "green", "-n", "shop", "--yes", "--scale-up")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "SCALE" in done.stdout and service_selector(io)["version"] == "green"
+    assert io.get("deployments", "shop", "go-api-green")["spec"]["replicas"] == 3
+    assert audit_lines(audit)[-1]["after"]["scaled"]["replicas"] == 3

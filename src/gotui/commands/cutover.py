@@ -36,14 +36,6 @@ from gotui.ops.scale_up import ScalePlan, plan_scale_up
 EXIT_OK, EXIT_FAILED, EXIT_REFUSED, EXIT_REVERT_FAILED = 0, 1, 2, 3
 
 
-SCALE_UP_HELP = ("if the target colour has fewer replicas than the live one, scale it up first (and raise its "
-                 "HPA's minReplicas to match; restored if its pods are not Ready within --timeout)")
-
-
-def add_scale_up_argument(parser: argparse.ArgumentParser) -> None:
-    """Add `--scale-up` to the `cutover` / `rollback` sub-parsers (called by gotui.cli)."""
-    parser.add_argument("--scale-up", action="store_true", dest="scale_up", help=SCALE_UP_HELP)
-
 
 def connect(settings: Settings, prog: str, err: TextIO) -> tuple[KubeIO, str, str] | None:
     """(KubeIO, context, namespace), or None after printing why the cluster cannot be used."""
