@@ -256,3 +256,14 @@ def test_sources_and_ops_do_not_import_textual():
             "gotui.ops.hpa, gotui.ops.rbac, gotui.ops.selectors; print('textual' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "False", out.stderr
+
+
+def test_pods_filter_namespace_term_keeps_one_namespace() -> None:
+    from gotui.ops.pods import PodRow, parse_filter
+
+    fields = PodRow.__dataclass_fields__
+    assert "namespace" in fields
+    f = parse_filter("ns:shop go-api")
+    assert f.namespaces == ("shop",) and f.words == ("go-api",)
+    f2 = parse_filter("-l app=go-api ns:Shop-2")
+    assert f2.namespaces == ("Shop-2",) and len(f2.selector) == 1  # the -l selector stops at ns:

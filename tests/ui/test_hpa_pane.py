@@ -11,7 +11,7 @@ import pytest
 from kubernetes import client
 
 from gotui.config import Settings
-from gotui.ops.hpa import ScopedPodFilter, selector_text
+from gotui.ops.hpa import selector_text
 from gotui.ops.pods import parse_filter
 from gotui.ui.app import GotuiApp
 from gotui.ui.context_picker import ALL_NAMESPACES, PickerScreen
@@ -107,7 +107,7 @@ async def test_all_namespaces_column_and_jump_to_pods_in_the_hpa_namespace(fresh
 
         await until(pilot, lambda: pods.shown and sorted(pods.shown) == blue_pods("shop"), what="the pods of shop/go-api-blue")
         assert all(ns == "shop" and name.startswith("go-api-blue-") for ns, name in pods.shown), pods.shown
-        assert pods.filter_text == "-l app=go-api,version=blue"
+        assert pods.filter_text == "ns:shop -l app=go-api,version=blue"  # the filter says which namespace
         # and from the default one: its pods, in default only
         await pilot.press("3")
         hpa.table.focus()
@@ -120,7 +120,7 @@ async def test_all_namespaces_column_and_jump_to_pods_in_the_hpa_namespace(fresh
         await until(pilot, lambda: "NAMESPACE" not in column_labels(hpa) and len(hpa.views) == 2, what="column dropped")
 
 
-def test_selector_text_and_scoped_filter():
+def test_selector_text_and_namespace_filter():
     sel = {"matchLabels": {"version": "blue", "app": "go-api"},
            "matchExpressions": [{"key": "tier", "operator": "In", "values": ["web", "api"]},
                                 {"key": "legacy", "operator": "DoesNotExist"},
@@ -129,6 +129,7 @@ def test_selector_text_and_scoped_filter():
     assert text == "app=go-api,version=blue,tier in (web,api),!legacy,team"
     base = parse_filter(f"-l {text}")
     assert not base.error and len(base.selector) == 5
-    scoped = ScopedPodFilter.of(base, "shop")
-    assert not scoped.empty and ScopedPodFilter.of(parse_filter(""), "shop").empty is False
+    scoped = parse_filter(f"ns:shop -l {text}")
+    assert scoped.namespaces == ("shop",) and len(scoped.selector) == 5 and not scoped.error
+    assert parse_filter("ns:shop").empty is False and parse_filter("").empty
     assert selector_text(None) == "" and selector_text({}) == ""

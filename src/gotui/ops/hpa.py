@@ -11,7 +11,6 @@ from gotui.config import Settings
 from gotui.ops import safety
 from gotui.ops.actions import Action
 from gotui.ops.kube_text import parse_time
-from gotui.ops.pods import PodFilter
 
 TOLERANCE = 0.1
 
@@ -240,21 +239,3 @@ def selector_text(selector: dict | None) -> str:
     return ",".join(parts)
 
 
-@dataclass(frozen=True)
-class ScopedPodFilter(PodFilter):
-    """A Pods filter that also keeps one namespace only (the HPA's, when all namespaces are shown)."""
-
-    namespace: str = ""
-
-    def matches(self, row: Any) -> bool:
-        if self.namespace and row.namespace != self.namespace:
-            return False
-        return super().matches(row)
-
-    @property
-    def empty(self) -> bool:
-        return not self.namespace and super().empty
-
-    @classmethod
-    def of(cls, base: PodFilter, namespace: str) -> ScopedPodFilter:
-        return cls(base.words, base.selector, base.status, base.node, base.error, namespace=namespace)

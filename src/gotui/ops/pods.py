@@ -216,15 +216,18 @@ def pod_row(pod: dict) -> PodRow:
 # -- filter ------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class PodFilter:
-    """Parsed filter text: free words (name or status), `-l selector`, `status:x`, `node:x`."""
+    """Parsed filter text: free words (name or status), `-l selector`, `status:x`, `node:x`, `ns:x`."""
 
     words: tuple[str, ...] = ()
     selector: tuple[Requirement, ...] = ()
     status: tuple[str, ...] = ()
     node: tuple[str, ...] = ()
     error: str = ""
+    namespaces: tuple[str, ...] = ()  # exact namespace names (useful when all namespaces are shown)
 
     def matches(self, row: PodRow) -> bool:
+        if self.namespaces and row.namespace not in self.namespaces:
+            return False
         if self.selector and not selector_matches(self.selector, dict(row.labels)):
             return False
         name, status = row.name.lower(), row.status.lower()
@@ -244,14 +247,15 @@ class PodFilter:
 
     @property
     def empty(self) -> bool:
-        return not (self.words or self.selector or self.status or self.node)
+        return not (self.words or self.selector or self.status or self.node or self.namespaces)
 
 
-_SEL = re.compile(r"(?:^|\s)-l\s*(.*?)(?=\s+(?:status:|s:|node:|-l\b)|$)")
+_SEL = re.compile(r"(?:^|\s)-l\s*(.*?)(?=\s+(?:status:|s:|node:|ns:|-l\b)|$)")
 
 
 def parse_filter(text: str) -> PodFilter:
-    """Parse the Pods filter: `go-api`, `-l app=go-api,version=blue`, `status:crash`, `node:n1`, `!name`."""
+    """Parse the Pods filter: `go-api`, `-l app=go-api,version=blue`, `status:crash`, `node:n1`, `ns:shop`,
+    `!name`."""
     selector: tuple[Requirement, ...] = ()
     error = ""
     rest = text
@@ -264,10 +268,14 @@ def parse_filter(text: str) -> PodFilter:
                 selector = parse_selector(sel_text)
             except SelectorError as exc:
                 error = str(exc)
-    words, status, node = [], [], []
+    words, status, node, namespaces = [], [], [], []
     for tok in rest.split():
         low = tok.lower()
-        if low.startswith(("status:", "s:")):
+        if low.startswith("ns:"):
+            value = tok.split(":", 1)[1]
+            if value:
+                namespaces.append(value)
+        elif low.startswith(("status:", "s:")):
             value = low.split(":", 1)[1]
             if value:
                 status.append(value)
@@ -277,7 +285,7 @@ def parse_filter(text: str) -> PodFilter:
                 node.append(value)
         else:
             words.append(low)
-    return PodFilter(tuple(words), selector, tuple(status), tuple(node), error)
+    return PodFilter(tuple(words), selector, tuple(status), tuple(node), error, tuple(namespaces))
 
 
 # -- owners ------------------------------------------------------------------------------------

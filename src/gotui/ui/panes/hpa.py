@@ -17,7 +17,6 @@ from textual.widgets import Button, DataTable, Input, Static
 from gotui import clock
 from gotui.ops.hpa import (
     HpaView,
-    ScopedPodFilter,
     edit_min_max,
     edit_min_max_action,
     hpa_view,
@@ -296,13 +295,11 @@ class HpaPane(Pane):
             return
         pods = self.app.pane("pods")  # type: ignore[attr-defined]
         self.app.action_show_pane("pods")  # type: ignore[attr-defined]
-        pods.set_filter(f"-l {selector}")
         if bridge.namespace is None:
             # all namespaces are listed: the same labels may select pods of other namespaces too
-            pods.filter = ScopedPodFilter.of(pods.filter, v.namespace)
-            pods.refresh_rows(rebuild=True)
-            self.notify(f"pods of {safe_text(v.namespace)}/{safe_text(v.target_name)} (namespace {safe_text(v.namespace)} only)",
-                        timeout=4)
+            pods.set_filter(f"ns:{v.namespace} -l {selector}")
+        else:
+            pods.set_filter(f"-l {selector}")
 
     def action_pick_context(self) -> None:
         from gotui.ui.context_picker import open_context_picker
