@@ -255,7 +255,7 @@ class LogSource:
     async def _stream(self, gen: LineGenerator, namespace: str, pod: str, uid: str, *, follow: bool,
                       tail_lines: int | None, since_seconds: float | None, timestamps: bool,
                       limit_bytes: int | None) -> AsyncIterator[str]:
-        now = self.mgr.clock()
+        now = self.mgr.log_clock()
         t_from = gen.run.start - 1.0
         if since_seconds is not None:
             t_from = max(t_from, now - float(since_seconds))
@@ -289,7 +289,7 @@ class LogSource:
             current = self.mgr.store.get("pods", namespace, pod)
             if current is None or current["metadata"].get("uid") != uid:
                 return
-            now = self.mgr.clock()
+            now = self.mgr.log_clock()
             if now <= last:
                 continue
             for t, line in gen.lines_between(last, now):

@@ -46,6 +46,7 @@ class ControllerManager:
         self.batch = batch
         self.rng = random.Random(seed)
         self.started_at = clock()
+        self._mono_at_start = self.mono()
         self.events = events_mod.EventRecorder(store, clock=clock, max_events=max_events)
         events_mod._RECORDERS[store] = self.events
         self.deployments = DeploymentController(self)
@@ -133,6 +134,11 @@ class ControllerManager:
         return created
 
     # ---- lifecycle ----------------------------------------------------------------------------
+    def log_clock(self) -> float:
+        """Wall time for log lines: the start time plus the monotonic time since. It equals `clock()`
+        normally, and keeps logs flowing when the wall clock is frozen (GOTUI_FROZEN_TIME)."""
+        return self.started_at + (self.mono() - self._mono_at_start)
+
     async def start(self) -> None:
         """Start the controller loop, the HPA loop and the traffic servers."""
         if self._running:
