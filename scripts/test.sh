@@ -29,6 +29,7 @@ export XDG_STATE_HOME="$GOTUI_TEST_HOME/state" XDG_CONFIG_HOME="$GOTUI_TEST_HOME
 export PYTHONDONTWRITEBYTECODE=1
 
 export GOTUI_COVERAGE_DIR="$PWD/.coverage-data"
+export GOTUI_COVERAGE_SOURCE="$PWD/src/gotui"
 rm -rf "$GOTUI_COVERAGE_DIR" coverage.json
 mkdir -p "$GOTUI_COVERAGE_DIR"
 
