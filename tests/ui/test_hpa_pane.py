@@ -4,13 +4,10 @@ labels runs in another namespace."""
 
 from __future__ import annotations
 
-import time
-from pathlib import Path
-
 import pytest
 from kubernetes import client
 
-from gotui.config import Settings
+from fixtures.pilot import make_settings, until
 from gotui.ops.hpa import selector_text
 from gotui.ops.pods import parse_filter
 from gotui.ui.app import GotuiApp
@@ -21,24 +18,7 @@ pytestmark = [pytest.mark.sandbox, pytest.mark.timeout(120)]
 LABELS = {"app": "go-api", "version": "blue"}
 
 
-def make_settings(sb, tmp_path: Path, **kw) -> Settings:
-    return Settings(audit_log=tmp_path / "audit.jsonl", kubeconfig=str(sb.kubeconfig), context="gotui-sandbox",
-                    namespace="shop", docker_host=f"unix://{tmp_path}/no-docker.sock", config_path=tmp_path / "c.yaml", **kw)
 
-
-async def until(pilot, pred, timeout=20.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = pred()
-        if value:
-            return value
-        await pilot.pause(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-@pytest.fixture(autouse=True)
-def isolated_state(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
 
 
 def twin_in_default(api_client) -> None:

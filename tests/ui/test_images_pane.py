@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from fixtures.docker_engine import TEST_LABEL
+from fixtures.pilot import modal_ready
 from gotui.config import Settings
 from gotui.ui.app import GotuiApp
 from gotui.ui.confirm import ConfirmModal
@@ -60,14 +61,14 @@ async def test_remove_image_through_the_modal(docker_client, busybox_image, tmp_
         await wait_for(pilot, lambda: "gotui-test/remove:me" in screen_text(app), "image on screen")
         select(pane, "gotui-test/remove:me")
         await pilot.press("ctrl+d")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), "the modal")
+        await wait_for(pilot, lambda: modal_ready(app), "the modal")
         assert "docker image rm gotui-test/remove:me" in screen_text(app)
         await pilot.press("n")
         await wait_for(pilot, lambda: not isinstance(app.screen, ConfirmModal), "modal closed")
         await pilot.pause(0.3)
         docker_client.api.inspect_image("gotui-test/remove:me")  # Cancel kept it
         await pilot.press("ctrl+d")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), "the modal again")
+        await wait_for(pilot, lambda: modal_ready(app), "the modal again")
         await pilot.press("y")
         await wait_for(pilot, lambda: not any(r.ref == "gotui-test/remove:me" for r in pane.image_rows), "row gone (events)")
         assert not any("gotui-test/remove:me" in (i.get("RepoTags") or []) for i in docker_client.api.images())
@@ -94,7 +95,7 @@ async def test_removing_one_of_several_tags_is_an_untag(docker_client, busybox_i
         await wait_for(pilot, lambda: any(r.ref == "gotui-test/extra:tag" and r.containers for r in pane.image_rows), "listed")
         select(pane, "gotui-test/extra:tag")
         await pilot.press("ctrl+d")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), "the modal")
+        await wait_for(pilot, lambda: modal_ready(app), "the modal")
         await pilot.press("y")
         await wait_for(pilot, lambda: not any(r.ref == "gotui-test/extra:tag" for r in pane.image_rows), "tag gone")
     docker_client.api.inspect_image(busybox_image)  # the image itself stays
@@ -116,7 +117,7 @@ async def test_image_in_use_is_refused_with_the_reason(docker_client, busybox_im
             notes = [n.message for n in app._notifications]
             assert any("is used by 1 container(s): gotui-test-inuse" in m and "force" in m for m in notes)
             await pilot.press("F")
-            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), "force modal")
+            await wait_for(pilot, lambda: modal_ready(app), "force modal")
             assert "--force" in screen_text(app)
             await pilot.press("n")
             await pilot.pause(0.2)
@@ -142,7 +143,7 @@ async def test_prune_modal_shows_count_and_bytes(docker_client, busybox_image, t
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: pane.refreshes > 0, "first list")
         await pilot.press("x")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), "prune modal")
+        await wait_for(pilot, lambda: modal_ready(app), "prune modal")
         text = screen_text(app)
         assert f"{len(dangling)} dangling image(s) will be removed, freeing up to" in text
         assert "docker image prune --force" in text
@@ -150,7 +151,7 @@ async def test_prune_modal_shows_count_and_bytes(docker_client, busybox_image, t
         await pilot.pause(0.2)
         assert docker_client.api.images(filters={"dangling": True})
         await pilot.press("x")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), "prune modal again")
+        await wait_for(pilot, lambda: modal_ready(app), "prune modal again")
         await pilot.press("y")
         victims = {i["Id"] for i in dangling}
         await wait_for(pilot, lambda: not victims & {i["Id"] for i in docker_client.api.images(filters={"dangling": True})}, "pruned")

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from fixtures.docker_engine import BASE_DOCKERFILE, TEST_LABEL, make_context
+from fixtures.pilot import modal_ready
 from gotui.config import Settings
 from gotui.ui.app import GotuiApp
-from gotui.ui.confirm import ConfirmModal
 from gotui.ui.docker_screens import BuildScreen, InspectScreen
 from gotui.ui.panes.images import ImagesPane
 
@@ -161,7 +161,7 @@ async def test_forced_remove_of_an_image_a_running_container_uses_says_it_only_u
             await wait_for(pilot, lambda: any(r.ref == "gotui-test/qa-forced:1" for r in pane.image_rows), "listed")
             pane.table.move_cursor(row=[r.ref for r in pane.image_rows].index("gotui-test/qa-forced:1"))
             await pilot.press("F")
-            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), "force modal")
+            await wait_for(pilot, lambda: modal_ready(app), "force modal")
             await pilot.press("y")
             await wait_for(pilot, lambda: not any(r.ref == "gotui-test/qa-forced:1" for r in pane.image_rows), "tag gone")
             notes = [str(n.message) for n in app._notifications]

@@ -4,36 +4,16 @@ explained while a known namespace can still be typed."""
 
 from __future__ import annotations
 
-import time
-from pathlib import Path
-
 import pytest
 
-from gotui.config import Settings
+from fixtures.pilot import make_settings, until
 from gotui.ui.app import GotuiApp
 from gotui.ui.context_picker import ALL_NAMESPACES, PickerScreen, valid_namespace
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.timeout(120)]
 
 
-def make_settings(sb, tmp_path: Path, **kw) -> Settings:
-    return Settings(audit_log=tmp_path / "audit.jsonl", kubeconfig=str(sb.kubeconfig), context="gotui-sandbox",
-                    namespace="shop", docker_host=f"unix://{tmp_path}/no-docker.sock", config_path=tmp_path / "c.yaml", **kw)
 
-
-async def until(pilot, pred, timeout=20.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = pred()
-        if value:
-            return value
-        await pilot.pause(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-@pytest.fixture(autouse=True)
-def isolated_state(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
 
 
 def listed(screen: PickerScreen) -> list[str]:

@@ -4,12 +4,9 @@ and listed by `?`. Unit tests of the mark filter, then Pilot tests against the s
 
 from __future__ import annotations
 
-import time
-from pathlib import Path
-
 import pytest
 
-from gotui.config import Settings
+from fixtures.pilot import make_settings, until
 from gotui.ops.log_restarts import ContainerSnapshot, RestartTracker, container_snapshot
 from gotui.ui.app import GotuiApp
 
@@ -111,24 +108,6 @@ def test_container_snapshot():
 
 
 # -- Pilot, against the sandbox ----------------------------------------------------------------------
-def make_settings(sb, tmp_path: Path, **kw) -> Settings:
-    return Settings(audit_log=tmp_path / "audit.jsonl", kubeconfig=str(sb.kubeconfig), context="gotui-sandbox",
-                    namespace="shop", docker_host=f"unix://{tmp_path}/no-docker.sock", config_path=tmp_path / "c.yaml", **kw)
-
-
-async def until(pilot, pred, timeout=30.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = pred()
-        if value:
-            return value
-        await pilot.pause(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-@pytest.fixture
-def isolated_state(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
 
 
 async def open_logs(pilot, app, name_filter: str):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from kubernetes import client
 
-from fixtures.pilot import make_settings, until
+from fixtures.pilot import make_settings, modal_ready, until
 from gotui.ui.app import GotuiApp
 from gotui.ui.confirm import ConfirmModal
 
@@ -55,12 +55,12 @@ async def test_delete_pod_through_modal(fresh_sandbox, tmp_path):
         pane.table.focus()
         key = pane.table.cursor_key
         await pilot.press("ctrl+d")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmModal), what="modal")
+        await until(pilot, lambda: modal_ready(app), what="modal")
         await pilot.press("n")
         await pilot.pause(0.3)
         assert client.CoreV1Api(sb.api_client).read_namespaced_pod(key[1], "shop").metadata.deletion_timestamp is None
         await pilot.press("ctrl+d")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmModal), what="modal again")
+        await until(pilot, lambda: modal_ready(app), what="modal again")
         await pilot.press("y")
         await until(pilot, lambda: key not in pane.rows or pane.rows[key].status == "Terminating", what="pod deleted")
         assert "delete pod" in (tmp_path / "audit.jsonl").read_text()

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
 
+from fixtures.pilot import until
 from gotui.config import Settings
 from gotui.ops.actions import Action
 from gotui.ops.audit import AuditLog
@@ -23,19 +23,6 @@ def make_settings(sb, tmp_path: Path, **kw) -> Settings:
                     config_path=tmp_path / "c.yaml", **kw)
 
 
-async def until(pilot, pred, timeout=20.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = pred()
-        if value:
-            return value
-        await pilot.pause(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-@pytest.fixture(autouse=True)
-def isolated_state(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
 
 
 async def test_readonly_hides_release_actions_but_explains_a_press(fresh_sandbox, tmp_path):

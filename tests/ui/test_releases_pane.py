@@ -4,11 +4,10 @@ against the sandbox cluster (real watch cache, real patches, real traffic)."""
 from __future__ import annotations
 
 import json
-import time
-from pathlib import Path
 
 import pytest
 
+from fixtures.pilot import make_settings, modal_ready, screen_text, until
 from gotui.config import Settings
 from gotui.ops.kube_io import KubeIO
 from gotui.ui.app import GotuiApp
@@ -19,28 +18,8 @@ from gotui.ui.history import HistoryScreen
 pytestmark = [pytest.mark.sandbox, pytest.mark.timeout(120)]
 
 
-def make_settings(sb, tmp_path: Path, **kw) -> Settings:
-    return Settings(audit_log=tmp_path / "audit.jsonl", kubeconfig=str(sb.kubeconfig), context="gotui-sandbox",
-                    namespace="shop", docker_host=f"unix://{tmp_path}/no-docker.sock", config_path=tmp_path / "c.yaml", **kw)
 
 
-async def until(pilot, pred, timeout=20.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = pred()
-        if value:
-            return value
-        await pilot.pause(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-@pytest.fixture(autouse=True)
-def isolated_state(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-
-
-def screen_text(app) -> str:
-    return "\n".join(str(w.render()) for w in app.screen.query("Static"))
 
 
 async def open_releases(pilot, app):
@@ -79,7 +58,7 @@ async def test_cutover_through_modal_and_live_screen(fresh_sandbox, tmp_path):
         pane.select("color", "go-api", "green")
         pane.table.focus()
         await pilot.press("c")
-        modal = await until(pilot, lambda: isinstance(app.screen, ConfirmModal) and app.screen, what="confirm modal")
+        modal = await until(pilot, lambda: modal_ready(app), what="confirm modal")
         facts = screen_text(app)
         assert "blue → green" in facts and "go-api:1.4.2" in facts and "go-api:1.5.0" in facts
         assert "/spec/selector/version" in modal.action.preview and "3/3 ready" in facts
@@ -93,7 +72,8 @@ async def test_cutover_through_modal_and_live_screen(fresh_sandbox, tmp_path):
         for step in ("PREFLIGHT", "SMOKE", "SWITCH", "VERIFY", "DONE"):
             assert step in timeline
         assert " ms" in timeline
-        assert "green" in str(screen.query_one("#cutover-traffic").render())
+        await until(pilot, lambda: "green" in str(screen.query_one("#cutover-traffic").render()),
+                    what="the meter's panel shows green")  # it repaints on its own timer
         assert io.get("services", "shop", "go-api")["spec"]["selector"]["version"] == "green"
         await pilot.press("q")
         await until(pilot, lambda: pane.apps and pane.apps[0].live_color == "green", what="pane shows green LIVE")
@@ -120,7 +100,7 @@ async def test_cancel_in_modal_keeps_blue_and_readonly_refuses(fresh_sandbox, tm
         pane.select("app", "go-api")
         pane.table.focus()
         await pilot.press("c")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmModal), what="modal")
+        await until(pilot, lambda: modal_ready(app), what="modal")
         await pilot.press("n")
         await until(pilot, lambda: not isinstance(app.screen, ConfirmModal), what="modal closed")
         await pilot.pause(0.2)
@@ -149,7 +129,7 @@ async def test_scale_idle_down_then_rollback_refused(fresh_sandbox, tmp_path):
         pane.select("app", "go-api")
         pane.table.focus()
         await pilot.press("c")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmModal), what="modal")
+        await until(pilot, lambda: modal_ready(app), what="modal")
         await pilot.press("y")
         screen = await until(pilot, lambda: isinstance(app.screen, CutoverScreen) and app.screen, what="screen")
         await until(pilot, lambda: screen.final is not None, what="done")
@@ -158,7 +138,7 @@ async def test_scale_idle_down_then_rollback_refused(fresh_sandbox, tmp_path):
                     what="green live")
         pane.select("app", "go-api")
         await pilot.press("D")
-        modal = await until(pilot, lambda: isinstance(app.screen, ConfirmModal) and app.screen, what="scale-down modal")
+        modal = await until(pilot, lambda: modal_ready(app), what="scale-down modal")
         assert modal.action.verb == "scale" and modal.action.target == "go-api-blue"
         assert "rollback (R) is refused" in screen_text(app)
         await pilot.press("y")
@@ -185,7 +165,7 @@ async def test_undo_scale_pickers_and_helm_screen(fresh_sandbox, tmp_path, monke
         ask = await until(pilot, lambda: isinstance(app.screen, AskNumber) and app.screen, what="ask number")
         ask.query_one("Input").value = "4"
         await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmModal), what="confirm scale")
+        await until(pilot, lambda: modal_ready(app), what="confirm scale")
         await pilot.press("y")
         await until(pilot, lambda: io.get("deployments", "shop", "go-api-green")["spec"]["replicas"] == 4, what="scaled")
         # helm: manifest and values screen

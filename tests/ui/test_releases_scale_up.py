@@ -6,24 +6,18 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from pathlib import Path
 
 import pytest
 
-from gotui.config import Settings
+from fixtures.pilot import make_settings, modal_ready, until
 from gotui.ops.cutover import Cutover, CutoverOptions, Step
 from gotui.ops.kube_io import KubeIO
 from gotui.ops.scale_up import ANN_MIN_BEFORE
 from gotui.ui.app import GotuiApp
-from gotui.ui.confirm import ConfirmModal
 from gotui.ui.cutover_screen import CutoverScreen
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.timeout(150)]
 
-
-def make_settings(sb, tmp_path: Path) -> Settings:
-    return Settings(audit_log=tmp_path / "audit.jsonl", kubeconfig=str(sb.kubeconfig), context="gotui-sandbox",
-                    namespace="shop", docker_host=f"unix://{tmp_path}/no-docker.sock", config_path=tmp_path / "c.yaml")
 
 
 def wait_for(check, timeout=60.0, what="condition"):
@@ -35,19 +29,6 @@ def wait_for(check, timeout=60.0, what="condition"):
     raise AssertionError(f"timed out waiting for {what}")
 
 
-async def until(pilot, pred, timeout=30.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = pred()
-        if value:
-            return value
-        await pilot.pause(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-@pytest.fixture(autouse=True)
-def isolated_state(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
 
 
 def blue_replicas(io: KubeIO) -> int:
@@ -80,7 +61,7 @@ async def test_rollback_key_scales_the_shrunk_old_colour_up_at_80x24(fresh_sandb
         assert pane.select("app", "go-api")
         pane.table.focus()
         await pilot.press("R")
-        modal = await until(pilot, lambda: isinstance(app.screen, ConfirmModal) and app.screen, what="confirm modal")
+        modal = await until(pilot, lambda: modal_ready(app), what="confirm modal")
         facts = str(modal.query_one("#confirm-facts").render())
         assert "will first scale blue 2 → 3 (and raise its HPA minReplicas 2 → 3)" in facts, facts
         assert "PREFLIGHT → SCALE → SMOKE" in facts

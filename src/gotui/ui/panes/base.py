@@ -40,7 +40,13 @@ class DetailsView(VerticalScroll):
     def compose(self) -> ComposeResult:
         yield Static(id="details-body", classes="details-body")
 
+    _shown: object = None
+
     def show(self, renderable: object) -> None:
+        """Show `renderable`; the same text again is not repainted (idle panes stay quiet)."""
+        if isinstance(renderable, Text) and renderable == self._shown:
+            return
+        self._shown = renderable
         self.query_one("#details-body", Static).update(renderable)  # type: ignore[arg-type]
 
 

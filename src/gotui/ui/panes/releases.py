@@ -217,12 +217,22 @@ class ReleasesPane(Pane):
         rows = self.build_rows()
         self.rows = {ref.key: ref for ref, _ in rows}
         self.shown = [ref.key for ref, _ in rows]
+        existing = [key.value for key in table.rows]
         with self.app.batch_update():
-            table.clear()
-            for ref, cells in rows:
-                table.add_row(*cells, key=ref.key)
-            if current is not None and current.key in self.rows:
-                table.move_cursor(row=self.shown.index(current.key))
+            if existing == self.shown:
+                # Same rows in the same order (an age tick, a status change): touch only changed cells,
+                # so an idle pane writes nothing to the terminal.
+                columns = list(table.columns)
+                for ref, cells in rows:
+                    for column, new, old in zip(columns, cells, table.get_row(ref.key), strict=False):
+                        if new != old:
+                            table.update_cell(ref.key, column, new)
+            else:
+                table.clear()
+                for ref, cells in rows:
+                    table.add_row(*cells, key=ref.key)
+                if current is not None and current.key in self.rows:
+                    table.move_cursor(row=self.shown.index(current.key))
         self.show_selected()
 
     def apply_filter(self, text: str) -> None:
