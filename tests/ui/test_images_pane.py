@@ -223,3 +223,32 @@ async def test_inspect_masks_secrets_and_reveals_one(docker_client, run_containe
         text = screen_text(app)
         assert "hunter2-secret" in text and "tok-123" not in text
         await pilot.press("escape")
+
+
+async def test_logs_resume_after_the_container_restarts(docker_client, run_container, tmp_path: Path) -> None:  # noqa: ANN001
+    """`docker restart` ends the log stream: the screen marks it, reconnects, and shows no line twice."""
+    cid = run_container("i=0; while true; do i=$((i+1)); echo beat $i; sleep 0.1; done", name="gotui-test-beat")
+    app, pane = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("c")
+        await wait_for(pilot, lambda: any(r.name == "gotui-test-beat" for r in pane.container_rows), "listed")
+        select(pane, "gotui-test-beat")
+        await pilot.press("l")
+        await wait_for(pilot, lambda: isinstance(app.screen, ContainerLogsScreen), "logs screen")
+        view = app.screen.query_one(LogView)
+        await wait_for(pilot, lambda: view.line_count >= 5, "first lines")
+        docker_client.api.restart(cid, timeout=0)
+        await wait_for(pilot, lambda: any("log stream resumed" in line for line in view.lines()), "resumed marker", 30)
+        resumed_at = next(i for i, line in enumerate(view.lines()) if "log stream resumed" in line)
+        await wait_for(pilot, lambda: len(view.lines()) > resumed_at + 5, "lines after the restart", 30)
+        beats = [int(line.rsplit(" ", 1)[1]) for line in view.lines() if line.startswith("beat ")]
+        runs: list[list[int]] = []
+        for n in beats:  # the restarted shell counts from 1 again: one run per start
+            if n == 1 or not runs:
+                runs.append([])
+            runs[-1].append(n)
+        assert len(runs) == 2, runs
+        for run in runs:  # within a run no line is repeated or lost across the reconnect
+            assert run == list(range(run[0], run[0] + len(run))), run
+        assert not app.screen.ended  # still following the restarted container
+        await pilot.press("escape")

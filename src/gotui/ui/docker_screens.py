@@ -20,6 +20,7 @@ from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Footer, Input, Label, Sparkline, Static
 
+from gotui.clock import parse_time
 from gotui.ops import image_analysis as ia
 from gotui.ops.actions import Action
 from gotui.ops.build import BuildEvent, BuildRequest, BuildResult, BuildRun, parse_build_args
@@ -75,6 +76,44 @@ def troubleshoot_text(info: dict[str, Any], last_lines: list[str]) -> Text:
 # -- logs -------------------------------------------------------------------------------------------
 
 
+class LogResume:
+    """Remembers the last line shown (its engine timestamp) so a reconnected stream, asked for
+    `since` that second, skips what was already on screen."""
+
+    def __init__(self) -> None:
+        self.last_ts: float | None = None
+        self.seen_at_last: set[bytes] = set()
+
+    def since(self) -> float | None:
+        return None if self.last_ts is None else int(self.last_ts)
+
+    def keep(self, lines: list[bytes]) -> list[bytes]:
+        """The lines not shown yet (each starts with the engine's RFC 3339 timestamp)."""
+        out = []
+        for line in lines:
+            stamp = parse_time(line.split(b" ", 1)[0].decode("ascii", "replace"))
+            ts = stamp.timestamp() if stamp is not None else None
+            if ts is not None and self.last_ts is not None:
+                if ts < self.last_ts or (ts == self.last_ts and line in self.seen_at_last):
+                    continue
+            if ts is not None:
+                if ts != self.last_ts:
+                    self.last_ts, self.seen_at_last = ts, set()
+                self.seen_at_last.add(line)
+            out.append(line)
+        return out
+
+
+def _sleep_unless_cancelled(worker: Any, seconds: float) -> bool:
+    """Sleep in small steps; False when the worker was cancelled meanwhile."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if worker.is_cancelled:
+            return False
+        time.sleep(0.05)
+    return not worker.is_cancelled
+
+
 class ContainerLogsScreen(Screen[None]):
     """Follow one container's logs in a LogView (tail N, timestamps, follow, search, save)."""
 
@@ -107,51 +146,86 @@ class ContainerLogsScreen(Screen[None]):
 
     @work(thread=True, exit_on_error=False, group="container-logs")
     def follow_logs(self) -> None:
+        """Follow the logs; when the stream drops (engine restart, `docker restart`), reconnect with
+        capped backoff and resume after the last line shown, marking the gap; stop when it exited."""
         from textual.worker import get_current_worker
 
         worker = get_current_worker()
         settings = _settings(self)
         tail = getattr(settings, "log_tail_lines", 200)
         view = self.view
-        try:
-            stream = self.source.logs(self.container_id, tail=tail, timestamps=True, follow=True)
-        except Exception as exc:  # noqa: BLE001
-            self.app.call_from_thread(view.mark, describe_error(exc, what="logs"))
-            return
-        self._stream = stream
-        self.app.call_from_thread(view.set_note, "streaming")
-        partial = b""
-        try:
-            for chunk in stream:
-                if worker.is_cancelled:
-                    break
-                data = partial + chunk
-                parts = data.split(b"\n")
-                partial = parts.pop()
-                if parts:
-                    view.queue_lines([sanitize_line(p) for p in parts], sanitized=True)
-            if partial:
-                view.queue_lines([sanitize_line(partial)], sanitized=True)
-        except Exception as exc:  # noqa: BLE001 - the stream dropped
-            if not worker.is_cancelled:
-                view.queue_lines([], sanitized=True)
-                self.app.call_from_thread(view.mark, describe_error(exc, what="log stream dropped"))
-        finally:
-            stream.close()
-        if worker.is_cancelled:
-            return
-        note = "stream ended"
-        try:
-            info = self.source.inspect_container(self.container_id)
-            state = info.get("State") or {}
-            if state.get("Status") in ("exited", "dead"):
+        resume = LogResume()
+        delay = 0.5
+        first = True
+        while not worker.is_cancelled:
+            try:
+                since = None if first else resume.since()
+                stream = self.source.logs(self.container_id, tail=tail if first else "all", since=since,
+                                          timestamps=True, follow=True)
+            except Exception as exc:  # noqa: BLE001 - engine away or container gone: say so, retry
+                if not self._container_alive():
+                    self.app.call_from_thread(view.mark, describe_error(exc, what="logs"))
+                    self.app.call_from_thread(view.set_note, "no logs")
+                    self.ended = True
+                    return
+                self.app.call_from_thread(view.set_note, f"{describe_error(exc)} — retrying in {delay:.0f}s")
+                if not _sleep_unless_cancelled(worker, delay):
+                    return
+                delay = min(delay * 2, 8.0)
+                continue
+            if not first:
+                self.app.call_from_thread(view.mark, "log stream resumed")
+            first, delay = False, 0.5
+            self._stream = stream
+            self.app.call_from_thread(view.set_note, "streaming")
+            dropped = ""
+            partial = b""
+            try:
+                for chunk in stream:
+                    if worker.is_cancelled:
+                        break
+                    data = partial + chunk
+                    parts = data.split(b"\n")
+                    partial = parts.pop()
+                    fresh = resume.keep(parts)
+                    if fresh:
+                        view.queue_lines([sanitize_line(p) for p in fresh], sanitized=True)
+                fresh = resume.keep([partial]) if partial else []
+                if fresh:
+                    view.queue_lines([sanitize_line(p) for p in fresh], sanitized=True)
+            except Exception as exc:  # noqa: BLE001 - the stream dropped
+                dropped = describe_error(exc)
+            finally:
+                stream.close()
+            if worker.is_cancelled:
+                return
+            time.sleep(0.06)  # let the queued lines land before a marker
+            state = self._container_state()
+            if state is not None and state.get("Status") in ("exited", "dead"):
                 note = f"container exited with code {state.get('ExitCode')}" + (" (OOMKilled)" if state.get("OOMKilled") else "")
+                self.ended = True
+                self.app.call_from_thread(view.mark, note)
+                self.app.call_from_thread(view.set_note, note)
+                return
+            why = f"log stream dropped ({dropped})" if dropped else "log stream ended"
+            self.app.call_from_thread(view.mark, why + " — reconnecting")
+            if not _sleep_unless_cancelled(worker, delay):
+                return
+
+    def _container_state(self) -> dict[str, Any] | None:
+        """The container's State, or None when the engine cannot tell (unreachable)."""
+        try:
+            return (self.source.inspect_container(self.container_id) or {}).get("State") or {}
         except Exception:  # noqa: BLE001
-            pass
-        time.sleep(0.06)  # let the queued lines land before the marker
-        self.ended = True
-        self.app.call_from_thread(view.mark, note)
-        self.app.call_from_thread(view.set_note, note)
+            return None
+
+    def _container_alive(self) -> bool:
+        """False only when the engine answers and the container is gone."""
+        try:
+            self.source.inspect_container(self.container_id)
+        except Exception as exc:  # noqa: BLE001
+            return "NotFound" not in {cls.__name__ for cls in type(exc).__mro__}
+        return True
 
     def action_close(self) -> None:
         if self._stream is not None:
