@@ -112,7 +112,6 @@ def test_dry_run_changes_nothing_and_status_json(cluster, tmp_path):
 def test_scale_up_flag_from_the_command_line(cluster, tmp_path):
     """A target below the live colour's replicas: refused without --scale-up (exit 2), done with it."""
     from gotui.ops.kube_io import MERGE_PATCH
-
     from releases.conftest import wait_for
 
     sb, io = cluster
