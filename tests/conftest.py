@@ -19,3 +19,13 @@ pytest_plugins = [
 def pytest_configure(config):  # noqa: ANN001, ANN201
     # Tests never touch the operator's real config, audit log or kube cache.
     os.environ.setdefault("GOTUI_CONFIG", str(Path(config.rootpath) / "tests" / "data" / "no-config.yaml"))
+
+
+def pytest_collection_modifyitems(config, items):  # noqa: ANN001, ANN201
+    """Tests that change the shared Docker engine (builds, prune, remove) run in one xdist worker, one
+    after another: a prune in one worker must not take another worker's build cache away."""
+    import pytest
+
+    for item in items:
+        if item.get_closest_marker("docker") is not None:
+            item.add_marker(pytest.mark.xdist_group("docker-engine"))

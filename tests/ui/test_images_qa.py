@@ -10,33 +10,14 @@ from pathlib import Path
 import pytest
 
 from fixtures.docker_engine import BASE_DOCKERFILE, TEST_LABEL, make_context
+from fixtures.images_pilot import make_app, screen_text, wait_for
 from fixtures.pilot import modal_ready
-from gotui.config import Settings
-from gotui.ui.app import GotuiApp
 from gotui.ui.docker_screens import BuildScreen, InspectScreen
-from gotui.ui.panes.images import ImagesPane
 
 pytestmark = [pytest.mark.docker, pytest.mark.timeout(120)]
 
 
-def screen_text(app) -> str:  # noqa: ANN001
-    return "\n".join("".join(seg.text for seg in strip) for strip in app.screen._compositor.render_strips())
 
-
-async def wait_for(pilot, predicate, what: str, timeout: float = 15.0) -> None:  # noqa: ANN001
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            await pilot.pause(0.1)
-            return
-        await pilot.pause(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def make_app(tmp_path: Path) -> tuple[GotuiApp, ImagesPane]:
-    settings = Settings(audit_log=tmp_path / "audit.jsonl", config_path=tmp_path / "c.yaml")
-    pane = ImagesPane()
-    return GotuiApp(settings, panes=[pane]), pane
 
 
 def build(docker_client, ctx: Path, tag: str) -> str:  # noqa: ANN001
