@@ -12,6 +12,18 @@ if DOCKER_HOST="$SOCK" docker info >/dev/null 2>&1; then
   exit 0
 fi
 mkdir -p "$DIR"
+# A previous session's engine was stopped with it: clear its socket and pid file (the data stays).
+engine_alive() {  # a running (not zombie) dockerd with that pid
+  local pid="$1"
+  [ -n "$pid" ] && [ -d "/proc/$pid" ] && ! grep -q '^State:.*Z' "/proc/$pid/status" 2>/dev/null \
+    && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q dockerd
+}
+if [ -f "$DIR/pid" ] && ! engine_alive "$(cat "$DIR/pid" 2>/dev/null)"; then
+  rm -f "$DIR/pid"
+fi
+if [ ! -f "$DIR/pid" ]; then
+  rm -f "$DIR/docker.sock"
+fi
 if ! command -v dockerd >/dev/null 2>&1; then
   echo "start-docker: dockerd is not installed (apt-get install docker.io)" >&2
   exit 1
