@@ -44,6 +44,12 @@ def parse_time(value: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+def parse_epoch(value: object) -> float | None:
+    """`parse_time` as seconds since the epoch; None for anything that is not a timestamp string."""
+    parsed = parse_time(value) if isinstance(value, str) else None
+    return None if parsed is None else parsed.timestamp()
+
+
 def human_duration(seconds: float) -> str:
     """kubectl's duration (k8s.io/apimachinery/pkg/util/duration.HumanDuration): 45s, 3m20s, 15m,
     5h12m, 20h, 3d4h, 40d, 2y30d."""

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from gotui import clock
+from gotui.clock import parse_time
 
 COLOR_KEYS = ("version", "color", "colour", "slot", "track")
 ANN_PREFIX = "gotui.dev/"
@@ -30,16 +31,6 @@ def labels_match(selector: dict[str, str], labels: dict[str, str] | None) -> boo
         return False
     labels = labels or {}
     return all(labels.get(k) == v for k, v in selector.items())
-
-
-def parse_time(value: str | None) -> datetime | None:
-    """Parse an RFC3339 timestamp (``2024-05-01T12:00:00Z``); None when absent or malformed."""
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
 
 
 def pod_ready(pod: dict[str, Any]) -> bool:

@@ -7,16 +7,10 @@ gives the Kubernetes panes their epoch-seconds flavour.
 from __future__ import annotations
 
 from gotui.clock import human_duration
-from gotui.clock import parse_time as parse_datetime
+from gotui.clock import parse_epoch as parse_time
 from gotui.ops.errors import describe_error
 
 __all__ = ["age", "human_duration", "kube_error", "parse_time"]
-
-
-def parse_time(value: str | None) -> float | None:
-    """An RFC 3339 timestamp (`2024-05-01T12:00:00Z`, fractions allowed) as epoch seconds."""
-    parsed = parse_datetime(value)
-    return None if parsed is None else parsed.timestamp()
 
 
 def age(timestamp: str | None, now: float) -> str:

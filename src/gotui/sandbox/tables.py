@@ -8,25 +8,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from gotui.clock import human_duration
+from gotui.clock import parse_epoch as parse_time
 from gotui.sandbox.selectors import label_selector_string
 
 Col = tuple[str, str, int]  # name, type, priority
 
 
-
-
-def parse_time(value: Any) -> float | None:
-    """Seconds since the epoch from an RFC 3339 timestamp, or None."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return None
 
 
 class _Ctx:

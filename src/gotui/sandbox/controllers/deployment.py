@@ -9,13 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from gotui.clock import parse_epoch
+
 from .util import (
     fast_copy,
     get_condition,
     int_or_percent,
     iso,
     owner_ref,
-    parse_iso,
     template_hash,
     templates_equal,
 )
@@ -351,7 +352,7 @@ class DeploymentController:
             progressed = (updated != old_status.get("updatedReplicas") or available != old_status.get("availableReplicas")
                           or ready != old_status.get("readyReplicas") or replicas != old_status.get("replicas"))
             deadline = spec.get("progressDeadlineSeconds")
-            last = parse_iso(prog.get("lastUpdateTime")) if prog else None
+            last = parse_epoch(prog.get("lastUpdateTime")) if prog else None
             if (not progressed and deadline is not None and last is not None and now - last > float(deadline)
                     and prog.get("reason") != "NewReplicaSetAvailable"):
                 conds = self._set(conds, "Progressing", "False", "ProgressDeadlineExceeded",

@@ -31,22 +31,6 @@ def iso_nano(t: float) -> str:
     return f"{base}.{nanos:09d}Z"
 
 
-def parse_iso(text: str | None) -> float | None:
-    """Parse an RFC3339 timestamp into epoch seconds (None for empty/invalid)."""
-    if not text:
-        return None
-    try:
-        s = text.replace("Z", "+00:00")
-        if "." in s:  # trim nanoseconds to what fromisoformat accepts
-            head, _, tail = s.partition(".")
-            digits = "".join(ch for ch in tail if ch.isdigit())
-            zone = tail[len(digits):]
-            s = f"{head}.{digits[:6].ljust(6, '0')}{zone}"
-        return datetime.fromisoformat(s).timestamp()
-    except ValueError:
-        return None
-
-
 def fast_copy(obj: Any) -> Any:
     """Deep copy of JSON-shaped data (dict/list/scalars), several times faster than copy.deepcopy."""
     if isinstance(obj, dict):
