@@ -224,13 +224,34 @@ def test_logs_follow_and_tail(sandbox):
     s = PodLogStream(api, "shop", pod.metadata.name, None, on_lines=on_lines, on_mark=on_mark, tail_lines=5)
     s.start()
     try:
-        wait_for(lambda: len(lines) >= 5, what="tail lines")
+        wait_for(lambda: len(lines) >= 5, what=f"tail lines (marks: {marks})")
         first = len(lines)
         wait_for(lambda: len(lines) > first, timeout=20, what="followed lines")
         assert all(line[:4].isdigit() for line in lines)  # timestamps requested
     finally:
         s.stop()
         s.join(5)
+
+
+def test_following_a_container_that_has_not_started_waits_for_it(sandbox):
+    """Opened while ContainerCreating (the kubelet answers 400): the stream says so once, then shows the lines."""
+    api = sandbox.api_client
+    core = client.CoreV1Api(api)
+    name = f"gotui-wait-{time.monotonic_ns()}"
+    core.create_namespaced_pod("shop", {"metadata": {"name": name},
+                                        "spec": {"containers": [{"name": "api", "image": "go-api:1.4.2"}]}})
+    lines, marks, on_lines, on_mark = _lines_sink()
+    s = PodLogStream(api, "shop", name, None, on_lines=on_lines, on_mark=on_mark, tail_lines=5)
+    s.start()
+    try:
+        wait_for(lambda: len(lines) >= 2, what=f"lines once the container started (marks: {marks})")
+        assert marks and "is waiting to start" in marks[0] and "waiting for it to start" in marks[0], marks
+        assert len([m for m in marks if "waiting" in m]) == 1  # said once, not once per retry
+        assert s.is_alive()
+    finally:
+        s.stop()
+        s.join(5)
+        core.delete_namespaced_pod(name, "shop", grace_period_seconds=0)
 
 
 def test_logs_previous_of_crashing_container(fresh_sandbox):

@@ -93,6 +93,7 @@ class PodLogStream(threading.Thread):
 
     def run(self) -> None:
         failures = 0
+        waits = 0
         resumed = False
         try:
             while not self._halt.is_set():
@@ -110,6 +111,14 @@ class PodLogStream(threading.Thread):
                         return
                     status = getattr(exc, "status", None)
                     error = describe_error(exc)
+                    if status == 400 and self.follow and is_waiting_to_start(error):
+                        # k9s-like: a following view waits for the container to start, it does not give up
+                        waits += 1
+                        if waits == 1:
+                            self.on_mark(f"{self.pod}: {error}; waiting for it to start")
+                        if self._halt.wait(min(2.0, 0.25 * waits)):
+                            return
+                        continue
                     if status in (400, 404) and not resumed:
                         self.on_mark(f"{self.pod}: {error}")
                         return
@@ -165,6 +174,11 @@ class PodLogStream(threading.Thread):
             self.last_seen = time.time()
             self.lines_read += len(lines)
             self.on_lines(lines)
+
+
+def is_waiting_to_start(message: str) -> bool:
+    """True for the kubelet's 400 on a container that has not started yet (it will, so keep asking)."""
+    return "is waiting to start" in message or "ContainerCreating" in message or "PodInitializing" in message
 
 
 def resume_since_seconds(last_seen: float, now: float, overlap: float = 2.0) -> int:
