@@ -91,3 +91,24 @@ async def test_search_box_closes_on_enter_and_gives_the_rows_back() -> None:
         assert "/error: 9 matches" in status
         await pilot.press("n")  # n / N still jump with the box closed
         assert view.lines_widget.current_match is not None
+
+
+async def test_log_colours_are_kept_as_styles_and_the_text_stays_inert() -> None:
+    """SGR colours from a container render as colours (as `docker logs` shows them); the rest stays inert,
+    and search, timestamps and save see the plain text."""
+    app = LogApp()
+    async with app.run_test(size=(80, 10)) as pilot:
+        view = app.query_one(LogView)
+        view.queue_lines(["2024-05-01T10:00:00Z \x1b[32mINFO\x1b[0m ready \x1b[1;31mERROR\x1b[0m [b]x[/b]\x1b]0;t\x07"])
+        await pilot.pause(0.15)
+        assert view.lines() == ["INFO ready ERROR [b]x[/b]"]
+        segs = [s for s in view.lines_widget.render_line(0) if s.text.strip()]
+        styled = {s.text.strip(): s.style for s in segs}
+        assert styled["INFO"].color.number == 2 and styled["ERROR"].color.number == 1 and styled["ERROR"].bold
+        assert "ready" in "".join(s.text for s in segs if s.style is None or s.style.color is None)
+        await pilot.press("t")  # the timestamp shifts the spans; they stay on their words
+        await pilot.pause()
+        segs = list(view.lines_widget.render_line(0))
+        info = next(s for s in segs if s.text == "INFO")
+        assert info.style.color.number == 2
+        assert view.search("error") == 1

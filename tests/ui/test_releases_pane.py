@@ -27,7 +27,8 @@ async def open_releases(pilot, app):
     pane = app.pane("releases")
     await until(pilot, lambda: any(r.kind == "color" for r in pane.rows.values())
                 and any(r.kind == "helm" for r in pane.rows.values())
-                and all(st.ready == 3 for a in pane.apps for st in a.colors.values()), what="apps and helm listed")
+                and all(st.ready == 3 and st.rollout_complete and not st.unready_pods
+                        for a in pane.apps for st in a.colors.values()), what="apps and helm listed")
     return pane
 
 

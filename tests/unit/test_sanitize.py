@@ -17,6 +17,7 @@ from rich.cells import cell_len
 from rich.console import Console
 
 from gotui.ops.sanitize import (
+    sanitize_coloured_line,
     MAX_COMBINING,
     MAX_LINE,
     display_text,
@@ -216,3 +217,41 @@ async def test_hostile_text_in_widgets_renders_literally() -> None:
     for line in (static_line, table_line):
         assert "[/] [@click=app.quit]boom[/]" in line
         assert "red" in line and "title" not in line
+
+
+def test_coloured_line_keeps_foreground_colours_as_spans() -> None:
+    line, spans = sanitize_coloured_line("\x1b[32mINFO\x1b[0m started \x1b[1;31mERR\x1b[22m x\x1b[m")
+    assert line == "INFO started ERR x"
+    assert spans == ((0, 4, "color(2)"), (13, 16, "bold color(1)"), (16, 18, "color(1)"))
+    # 256 colours, truecolour; an out-of-range one is no colour
+    assert sanitize_coloured_line("\x1b[38;5;208ma\x1b[38;2;1;2;300mb\x1b[38;2;1;2;3mc\x1b[39md")[1] == (
+        (0, 1, "color(208)"), (2, 3, "#010203"))
+    # backgrounds, reverse, conceal and blink could hide text: dropped; plain text has no spans
+    assert sanitize_coloured_line("\x1b[8;7;5;30;47mhidden?\x1b[0m") == ("hidden?", ((0, 7, "color(0)"),))
+    assert sanitize_coloured_line("no colour") == ("no colour", ())
+
+
+def test_coloured_line_sanitizes_every_piece_and_cuts_like_sanitize_line() -> None:
+    line, spans = sanitize_coloured_line("\x1b]52;c;ZXZpbA==\x07\x1b[31m[bold]red\x1b\x1b[0m[2J\r")
+    assert line == "[bold]red[2J" and spans == ((0, 9, "color(1)"),)
+    line, spans = sanitize_coloured_line("\x1b[31m" + "x" * 50 + "\x1b[0m" + "y" * 100, 100)
+    assert line == "x" * 50 + "y" * 50 + " … [50 more chars]" and spans == ((0, 50, "color(1)"),)
+    line, spans = sanitize_coloured_line("\x1b[31m" + "z" * 5_000_000, 100)
+    assert line.endswith("… [4999900 more chars]") and spans == ((0, 100, "color(1)"),)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["\x1b[31m", "\x1b[0m", "\x1b[1;38;5;9m", "\x1b[38;2;1;2m", "\x1b[m", "\x1b",
+                                 "[", "m", "a", "é", "\t", "\r", "\x9b", "\u202e", "[b]"]), max_size=40))
+def test_coloured_line_is_as_inert_as_sanitize_line(parts: list[str]) -> None:
+    import re
+
+    raw = "".join(parts)
+    line, spans = sanitize_coloured_line(raw)
+    assert_inert(line)
+    plain = re.sub(r"\x1b\[[0-9;:]*m", "", raw)
+    if not any(c in plain for c in "\x1b\x9b\t"):  # (an SGR may split another sequence; tabs expand per piece)
+        assert line == sanitize_line(plain)
+    for a, b, style in spans:
+        assert 0 <= a < b <= len(line) and style
+    assert all(spans[i][1] <= spans[i + 1][0] for i in range(len(spans) - 1))

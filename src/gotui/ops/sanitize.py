@@ -17,7 +17,10 @@ The result of `sanitize_line` is one line that cannot change the terminal's stat
 - over-long lines are cut with a marker saying how much was cut.
 
 `sanitize_line` is the one sanitizing function; `sanitize_lines`, `safe_text` and `display_text` are
-thin wrappers around it. This module must not import Textual (it is in `ops`); Rich is imported
+thin wrappers around it. `sanitize_coloured_line` keeps what a log's SGR colour codes meant as data
+(spans of Rich style strings over the sanitized text) and sanitizes every piece between them with
+`sanitize_line`; only foreground colours, bold, dim, italic and underline survive (backgrounds,
+reverse, conceal and blink could hide text from the operator). This module must not import Textual (it is in `ops`); Rich is imported
 lazily by `display_text` only.
 """
 
@@ -108,7 +111,10 @@ def _cut(text: str, max_len: int, dropped: int = 0) -> str:
 
 def sanitize_line(data: str | bytes | bytearray, max_len: int = MAX_LINE) -> str:
     """Return one display-safe line: no escapes, no controls, no newlines, bounded length."""
-    text = to_text(data)
+    return _sanitize(to_text(data), max_len, trim_end=True)
+
+
+def _sanitize(text: str, max_len: int, *, trim_end: bool) -> str:
     if text.isascii() and text.isprintable():  # the common case: plain log text
         return _cut(text, max_len)
     dropped = 0
@@ -116,7 +122,8 @@ def sanitize_line(data: str | bytes | bytearray, max_len: int = MAX_LINE) -> str
     if len(text) > limit:
         dropped = len(text) - limit
         text = text[:limit]
-    text = text.rstrip("\r\n")
+    if trim_end:
+        text = text.rstrip("\r\n")
     text = strip_escapes(text)
     if "\t" in text:
         text = text.expandtabs(4)
@@ -127,6 +134,115 @@ def sanitize_line(data: str | bytes | bytearray, max_len: int = MAX_LINE) -> str
         if not text.isascii():
             text = _cap_combining(text)
     return _cut(text, max_len, dropped)
+
+
+_SGR = re.compile(r"\x1b\[([0-9;:]*)m")
+_SGR_TAIL = re.compile(r"(?:[\r\n]|\x1b\[[0-9;:]*m)+\Z")
+Span = tuple[int, int, str]  # (start, end, rich style string) over a sanitized line
+
+
+def _colour(params: list[int], i: int) -> tuple[str | None, int]:
+    """Parse `38;5;n` / `38;2;r;g;b` at params[i] (the 38/48); returns (colour, params consumed)."""
+    kind = params[i + 1] if len(params) > i + 1 else None
+    if kind == 5 and len(params) > i + 2:
+        n = params[i + 2]
+        return (f"color({n})" if 0 <= n <= 255 else None), 3
+    if kind == 2 and len(params) > i + 4:
+        r, g, b = params[i + 2 : i + 5]
+        return (f"#{r:02x}{g:02x}{b:02x}" if max(r, g, b) <= 255 else None), 5
+    return None, len(params) - i  # malformed: ignore the rest
+
+
+class _SgrState:
+    __slots__ = ("bold", "dim", "italic", "underline", "fg")
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.bold = self.dim = self.italic = self.underline = False
+        self.fg: str | None = None
+
+    def apply(self, raw: str) -> None:
+        try:
+            params = [int(p) if p else 0 for p in raw.replace(":", ";").split(";")]
+        except ValueError:
+            return
+        i = 0
+        while i < len(params):
+            code = params[i]
+            step = 1
+            if code == 0:
+                self.reset()
+            elif code == 1:
+                self.bold = True
+            elif code == 2:
+                self.dim = True
+            elif code == 3:
+                self.italic = True
+            elif code == 4:
+                self.underline = True
+            elif code == 22:
+                self.bold = self.dim = False
+            elif code == 23:
+                self.italic = False
+            elif code == 24:
+                self.underline = False
+            elif 30 <= code <= 37:
+                self.fg = f"color({code - 30})"
+            elif 90 <= code <= 97:
+                self.fg = f"color({code - 90 + 8})"
+            elif code == 39:
+                self.fg = None
+            elif code in (38, 48):
+                colour, step = _colour(params, i)
+                if code == 38:
+                    self.fg = colour
+            i += step
+
+    def style(self) -> str:
+        parts = [name for name in ("bold", "dim", "italic", "underline") if getattr(self, name)]
+        if self.fg:
+            parts.append(self.fg)
+        return " ".join(parts)
+
+
+def sanitize_coloured_line(data: str | bytes | bytearray, max_len: int = MAX_LINE) -> tuple[str, tuple[Span, ...]]:
+    """Like `sanitize_line`, but SGR colour codes become style spans instead of vanishing."""
+    text = to_text(data)
+    if "\x1b[" not in text or "m" not in text:
+        return sanitize_line(text, max_len), ()
+    dropped = 0
+    limit = 2 * max_len + 256  # bound the work on a hostile multi-megabyte line, as sanitize_line does
+    if len(text) > limit:
+        dropped = len(text) - limit
+        text = text[:limit]
+    end = _SGR_TAIL.search(text)  # the line's end is trimmed as sanitize_line trims it; a piece's is kept
+    if end:
+        text = text[: end.start()] + end.group().replace("\r", "").replace("\n", "")
+    state = _SgrState()
+    out: list[str] = []
+    spans: list[Span] = []
+    pos = 0
+    for i, piece in enumerate(_SGR.split(text)):
+        if i % 2:
+            state.apply(piece)
+            continue
+        clean = _sanitize(piece, limit, trim_end=False)  # a piece is never longer than `limit`: never cut
+        if not clean:
+            continue
+        style = state.style()
+        if style:
+            if spans and spans[-1][1] == pos and spans[-1][2] == style:
+                spans[-1] = (spans[-1][0], pos + len(clean), style)
+            else:
+                spans.append((pos, pos + len(clean), style))
+        out.append(clean)
+        pos += len(clean)
+    line = _cut("".join(out), max_len, dropped)
+    if len(line) != pos:
+        spans = [(a, min(b, max_len), st) for a, b, st in spans if a < max_len]
+    return line, tuple(spans)
 
 
 def _cap_combining(text: str) -> str:

@@ -26,7 +26,7 @@ from gotui.ops.actions import Action
 from gotui.ops.build import BuildEvent, BuildRequest, BuildResult, BuildRun, parse_build_args
 from gotui.ops.docker_ops import binary_size, exit_meaning, human_age, human_size, troubleshoot
 from gotui.ops.errors import describe_error
-from gotui.ops.sanitize import safe_text, sanitize_line
+from gotui.ops.sanitize import safe_text, to_text
 from gotui.ui.logview import LogView
 
 if TYPE_CHECKING:
@@ -189,10 +189,10 @@ class ContainerLogsScreen(Screen[None]):
                     partial = parts.pop()
                     fresh = resume.keep(parts)
                     if fresh:
-                        view.queue_lines([sanitize_line(p) for p in fresh], sanitized=True)
+                        view.queue_lines([to_text(p) for p in fresh])
                 fresh = resume.keep([partial]) if partial else []
                 if fresh:
-                    view.queue_lines([sanitize_line(p) for p in fresh], sanitized=True)
+                    view.queue_lines([to_text(p) for p in fresh])
             except Exception as exc:  # noqa: BLE001 - the stream dropped
                 dropped = describe_error(exc)
             finally:

@@ -46,7 +46,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Input, Static
 
-from gotui.ops.sanitize import sanitize_line
+from gotui.ops.sanitize import Span, sanitize_coloured_line, sanitize_line
 
 _TS = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)) (.*)\Z", re.S)
 MARK = "\x00mark"  # style sentinel for marker lines
@@ -54,6 +54,25 @@ _MARK_STYLE = Style(bold=True, reverse=True)
 _MATCH_STYLE = Style(reverse=True, bold=True)
 _CURRENT_STYLE = Style(bgcolor="yellow", color="black", bold=True)
 _TS_STYLE = Style(dim=True)
+# per line: None, a rich style string, MARK, or (that, the line's own colour spans from its SGR codes)
+LineStyle = str | None | tuple[str | None, tuple[Span, ...]]
+Item = tuple[str, str, LineStyle]  # (timestamp, text, style)
+
+
+def prepare_lines(lines: list[str], style: str | None = None, sanitized: bool = False) -> list[Item]:
+    """Buffer items for `lines` (any thread): sanitized unless `sanitized`, SGR colours kept as spans,
+    a leading RFC 3339 timestamp split off."""
+    items: list[Item] = []
+    for raw in lines:
+        line, spans = (raw, ()) if sanitized else sanitize_coloured_line(raw)
+        ts, body = split_timestamp(line)
+        if spans and style != MARK:
+            cut = len(line) - len(body)
+            spans = tuple((max(a - cut, 0), b - cut, st) for a, b, st in spans if b > cut)
+            items.append((ts, body, (style, spans) if spans else style))
+        else:
+            items.append((ts, body, style))
+    return items
 
 
 def split_timestamp(line: str) -> tuple[str, str]:
@@ -99,8 +118,7 @@ class LogLines(ScrollView, can_focus=True):
     def __init__(self, max_lines: int, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.max_lines = max(1, int(max_lines))
-        # (timestamp, text, style) per line; style None, a rich style string, or MARK
-        self.buffer: deque[tuple[str, str, str | None]] = deque(maxlen=self.max_lines)
+        self.buffer: deque[Item] = deque(maxlen=self.max_lines)
         self.first_index = 0  # absolute index of buffer[0] (lines dropped so far)
         self.widest = 0
         self.wrap = False
@@ -119,7 +137,7 @@ class LogLines(ScrollView, can_focus=True):
             return short_timestamp(ts) + " " + text
         return text
 
-    def add(self, items: list[tuple[str, str, str | None]]) -> int:
+    def add(self, items: list[Item]) -> int:
         """Append (ts, text, style) tuples; returns how many old lines were dropped."""
         before = len(self.buffer)
         overflow = max(0, before + len(items) - self.max_lines)
@@ -198,6 +216,9 @@ class LogLines(ScrollView, can_focus=True):
         if cached is not None:
             return cached
         ts, body, style = self.buffer[pos]
+        spans: tuple[Span, ...] = ()
+        if isinstance(style, tuple):
+            style, spans = style
         if style == MARK:
             text = Text(f"── {body} ──", style=_MARK_STYLE)
         else:
@@ -206,6 +227,8 @@ class LogLines(ScrollView, can_focus=True):
                 text.append(short_timestamp(ts) + " ", style=_TS_STYLE)
             start = len(text)
             text.append(body, style=style or "")
+            for a, b, span_style in spans:
+                text.stylize(span_style, start + a, start + b)
             if self.term_re is not None:
                 hl = _CURRENT_STYLE if absolute == self.current_match else _MATCH_STYLE
                 for m in self.term_re.finditer(body):
@@ -333,7 +356,8 @@ class LogView(Vertical):
         self.new_while_paused = 0
         self.total_appended = 0
         self.match_count = 0
-        self._pending: list[tuple[list[str], str | None, bool]] = []
+        self._pending: list[Item] = []
+        self._skipped = 0  # queued lines dropped before a flush because more than max_lines waited
         self._pending_lock = threading.Lock()
         self._status_dirty = True
         self.state_note = ""  # set by owners: "following", "stream ended", …
@@ -354,14 +378,8 @@ class LogView(Vertical):
     # -- public API ---------------------------------------------------------------------------
     def append_lines(self, lines: list[str], *, style: str | None = None, sanitized: bool = False) -> None:
         """Append a batch of lines (sanitized here unless `sanitized=True`)."""
-        if not lines:
-            return
-        items = []
-        for raw in lines:
-            line = raw if sanitized else sanitize_line(raw)
-            ts, body = split_timestamp(line)
-            items.append((ts, body, style))
-        self._add(items)
+        if lines:
+            self._add(prepare_lines(lines, style, sanitized))
 
     def mark(self, text: str) -> None:
         """Append a marker line (stream dropped, resumed, build finished…)."""
@@ -375,10 +393,16 @@ class LogView(Vertical):
         self._render_status()
 
     def queue_lines(self, lines: list[str], *, style: str | None = None, sanitized: bool = False) -> None:
-        """Thread-safe: buffer lines; the UI appends them in one batch every 50 ms."""
-        if lines:
-            with self._pending_lock:
-                self._pending.append((list(lines), style, sanitized))
+        """Thread-safe: sanitize `lines` in the caller's thread; the UI appends them in one batch every 50 ms."""
+        if not lines:
+            return
+        items = prepare_lines(lines, style, sanitized)
+        with self._pending_lock:
+            self._pending.extend(items)
+            over = len(self._pending) - self.max_lines
+            if over > 0:
+                del self._pending[:over]
+                self._skipped += over
 
     def lines(self) -> list[str]:
         """The buffered lines as shown (timestamps included when they are shown)."""
@@ -423,23 +447,15 @@ class LogView(Vertical):
                 self._render_status()
             return
         with self._pending_lock:
-            batches, self._pending = self._pending, []
-        # merge consecutive batches of the same kind: one append (one refresh) per flush
-        merged: list[tuple[list[str], str | None, bool]] = []
-        for lines, style, sanitized in batches:
-            if merged and merged[-1][1] == style and merged[-1][2] == sanitized:
-                merged[-1][0].extend(lines)
-            else:
-                merged.append((list(lines), style, sanitized))
-        keep = self.max_lines
-        for lines, style, sanitized in merged:
-            self.append_lines(lines[-keep:] if len(merged) == 1 else lines, style=style, sanitized=sanitized)
-            if len(merged) == 1 and len(lines) > keep:
-                self.total_appended += len(lines) - keep
-                if not self.follow:
-                    self.new_while_paused += len(lines) - keep
+            items, self._pending = self._pending, []
+            skipped, self._skipped = self._skipped, 0
+        if skipped:  # never shown: counted as appended (and as new while paused)
+            self.total_appended += skipped
+            if not self.follow:
+                self.new_while_paused += skipped
+        self._add(items)
 
-    def _add(self, items: list[tuple[str, str, str | None]]) -> None:
+    def _add(self, items: list[Item]) -> None:
         w = self.lines_widget
         was_y = w.scroll_y
         dropped = w.add(items)
