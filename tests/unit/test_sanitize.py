@@ -17,11 +17,11 @@ from rich.cells import cell_len
 from rich.console import Console
 
 from gotui.ops.sanitize import (
-    sanitize_coloured_line,
     MAX_COMBINING,
     MAX_LINE,
     display_text,
     safe_text,
+    sanitize_coloured_line,
     sanitize_line,
     sanitize_lines,
     strip_escapes,
