@@ -38,6 +38,7 @@ class Column:
 _HEADER = Style(bold=True, underline=True)
 _CURSOR = Style(reverse=True, bold=True)
 _CURSOR_BLUR = Style(underline=True, bold=True)
+_DIM = Style(dim=True)
 
 
 class VirtualTable(ScrollView, can_focus=True):
@@ -201,7 +202,9 @@ class VirtualTable(ScrollView, can_focus=True):
                 self._cells.clear()
                 self._cells[key] = cells
         base = (_CURSOR if self.has_focus else _CURSOR_BLUR) if index == self.cursor else None
-        return Strip(self._line(cells, base)).adjust_cell_length(width, base)
+        strip = Strip(self._line(cells, base)).adjust_cell_length(width, base)
+        # the Line API bypasses `text-opacity`: honour it (stale rows, see .pane.-stale) with dim text
+        return strip.apply_style(_DIM) if self.styles.text_opacity < 1 else strip
 
     # -- cursor ---------------------------------------------------------------------------------
     def _visible_rows(self) -> int:

@@ -7,6 +7,7 @@ their source is in ("connecting…", "Docker engine not reachable at … — is 
 
 from __future__ import annotations
 
+import time
 from typing import ClassVar
 
 from rich.text import Text
@@ -61,6 +62,7 @@ class Pane(Vertical):
     ]
 
     filter_text: reactive[str] = reactive("", init=False)
+    _stale_since: float | None = None
 
     def __init__(self) -> None:
         super().__init__(id=f"pane-{self.PANE_ID}", classes="pane")
@@ -85,6 +87,18 @@ class Pane(Vertical):
         style = {"error": "bold red", "warning": "yellow", "ok": "green"}.get(severity, "")
         status.update(Text(SEVERITY_PREFIX.get(severity, "") + message, style=style))
         status.set_class(severity == "error", "-error")
+
+    def mark_stale(self, stale: bool) -> str:
+        """Dim the rows while their source is down or reconnecting (they are the last ones seen); returns
+        what the status line should add: " · rows as of HH:MM:SS" while stale, else ""."""
+        if not stale:
+            self._stale_since = None
+            self.remove_class("-stale")
+            return ""
+        if self._stale_since is None:
+            self._stale_since = time.time()
+        self.add_class("-stale")
+        return " · rows as of " + time.strftime("%H:%M:%S", time.localtime(self._stale_since))
 
     def show_details(self, renderable: object) -> None:
         self.query_one(DetailsView).show(renderable)

@@ -189,12 +189,13 @@ class HpaPane(Pane):
         if bridge is None:
             return
         state, detail = bridge.kind_state("horizontalpodautoscalers")
+        stale = self.mark_stale(state in ("error", "reconnecting") and bool(self.views))
         if bridge.state == "error" and not self.views:
             self.set_status(bridge.detail, "error")
         elif state == "error":
-            self.set_status(f"cannot list HPAs: {detail}", "error")
+            self.set_status(f"cannot list HPAs: {detail}{stale}", "error")
         elif state == "reconnecting":
-            self.set_status(f"reconnecting ({detail}) · {len(self.views)} HPAs", "warning")
+            self.set_status(f"reconnecting ({detail}) · {len(self.views)} HPAs{stale}", "warning")
         else:
             at_max = sum(1 for v in self.views.values() if v.at_max)
             msg = f"{len(self.views)} HPAs" + (f" · ⚠ {at_max} at max" if at_max else "")

@@ -157,9 +157,11 @@ class ImagesPane(Pane):
     def on_docker_state(self, message: DockerState) -> None:
         self.engine_state = message.state
         if message.state == "connected":
+            self.mark_stale(False)
             self.set_status(f"Docker {self.source.host if self.source else ''}: connected", "ok")
         else:
-            self.set_status(message.detail, "error")
+            shown = bool(self.images or self.containers)
+            self.set_status(message.detail + self.mark_stale(shown), "error")
 
     def on_docker_changed(self, message: DockerChanged) -> None:
         self.reload()

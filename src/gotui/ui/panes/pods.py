@@ -201,7 +201,7 @@ class PodsPane(Pane):
             self.set_status(bridge.detail, "error")
             return
         if state == "error":
-            self.set_status(f"cannot list pods: {detail}", "error")
+            self.set_status(f"cannot list pods: {detail}{self.mark_stale(bool(self.rows))}", "error")
             return
         where = "all namespaces" if bridge.namespace is None and bridge.context else f"ns {bridge.namespace or '-'}"
         parts = [f"{len(self.shown)}/{len(self.rows)} pods", where]
@@ -217,8 +217,9 @@ class PodsPane(Pane):
         if denied and not self.app.settings.readonly:  # type: ignore[attr-defined]
             parts.append(f"delete disabled — {denied}")
         severity = "info"
+        stale = self.mark_stale(state == "reconnecting" and bool(self.rows))
         if state == "reconnecting":
-            parts.insert(0, f"reconnecting ({detail})")
+            parts.insert(0, f"reconnecting ({detail}){stale}")
             severity = "warning"
         elif state == "connecting" or not bridge.store.synced("pods"):
             parts.insert(0, "listing…")

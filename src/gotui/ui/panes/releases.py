@@ -152,7 +152,11 @@ class ReleasesPane(Pane):
                 msg += "   READ-ONLY · m manifest/values"
             else:
                 msg += "   c cutover · R rollback · u undo · s scale · D idle down · b helm rollback · m manifest"
-            self.set_status(msg, "warning" if pending else "info")
+            stale = self.mark_stale(state in ("reconnecting", "error") and bool(self.apps or self.helm))
+            if stale:
+                detail = safe_text(getattr(bridge, "detail", "") or "", 120)
+                msg = f"{state} ({detail}){stale} · {msg}"
+            self.set_status(msg, "warning" if pending or stale else "info")
 
     def build_rows(self, now: datetime | None = None) -> list[tuple[RowRef, tuple[Any, ...]]]:
         """The table rows (pure over self.apps / self.helm), in display order."""
