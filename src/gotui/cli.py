@@ -66,6 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     bd.add_argument("--target", help="target stage")
     bd.add_argument("--build-arg", action="append", default=[], metavar="K=V", help="build argument (repeatable)")
     bd.add_argument("--platform", help="target platform, e.g. linux/amd64")
+    bd.add_argument("--no-cache", action="store_true", help="do not use the build cache")
+    bd.add_argument("--pull", action="store_true", help="always try to pull newer versions of the base images")
     _add_common(bd)
 
     co = sub.add_parser("cutover", help="switch a Service to another colour, verified, reverting on failure", description="Blue-green cutover of a Service to the Deployment of another colour.")

@@ -200,3 +200,13 @@ def test_tag_and_target_validation() -> None:
             validate_tag(bad)
     assert stage_names("FROM scratch AS Build\nFROM --platform=$BUILDPLATFORM golang:1.22 as deps\nFROM build\n") == \
         ["build", "deps"]
+
+
+def test_build_request_equivalent_command() -> None:
+    from gotui.ops.build import BuildRequest
+
+    req = BuildRequest("ctx dir", tag="go-api:dev", dockerfile="build/Dockerfile", target="final",
+                       buildargs={"GO": "1.22", "MSG": "a b"}, platform="linux/amd64", nocache=True, pull=True)
+    assert req.command() == ("docker build -t go-api:dev -f build/Dockerfile --target final --build-arg GO=1.22 "
+                             "--build-arg 'MSG=a b' --platform linux/amd64 --no-cache --pull 'ctx dir'")
+    assert BuildRequest(".").command() == "docker build ."

@@ -225,3 +225,20 @@ def test_headless_build_bad_arguments_exit_2_before_building(docker_client, tmp_
     no_stage = _gotui_build(str(ctx), "-t", "gotui-test/headless:nostage", "--target", "nope")
     assert no_stage.returncode == 2 and "target stage 'nope' is not in Dockerfile" in no_stage.stderr
     assert "final" in no_stage.stderr and "Step 1/" not in no_stage.stdout
+
+
+def test_headless_build_no_cache_and_pull(docker_client, tmp_path: Path) -> None:  # noqa: ANN001
+    """`--no-cache` runs every step again (its output shows) where a plain rebuild takes them from the
+    cache; `--pull` is accepted with it (a `FROM scratch` build has nothing to pull, so no registry is needed)."""
+    token = uuid.uuid4().hex
+    ctx = make_context(tmp_path / "ctx", BASE_DOCKERFILE + f"RUN echo ran-{token}\n")
+    tag = "gotui-test/headless:nocache"
+    first = _gotui_build(str(ctx), "-t", tag)
+    assert first.returncode == 0, first.stderr
+    assert f"ran-{token}" in first.stdout.replace(f"echo ran-{token}", "")
+    cached = _gotui_build(str(ctx), "-t", tag)
+    assert cached.returncode == 0 and f"ran-{token}" not in cached.stdout.replace(f"echo ran-{token}", "")
+    fresh = _gotui_build(str(ctx), "-t", tag, "--no-cache", "--pull")
+    assert fresh.returncode == 0, fresh.stderr
+    assert f"ran-{token}" in fresh.stdout.replace(f"echo ran-{token}", ""), fresh.stdout
+    assert _image_exists(docker_client, tag)

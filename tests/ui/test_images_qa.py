@@ -103,6 +103,18 @@ async def test_build_form_leaves_the_log_most_of_the_screen(docker_client, tmp_p
         await wait_for(pilot, lambda: isinstance(app.screen, BuildScreen), "build screen")
         assert app.screen.query_one("#build-form").size.height <= 4
         assert app.screen.query_one("#build-log").size.height >= 14
+        # no cache / pull: reachable by keyboard, inside 80 columns, and in the request (and its command)
+        screen = app.screen
+        for wid in ("#build-nocache", "#build-pull", ".build-hint"):
+            region = screen.query_one(wid).region
+            assert region.width > 0 and region.right <= 80, (wid, region)
+        screen.query_one("#build-context").value = str(tmp_path)
+        screen.query_one("#build-tag").value = "gotui-test/form:1"
+        screen.query_one("#build-nocache").focus()
+        await pilot.press("space")
+        await pilot.pause()
+        req = screen.request()
+        assert req.nocache and not req.pull and req.command().endswith(f"--no-cache {tmp_path}")
 
 
 async def test_layer_history_masks_secrets_and_puts_the_toolchain_advice_first(docker_client, busybox_image, tmp_path: Path) -> None:  # noqa: ANN001

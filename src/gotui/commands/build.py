@@ -1,4 +1,4 @@
-"""`gotui build CONTEXT -t TAG [-f FILE] [--target STAGE] [--build-arg K=V]... [--platform P]`.
+"""`gotui build CONTEXT -t TAG [-f FILE] [--target STAGE] [--build-arg K=V]... [--platform P] [--no-cache] [--pull]`.
 
 The same build code as the TUI (`gotui.ops.build`), printing plain progress lines. Exit codes:
 0 built and tagged; 1 the build failed (the failing step is named) or was interrupted, or the
@@ -51,7 +51,8 @@ def run(args: argparse.Namespace, settings: Settings, out=None) -> int:  # noqa:
         return EXIT_USAGE
     source = DockerSource(settings.docker_host)
     request = BuildRequest(args.context_dir, tag=args.tag, dockerfile=args.file, target=args.target,
-                           buildargs=buildargs, platform=args.platform)
+                           buildargs=buildargs, platform=args.platform,
+                           nocache=bool(getattr(args, "no_cache", False)), pull=bool(getattr(args, "pull", False)))
     build = BuildRun(source, request)
     try:
         source.ping()

@@ -301,6 +301,26 @@ class BuildRequest:
     platform: str | None = None
     labels: dict[str, str] = field(default_factory=dict)
     nocache: bool = False
+    pull: bool = False  # always try to pull a newer version of the base images
+
+    def command(self) -> str:
+        """The equivalent docker CLI command (classic builder), shell-quoted."""
+        import shlex
+
+        argv = ["docker", "build"]
+        if self.tag:
+            argv += ["-t", self.tag]
+        if self.dockerfile:
+            argv += ["-f", self.dockerfile]
+        if self.target:
+            argv += ["--target", self.target]
+        for key, value in self.buildargs.items():
+            argv += ["--build-arg", f"{key}={value}"]
+        if self.platform:
+            argv += ["--platform", self.platform]
+        argv += ["--no-cache"] if self.nocache else []
+        argv += ["--pull"] if self.pull else []
+        return shlex.join([*argv, self.context_dir])
 
 
 @dataclass
@@ -369,7 +389,7 @@ class BuildRun:
         stream = self.source.build(
             req.context_dir, dockerfile=req.dockerfile, target=req.target,
             buildargs=req.buildargs or None, platform=req.platform, labels=req.labels or None,
-            nocache=req.nocache,
+            nocache=req.nocache, pull=req.pull,
         )
         with self._lock:
             self._stream = stream

@@ -302,7 +302,7 @@ class DockerSource:
 
     def build(self, context_dir: str, *, dockerfile: str | None = None, target: str | None = None,
               buildargs: dict[str, str] | None = None, platform: str | None = None,
-              labels: dict[str, str] | None = None, nocache: bool = False) -> Closable:
+              labels: dict[str, str] | None = None, nocache: bool = False, pull: bool = False) -> Closable:
         """Start a classic-builder build (untagged) and return its decoded stream, closable."""
         client = self.call(self.stream_client)
         captured: dict[str, Any] = {}
@@ -315,7 +315,7 @@ class DockerSource:
 
         client._post = _post
         kwargs: dict[str, Any] = {"path": context_dir, "decode": True, "rm": True, "forcerm": True,
-                                  "nocache": nocache}
+                                  "nocache": nocache, "pull": pull}
         if dockerfile:
             kwargs["dockerfile"] = dockerfile
         if target:

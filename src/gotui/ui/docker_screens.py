@@ -18,7 +18,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable, Footer, Input, Label, Sparkline, Static
+from textual.widgets import Button, Checkbox, DataTable, Footer, Input, Label, Sparkline, Static
 
 from gotui.clock import parse_time
 from gotui.ops import image_analysis as ia
@@ -571,6 +571,8 @@ class BuildScreen(Screen[None]):
                         yield Input(value, placeholder=hint, id=wid, compact=True)
             with Horizontal(classes="build-row"):
                 yield Button(Text("Build"), id="build-go", variant="primary", compact=True)
+                yield Checkbox("no cache", id="build-nocache", compact=True)
+                yield Checkbox("pull", id="build-pull", compact=True)
                 yield Label(Text(" ctrl+b build · ctrl+x cancel · esc back", style="dim"), classes="build-hint")
         yield Static("", id="build-progress")
         yield LogView(max_lines=getattr(_settings(self), "log_buffer_lines", 10_000), name_hint="build", id="build-log")
@@ -595,7 +597,9 @@ class BuildScreen(Screen[None]):
         tag = val.get("build-tag") or None
         return BuildRequest(val.get("build-context") or ".", tag=tag, dockerfile=val.get("build-file") or None,
                             target=val.get("build-target") or None, buildargs=args,
-                            platform=val.get("build-platform") or None)
+                            platform=val.get("build-platform") or None,
+                            nocache=self.query_one("#build-nocache", Checkbox).value,
+                            pull=self.query_one("#build-pull", Checkbox).value)
 
     def action_start(self) -> None:
         if self.running:
@@ -614,7 +618,7 @@ class BuildScreen(Screen[None]):
         self._set_progress(f"building {req.context_dir}…")
         build = self.build
         action = Action(verb="build", kind="build", target=req.tag or req.context_dir, context=self.source.host,
-                        preview=f"docker build {req.context_dir}" + (f" -t {req.tag}" if req.tag else ""),
+                        preview=req.command(),
                         destructive=False, reversible=True)
 
         def runner() -> str:
