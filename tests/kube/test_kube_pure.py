@@ -267,3 +267,21 @@ def test_pods_filter_namespace_term_keeps_one_namespace() -> None:
     assert f.namespaces == ("shop",) and f.words == ("go-api",)
     f2 = parse_filter("-l app=go-api ns:Shop-2")
     assert f2.namespaces == ("Shop-2",) and len(f2.selector) == 1  # the -l selector stops at ns:
+
+
+def test_hpa_view_reads_the_minimum_before_a_scale_up() -> None:
+    from gotui.ops.hpa import edit_min_max_action, hpa_view
+    from gotui.ops.scale_up import ANN_MIN_BEFORE
+
+    def view(ann):
+        return hpa_view({"metadata": {"name": "h", "namespace": "n", "annotations": ann},
+                         "spec": {"minReplicas": 3, "maxReplicas": 6}})
+
+    assert view({ANN_MIN_BEFORE: "2"}).min_before == 2
+    assert view({ANN_MIN_BEFORE: "two"}).min_before is None and view({ANN_MIN_BEFORE: "0"}).min_before is None
+    assert view(None).min_before is None
+    plain = edit_min_max_action("n", "h", "ctx", (3, 6), (2, 6))
+    assert plain.params["body"] == {"spec": {"minReplicas": 2, "maxReplicas": 6}}
+    restoring = edit_min_max_action("n", "h", "ctx", (3, 6), (2, 6), min_before=2)
+    assert restoring.params["body"]["metadata"] == {"annotations": {ANN_MIN_BEFORE: None}}
+    assert '"gotui.dev/min-replicas-before": null' in restoring.preview

@@ -113,3 +113,46 @@ def test_selector_text_and_namespace_filter():
     assert scoped.namespaces == ("shop",) and len(scoped.selector) == 5 and not scoped.error
     assert parse_filter("ns:shop").empty is False and parse_filter("").empty
     assert selector_text(None) == "" and selector_text({}) == ""
+
+
+async def test_edit_min_max_restores_the_minimum_a_scale_up_raised(fresh_sandbox, tmp_path):
+    """A rollback's scale-up raised shop/go-api-green's minReplicas and recorded the old one: the pane says
+    so, `e` fills the old minimum in, and the confirmed edit puts it back and drops the record."""
+    import json
+
+    from fixtures.pilot import modal_ready
+    from gotui.ops.scale_up import ANN_MIN_BEFORE
+    from gotui.ui.panes.hpa import LimitsModal
+
+    sb = fresh_sandbox("quiet")
+    auto = client.AutoscalingV2Api(sb.api_client)
+    before = auto.read_namespaced_horizontal_pod_autoscaler("go-api-green", "shop").spec
+    raised = before.min_replicas + 1
+    auto.patch_namespaced_horizontal_pod_autoscaler("go-api-green", "shop", {
+        "metadata": {"annotations": {ANN_MIN_BEFORE: str(before.min_replicas)}},
+        "spec": {"minReplicas": raised, "maxReplicas": max(before.max_replicas, raised)}})
+    app = GotuiApp(make_settings(sb, tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        hpa = app.pane("hpa")
+        await until(pilot, lambda: (v := hpa.views.get("shop/go-api-green")) and v.min_before == before.min_replicas
+                    and v.min_replicas == raised, what="the raised HPA")
+        hpa.table.focus()
+        hpa.table.move_cursor(row=hpa.table.get_row_index("shop/go-api-green"))
+        await until(pilot, lambda: f"min raised from {before.min_replicas}" in str(hpa.query_one("#details-body").render()),
+                    what="the details say the minimum was raised")
+        await pilot.press("e")
+        modal = await until(pilot, lambda: isinstance(app.screen, LimitsModal) and app.screen, what="limits modal")
+        assert modal.query_one("#limits-min").value == str(before.min_replicas)
+        await pilot.press("enter", "enter")
+        confirm = await until(pilot, lambda: modal_ready(app), what="confirm modal")
+        assert "that record is dropped" in confirm.action.detail and ANN_MIN_BEFORE in confirm.action.preview
+        await pilot.press("y")
+
+        def restored():
+            h = auto.read_namespaced_horizontal_pod_autoscaler("go-api-green", "shop")
+            return h.spec.min_replicas == before.min_replicas and ANN_MIN_BEFORE not in (h.metadata.annotations or {})
+
+        await until(pilot, restored, what="minReplicas restored and the record dropped")
+        entry = json.loads((tmp_path / "audit.jsonl").read_text().splitlines()[-1])
+        assert entry["action"].startswith("scale-limits") and entry["outcome"] == "ok"

@@ -3,6 +3,7 @@ replica count by the HPA formula with its 10% tolerance, and the min/max edit op
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -120,6 +121,7 @@ class HpaView:
     conditions: tuple[tuple[str, str, str, str], ...]  # (type, status, reason, message)
     last_scale: float | None
     next_desired: int | None
+    min_before: int | None = None  # minReplicas before a gotui scale-up raised it (its annotation)
 
     @property
     def at_max(self) -> bool:
@@ -174,7 +176,19 @@ def hpa_view(hpa: dict) -> HpaView:
         conditions=conds,
         last_scale=parse_time(status.get("lastScaleTime")),
         next_desired=nxt,
+        min_before=_min_before(meta),
     )
+
+
+def _min_before(meta: dict) -> int | None:
+    from gotui.ops.scale_up import ANN_MIN_BEFORE
+
+    raw = (meta.get("annotations") or {}).get(ANN_MIN_BEFORE)
+    try:
+        value = int(raw) if raw is not None else None
+    except (TypeError, ValueError):
+        return None
+    return value if value is not None and value >= 1 else None
 
 
 def validate_min_max(min_r: int, max_r: int) -> str | None:
@@ -189,21 +203,35 @@ def validate_min_max(min_r: int, max_r: int) -> str | None:
 
 
 def edit_min_max_action(namespace: str, name: str, context: str | None, old: tuple[int, int],
-                        new: tuple[int, int]) -> Action:
+                        new: tuple[int, int], *, min_before: int | None = None) -> Action:
+    """Set min/max. With `min_before` (a gotui scale-up raised the minimum from it), the edit also drops
+    that record: the operator has now decided the minimum."""
+    from gotui.ops.scale_up import ANN_MIN_BEFORE
+
+    body = _limits_body(new, ANN_MIN_BEFORE if min_before is not None else None)
+    detail = f"min {old[0]} -> {new[0]}, max {old[1]} -> {new[1]}"
+    if min_before is not None:
+        detail += f" (min was {min_before} before gotui's scale-up; that record is dropped)"
     return Action(
         verb="scale-limits",
         kind="hpa",
         target=name,
         namespace=namespace,
         context=context,
-        preview=(f"kubectl --context {context} -n {namespace} patch hpa {name} --type merge "
-                 f"-p '{{\"spec\":{{\"minReplicas\":{new[0]},\"maxReplicas\":{new[1]}}}}}'"),
+        preview=f"kubectl --context {context} -n {namespace} patch hpa {name} --type merge -p '{json.dumps(body)}'",
         destructive=True,
         reversible=True,
-        detail=f"min {old[0]} -> {new[0]}, max {old[1]} -> {new[1]}",
+        detail=detail,
         rbac=("patch", "horizontalpodautoscalers", "autoscaling"),
-        params={"min": new[0], "max": new[1]},
+        params={"min": new[0], "max": new[1], "body": body},
     )
+
+
+def _limits_body(new: tuple[int, int], drop_annotation: str | None) -> dict[str, Any]:
+    body: dict[str, Any] = {"spec": {"minReplicas": new[0], "maxReplicas": new[1]}}
+    if drop_annotation:
+        body["metadata"] = {"annotations": {drop_annotation: None}}
+    return body
 
 
 def edit_min_max(api_client: Any, action: Action, settings: Settings) -> str:
@@ -215,7 +243,7 @@ def edit_min_max(api_client: Any, action: Action, settings: Settings) -> str:
         raise ValueError(problem)
     from kubernetes import client
 
-    body = {"spec": {"minReplicas": min_r, "maxReplicas": max_r}}
+    body = action.params.get("body") or _limits_body((min_r, max_r), None)
     client.AutoscalingV2Api(api_client).patch_namespaced_horizontal_pod_autoscaler(
         action.target, action.namespace, body, _preload_content=False, _request_timeout=15
     )

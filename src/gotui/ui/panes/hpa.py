@@ -228,6 +228,9 @@ class HpaPane(Pane):
         t.append(f"namespace  {safe_text(v.namespace)}\n")
         t.append(f"target     {safe_text(v.target_kind)}/{safe_text(v.target_name)}\n")
         t.append(f"replicas   {v.current} current, {v.desired} desired (min {v.min_replicas}, max {v.max_replicas})\n")
+        if v.min_before is not None and v.min_before != v.min_replicas:
+            t.append(f"⚠ min raised from {v.min_before} by a gotui scale-up (cutover/rollback); e restores it\n",
+                     style="yellow")
         for m in v.metrics:
             t.append(f"metric     {safe_text(m.text, 80)}\n")
         if v.next_desired is not None:
@@ -271,7 +274,8 @@ class HpaPane(Pane):
         def chosen(result: tuple[int, int] | None) -> None:
             if result is None:
                 return
-            action = edit_min_max_action(v.namespace, v.name, bridge.context, (v.min_replicas, v.max_replicas), result)
+            action = edit_min_max_action(v.namespace, v.name, bridge.context, (v.min_replicas, v.max_replicas), result,
+                                         min_before=v.min_before)
             settings = self.app.settings  # type: ignore[attr-defined]
             self.app.perform(action, lambda: edit_min_max(bridge.api_client, action, settings))  # type: ignore[attr-defined]
 
@@ -325,9 +329,15 @@ class LimitsModal(ModalScreen[tuple[int, int] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="limits-box"):
             yield Static(Text(f"Edit min/max of HPA {safe_text(self.view.name)}", style="bold"))
-            yield Static(Text(f"now: min {self.view.min_replicas}, max {self.view.max_replicas}", style="dim"))
+            now = f"now: min {self.view.min_replicas}, max {self.view.max_replicas}"
+            before = self.view.min_before
+            restoring = before is not None and before != self.view.min_replicas
+            if restoring:
+                now += f" · min was {before} before gotui's scale-up (filled in)"
+            yield Static(Text(now, style="dim"))
             with Horizontal(id="limits-inputs"):
-                yield Input(str(self.view.min_replicas), id="limits-min", type="integer", placeholder="min")
+                yield Input(str(before if restoring else self.view.min_replicas), id="limits-min", type="integer",
+                            placeholder="min")
                 yield Input(str(self.view.max_replicas), id="limits-max", type="integer", placeholder="max")
             yield Static("", id="limits-error")
             with Horizontal(id="limits-buttons"):
