@@ -309,3 +309,24 @@ def test_logs_resume_after_the_container_restarts(fresh_sandbox):
     finally:
         s.stop()
         s.join(5)
+
+
+def test_logs_since_seconds_limits_the_first_load(fresh_sandbox):
+    """A range in time: only the lines of the last N seconds come, where the whole history is longer."""
+    sb = fresh_sandbox("quiet")
+    api = sb.api_client
+    pod = client.CoreV1Api(api).list_namespaced_pod("shop", label_selector="app=go-api").items[0]
+    time.sleep(8)  # ~16 lines of history at one line per ~0.5 s
+
+    def first_batch(**kw):
+        lines, marks, on_lines, on_mark = _lines_sink()
+        s = PodLogStream(api, "shop", pod.metadata.name, None, on_lines=on_lines, on_mark=on_mark, follow=False, **kw)
+        s.start()
+        s.join(15)
+        return lines
+
+    everything = first_batch(tail_lines=None)
+    recent = first_batch(tail_lines=None, since_seconds=2)
+    assert len(everything) >= 12 and 1 <= len(recent) <= 8, (len(everything), len(recent))
+    assert recent == everything[-len(recent):] or recent[0] > everything[-len(recent) - 1]
+    assert len(first_batch(tail_lines=3, since_seconds=3600)) == 3  # both limits apply

@@ -3,7 +3,9 @@ in-use refusal, prune modal figures, container troubleshooting, logs follow, ins
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -232,4 +234,33 @@ async def test_logs_resume_after_the_container_restarts(docker_client, run_conta
         for run in runs:  # within a run no line is repeated or lost across the reconnect
             assert run == list(range(run[0], run[0] + len(run))), run
         assert not app.screen.ended  # still following the restarted container
+        await pilot.press("escape")
+
+
+async def test_log_range_keys_on_a_container(docker_client, run_container, tmp_path: Path) -> None:  # noqa: ANN001
+    """`0` the tail (5 here), `1` all the buffer keeps, `2` the last minute: each reloads the stream."""
+    cid = run_container("for i in $(seq 1 40); do echo old $i; done; sleep 300", name="gotui-test-range")
+    deadline = time.monotonic() + 20
+    while b"old 40" not in docker_client.api.logs(cid) and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+    app, pane = make_app(tmp_path, log_tail_lines=5, log_buffer_lines=100)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("c")
+        await wait_for(pilot, lambda: any(r.name == "gotui-test-range" for r in pane.container_rows), "listed")
+        select(pane, "gotui-test-range")
+        await pilot.press("l")
+        await wait_for(pilot, lambda: isinstance(app.screen, ContainerLogsScreen), "logs screen")
+        view = app.screen.query_one(LogView)
+        await wait_for(pilot, lambda: view.line_count == 5, "the tail of 5")
+        assert view.lines()[0] == "old 36" and "tail 5" in screen_text(app)
+        await pilot.press("1")
+        await wait_for(pilot, lambda: view.line_count == 40, "all 40 lines")
+        assert view.lines()[0] == "old 1" and "tail 100" in view.state_note
+        await pilot.pause(0.3)
+        assert view.line_count == 40 and not any("reconnecting" in line for line in view.lines())
+        await pilot.press("2")
+        await wait_for(pilot, lambda: "last 1m" in view.state_note, "the last minute")
+        await wait_for(pilot, lambda: view.line_count == 40, "the 40 lines of the last minute")
+        await pilot.press("0")
+        await wait_for(pilot, lambda: view.line_count == 5 and "tail 5" in view.state_note, "the tail again")
         await pilot.press("escape")

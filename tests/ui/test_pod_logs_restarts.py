@@ -144,8 +144,10 @@ async def test_crashloop_shows_restart_marks_not_drop_pairs(fresh_sandbox, tmp_p
         assert all(m.startswith("container worker restarted (restart #") for m in marks), marks
         assert numbers == sorted(numbers) and len(set(numbers)) == len(numbers), numbers
         key = next(k for k in app.pane("pods").rows if k[1] == screen.pod_name)
-        pod = app.services["kube"].store.get("pods", *key)
-        assert numbers[-1] <= container_snapshot(pod, "worker").restarts
+        store = app.services["kube"].store
+        # a mark may be numbered from the log stream before the watch brings the pod's new restartCount
+        await until(pilot, lambda: numbers[-1] <= container_snapshot(store.get("pods", *key), "worker").restarts,
+                    what="the cluster's restart count to reach the marks' numbers")
         # each mark comes before the new run's lines: the line after it is not another mark or the panic
         i = lines.index(marks[0])
         assert "panic" not in " ".join(lines[i + 1:i + 3])

@@ -206,3 +206,34 @@ async def test_hpa_pane_and_jump(fresh_sandbox, tmp_path):
         pods = app.pane("pods")
         await until(pilot, lambda: app.active_pane is pods and pods.filter.selector, what="jumped")
         assert pods.filter_text.startswith("-l ")
+
+
+async def test_log_range_keys_reload_the_tail_or_all_kept(fresh_sandbox, tmp_path):
+    """`0` loads the tail (5 here), `1` everything the ring buffer can hold, `2` the last minute: each a
+    reload, named in the note and the status line."""
+    import time
+
+    from gotui.ui.pod_logs import PodLogsScreen
+
+    sb = fresh_sandbox("quiet")
+    app = GotuiApp(make_settings(sb, tmp_path, log_tail_lines=5, log_buffer_lines=500))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2")
+        pane = app.pane("pods")
+        await until(pilot, lambda: len(pane.rows) >= 7, what="pods listed")
+        time.sleep(6)  # the go-api pods write a line every ~0.5 s: give them a history longer than the tail
+        pane.set_filter("go-api-blue")
+        pane.table.focus()
+        await pilot.press("l")
+        screen = await until(pilot, lambda: isinstance(app.screen, PodLogsScreen) and app.screen, what="logs screen")
+        await until(pilot, lambda: screen.view.line_count >= 5, what="the tail")
+        assert screen.view.line_count <= 7 and "tail 5" in screen.view.state_note  # 5, plus a line or two followed
+        await pilot.press("1")
+        await until(pilot, lambda: screen.view.line_count >= 12, what="all the lines kept")
+        assert "tail 500" in screen.view.state_note and screen.range.key == "1"
+        await pilot.press("2")
+        await until(pilot, lambda: screen.view.line_count >= 12 and "last 1m" in screen.view.state_note,
+                    what="the last minute")
+        await pilot.press("0")
+        await until(pilot, lambda: 5 <= screen.view.line_count <= 7 and "tail 5" in screen.view.state_note,
+                    what="back to the tail")

@@ -35,6 +35,7 @@ class PodLogStream(threading.Thread):
         follow: bool = True,
         previous: bool = False,
         backoff_cap: float = 10.0,
+        since_seconds: int | None = None,
     ) -> None:
         super().__init__(name=f"gotui-log-{pod}", daemon=True)
         self.api_client = api_client
@@ -47,6 +48,7 @@ class PodLogStream(threading.Thread):
         self.follow = follow and not previous
         self.previous = previous
         self.backoff_cap = backoff_cap
+        self.since_seconds = since_seconds  # the first open only: a resumed stream asks from its last line
         self.last_ts = ""  # timestamp of the last delivered line
         self.last_seen = 0.0  # local time.time() when a line last arrived
         self.lines_read = 0
@@ -77,8 +79,11 @@ class PodLogStream(threading.Thread):
             kw["previous"] = True
         if resumed and self.last_ts:
             kw["since_seconds"] = resume_since_seconds(self.last_seen, time.time())
-        elif self.tail_lines is not None:
-            kw["tail_lines"] = self.tail_lines
+        else:
+            if self.tail_lines is not None:
+                kw["tail_lines"] = self.tail_lines
+            if self.since_seconds is not None and not self.previous:
+                kw["since_seconds"] = max(1, int(self.since_seconds))
         kw["_request_timeout"] = (5, 3600) if self.follow else (5, 60)
         return client.CoreV1Api(self.api_client).read_namespaced_pod_log(self.pod, self.namespace, **kw)
 

@@ -26,6 +26,7 @@ from gotui.ops.actions import Action
 from gotui.ops.build import BuildEvent, BuildRequest, BuildResult, BuildRun, parse_build_args
 from gotui.ops.docker_ops import binary_size, exit_meaning, human_age, human_size, troubleshoot
 from gotui.ops.errors import describe_error
+from gotui.ops.log_range import log_range
 from gotui.ops.sanitize import safe_text, to_text
 from gotui.ui.logview import LogView
 
@@ -119,6 +120,13 @@ class ContainerLogsScreen(Screen[None]):
 
     BINDINGS = [
         Binding("escape,q", "close", "Back", id="dockerlogs.close"),
+        Binding("0", "log_range('0')", "Tail", show=False, id="dockerlogs.range.tail"),
+        Binding("1", "log_range('1')", "All kept", show=False, id="dockerlogs.range.all"),
+        Binding("2", "log_range('2')", "Last 1m", show=False, id="dockerlogs.range.1m"),
+        Binding("3", "log_range('3')", "Last 5m", show=False, id="dockerlogs.range.5m"),
+        Binding("4", "log_range('4')", "Last 15m", show=False, id="dockerlogs.range.15m"),
+        Binding("5", "log_range('5')", "Last 30m", show=False, id="dockerlogs.range.30m"),
+        Binding("6", "log_range('6')", "Last 1h", show=False, id="dockerlogs.range.1h"),
     ]
 
     def __init__(self, source: DockerSource, container_id: str, name: str) -> None:
@@ -132,7 +140,8 @@ class ContainerLogsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         settings = _settings(self)
         lines = getattr(settings, "log_buffer_lines", 10_000)
-        yield Static(Text(f" logs: {safe_text(self.container_name)} ", style="bold reverse"), classes="screen-title")
+        self.range = log_range("0", getattr(settings, "log_tail_lines", 200), lines)
+        yield Static(self._title(), classes="screen-title", id="dockerlogs-title")
         yield LogView(max_lines=lines, name_hint=self.container_name, id="container-log")
         yield Footer()
 
@@ -151,16 +160,18 @@ class ContainerLogsScreen(Screen[None]):
         from textual.worker import get_current_worker
 
         worker = get_current_worker()
-        settings = _settings(self)
-        tail = getattr(settings, "log_tail_lines", 200)
+        rng = self.range
         view = self.view
         resume = LogResume()
         delay = 0.5
         first = True
         while not worker.is_cancelled:
             try:
-                since = None if first else resume.since()
-                stream = self.source.logs(self.container_id, tail=tail if first else "all", since=since,
+                if first:
+                    since = None if rng.since_seconds is None else int(time.time()) - rng.since_seconds
+                else:
+                    since = resume.since()
+                stream = self.source.logs(self.container_id, tail=rng.tail if first else "all", since=since,
                                           timestamps=True, follow=True)
             except Exception as exc:  # noqa: BLE001 - engine away or container gone: say so, retry
                 if not self._container_alive():
@@ -177,7 +188,7 @@ class ContainerLogsScreen(Screen[None]):
                 self.app.call_from_thread(view.mark, "log stream resumed")
             first, delay = False, 0.5
             self._stream = stream
-            self.app.call_from_thread(view.set_note, "streaming")
+            self.app.call_from_thread(view.set_note, f"streaming ({rng.label})")
             dropped = ""
             partial = b""
             try:
@@ -227,10 +238,31 @@ class ContainerLogsScreen(Screen[None]):
             return "NotFound" not in {cls.__name__ for cls in type(exc).__mro__}
         return True
 
-    def action_close(self) -> None:
+    def _title(self) -> Text:
+        t = Text(f" logs: {safe_text(self.container_name)} ", style="bold reverse")
+        t.append(f"  {self.range.label}", style="bold")
+        t.append("  0 tail · 1 all kept · 2-6 last 1m/5m/15m/30m/1h", style="dim")
+        return t
+
+    def action_log_range(self, key: str) -> None:
+        """`0` the tail, `1` all the ring buffer holds, `2`-`6` the last 1m/5m/15m/30m/1h: reload."""
+        settings = _settings(self)
+        self.range = log_range(key, getattr(settings, "log_tail_lines", 200), getattr(settings, "log_buffer_lines", 10_000))
+        self._stop_following()
+        self.ended = False
+        self.view.clear()
+        self.query_one("#dockerlogs-title", Static).update(self._title())
+        self.follow_logs()
+
+    def _stop_following(self) -> None:
+        # cancel first: a worker whose stream ends after this must not mark "ended — reconnecting"
+        self.workers.cancel_group(self, "container-logs")
         if self._stream is not None:
             self._stream.close()
-        self.workers.cancel_group(self, "container-logs")
+            self._stream = None
+
+    def action_close(self) -> None:
+        self._stop_following()
         self.dismiss(None)
 
     def on_unmount(self) -> None:

@@ -386,7 +386,10 @@ class LogView(Vertical):
         self._add([("", sanitize_line(text), MARK)])
 
     def clear(self) -> None:
-        """Drop every line."""
+        """Drop every line, queued ones included."""
+        with self._pending_lock:
+            self._pending = []
+            self._skipped = 0
         self.lines_widget.reset()
         self.new_while_paused = 0
         self.match_count = 0

@@ -20,6 +20,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from gotui.ops.log_range import log_range
 from gotui.ops.log_restarts import RestartTracker, container_snapshot
 from gotui.ops.pods import owning_deployment
 from gotui.ops.sanitize import safe_text
@@ -32,7 +33,8 @@ from gotui.ui.messages import KubeChanged
 if TYPE_CHECKING:
     from gotui.ui.kube_bridge import KubeBridge
 
-KEY_HINT = (("P", "previous"), ("C", "container"), ("m", "all pods"), ("/", "search"), ("?", "keys"), ("esc", "back"))
+KEY_HINT = (("P", "previous"), ("C", "container"), ("m", "all pods"), ("0-6", "range"), ("/", "search"), ("?", "keys"),
+            ("esc", "back"))
 POD_COLOURS = ("cyan", "magenta", "green", "yellow", "blue", "bright_cyan", "bright_magenta", "bright_green")
 
 
@@ -45,6 +47,13 @@ class PodLogsScreen(Screen[None]):
         Binding("C", "next_container", "Container", id="podlogs.container"),
         Binding("m", "toggle_merged", "All pods", id="podlogs.merged"),
         Binding("question_mark", "help", "Keys", id="podlogs.help"),
+        Binding("0", "log_range('0')", "Tail", show=False, id="podlogs.range.tail"),
+        Binding("1", "log_range('1')", "All kept", show=False, id="podlogs.range.all"),
+        Binding("2", "log_range('2')", "Last 1m", show=False, id="podlogs.range.1m"),
+        Binding("3", "log_range('3')", "Last 5m", show=False, id="podlogs.range.5m"),
+        Binding("4", "log_range('4')", "Last 15m", show=False, id="podlogs.range.15m"),
+        Binding("5", "log_range('5')", "Last 30m", show=False, id="podlogs.range.30m"),
+        Binding("6", "log_range('6')", "Last 1h", show=False, id="podlogs.range.1h"),
     ]
 
     def __init__(self, bridge: KubeBridge, pod: dict, *, merged: bool = False) -> None:
@@ -76,6 +85,8 @@ class PodLogsScreen(Screen[None]):
         return self.query_one(LogView)
 
     def on_mount(self) -> None:
+        settings = self.app.settings  # type: ignore[attr-defined]
+        self.range = log_range("0", settings.log_tail_lines, settings.log_buffer_lines)
         self.bridge.listeners.append(self)
         rss = {(o.get("metadata") or {}).get("name"): o for o in self.bridge.store.list("replicasets", self.namespace)}
         self.deployment = owning_deployment(self.pod, rss)
@@ -161,7 +172,7 @@ class PodLogsScreen(Screen[None]):
         return PodLogStream(
             self.bridge.api_client, self.namespace, pod_name, container,
             on_lines=on_lines, on_mark=on_mark,
-            tail_lines=self.app.settings.log_tail_lines,  # type: ignore[attr-defined]
+            tail_lines=self.range.tail, since_seconds=self.range.since_seconds,
             follow=not self.previous, previous=self.previous,
         )
 
@@ -195,7 +206,7 @@ class PodLogsScreen(Screen[None]):
         self.streams = StreamSet(self._factory)
         pods = self._deployment_pods() if (self.merged and self.deployment) else [self.pod_name]
         self.streams.sync(pods)
-        what = "previous container" if self.previous else f"following (tail {self.app.settings.log_tail_lines})"  # type: ignore[attr-defined]
+        what = f"previous container ({self.range.label})" if self.previous else f"following ({self.range.label})"
         self._set_note(what + (f", {len(pods)} pods" if self.merged else ""))
 
     def _set_note(self, note: str) -> None:
@@ -241,6 +252,12 @@ class PodLogsScreen(Screen[None]):
             self.notify("This pod is not owned by a Deployment.", severity="warning")
             return
         self.merged = not self.merged
+        self._restart_streams()
+
+    def action_log_range(self, key: str) -> None:
+        """`0` the tail, `1` all the ring buffer holds, `2`-`6` the last 1m/5m/15m/30m/1h: reload."""
+        settings = self.app.settings  # type: ignore[attr-defined]
+        self.range = log_range(key, settings.log_tail_lines, settings.log_buffer_lines)
         self._restart_streams()
 
     def action_help(self) -> None:
