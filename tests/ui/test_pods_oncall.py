@@ -30,8 +30,10 @@ async def test_crashloop_status_is_not_cut_at_80x24(fresh_sandbox, tmp_path):
         pane = app.pane("pods")
         key = await until(pilot, lambda: crashing_key(pane), what="a CrashLoopBackOff pod")
         pane.table.move_to(key)
-        await pilot.pause(0.2)
-        line = next(t for t in table_lines(pane.table) if key[1] in t)
+        # the status flips between CrashLoopBackOff and Running as the container restarts: wait for the
+        # row to be drawn while it crash-loops (a cut status would never match)
+        line = await until(pilot, lambda: next((t for t in table_lines(pane.table) if key[1] in t and "CrashLoopBackOff" in t), None),
+                           what=f"{key[1]}'s row showing CrashLoopBackOff whole")
         assert "CrashLoopBackOff" in line, line
         # the name stays whole too
         assert all(k[1] in "\n".join(table_lines(pane.table)) for k in pane.shown)
