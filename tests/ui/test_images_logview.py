@@ -112,3 +112,20 @@ async def test_log_colours_are_kept_as_styles_and_the_text_stays_inert() -> None
         info = next(s for s in segs if s.text == "INFO")
         assert info.style.color.number == 2
         assert view.search("error") == 1
+
+
+async def test_copy_the_match_or_the_screen_through_osc52() -> None:
+    app = LogApp()
+    async with app.run_test(size=(80, 10)) as pilot:
+        view = app.query_one(LogView)
+        view.append_lines([f"line {i}" for i in range(50)])
+        view.focus_lines()
+        await pilot.pause()
+        await pilot.press("Y")
+        rows = view.lines_widget.scrollable_content_region.height
+        assert app.clipboard == "\n".join(f"line {i}" for i in range(50 - rows, 50)) + "\n"
+        assert view.copy_text()[1] == rows
+        view.search("line 7")
+        await pilot.pause()
+        await pilot.press("Y")
+        assert app.clipboard == "line 7\n"

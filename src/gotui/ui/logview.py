@@ -30,7 +30,7 @@ import re
 import threading
 import time
 from collections import deque
-from itertools import accumulate
+from itertools import accumulate, islice
 from pathlib import Path
 
 from rich.cells import cell_len
@@ -330,6 +330,7 @@ class LogView(Vertical):
         Binding("w", "toggle_wrap", "Wrap", id="logview.wrap"),
         Binding("t", "toggle_timestamps", "Time", id="logview.timestamps"),
         Binding("ctrl+s", "save", "Save", id="logview.save"),
+        Binding("Y", "copy", "Copy", show=False, id="logview.copy"),
     ]
 
     follow: reactive[bool] = reactive(True, init=False)
@@ -601,6 +602,34 @@ class LogView(Vertical):
             return
         self.notify(f"saved {self.line_count} lines to {path}", timeout=5)
         self.post_message(self.Saved(path))
+
+    def copy_text(self) -> tuple[str, int]:
+        """What `Y` copies, and how many lines: the current search match's line, else the lines on screen."""
+        w = self.lines_widget
+        if not w.buffer:
+            return "", 0
+        if w.current_match is not None and 0 <= w.current_match - w.first_index < len(w.buffer):
+            ts, text, _ = w.buffer[w.current_match - w.first_index]
+            return w._display(ts, text), 1
+        top = int(w.scroll_y)
+        height = max(1, w.scrollable_content_region.height)
+        if w.wrap:
+            starts = w._row_starts()
+            first = max(0, bisect.bisect_right(starts, top) - 1)
+            last = max(first, bisect.bisect_right(starts, top + height - 1) - 1)
+        else:
+            first, last = top, top + height - 1
+        rows = [w._display(ts, t) for ts, t, _ in islice(w.buffer, first, last + 1)]
+        return "\n".join(rows), len(rows)
+
+    def action_copy(self) -> None:
+        text, count = self.copy_text()
+        if not count:
+            self.notify("nothing to copy", severity="warning", timeout=3)
+            return
+        self.app.copy_to_clipboard(text + "\n")
+        self.notify(f"copied {count} line{'s' if count != 1 else ''} (through the terminal, OSC 52; under tmux: "
+                    "set -g set-clipboard on)", timeout=4)
 
     def focus_lines(self) -> None:
         self.lines_widget.focus()
