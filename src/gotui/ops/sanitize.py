@@ -18,10 +18,10 @@ The result of `sanitize_line` is one line that cannot change the terminal's stat
 
 `sanitize_line` is the one sanitizing function; `sanitize_lines`, `safe_text` and `display_text` are
 thin wrappers around it. `sanitize_coloured_line` keeps what a log's SGR colour codes meant as data
-(spans of Rich style strings over the sanitized text) and sanitizes every piece between them with
-`sanitize_line`; only foreground colours, bold, dim, italic and underline survive (backgrounds,
-reverse, conceal and blink could hide text from the operator). This module must not import Textual (it is in `ops`); Rich is imported
-lazily by `display_text` only.
+(spans of Rich style strings over the sanitized text) and sanitizes every piece between them the same
+way; only foreground colours, bold, dim, italic and underline survive (backgrounds, reverse, conceal
+and blink could hide text from the operator). This module must not import Textual (it is in `ops`);
+Rich is imported lazily by `display_text` only.
 """
 
 from __future__ import annotations
@@ -153,6 +153,11 @@ def _colour(params: list[int], i: int) -> tuple[str | None, int]:
     return None, len(params) - i  # malformed: ignore the rest
 
 
+# SGR attribute codes kept: code -> (attributes, value); 0 resets, colours are handled apart
+_SGR_FLAGS = {1: (("bold",), True), 2: (("dim",), True), 3: (("italic",), True), 4: (("underline",), True),
+              22: (("bold", "dim"), False), 23: (("italic",), False), 24: (("underline",), False)}
+
+
 class _SgrState:
     __slots__ = ("bold", "dim", "italic", "underline", "fg")
 
@@ -170,31 +175,18 @@ class _SgrState:
             return
         i = 0
         while i < len(params):
-            code = params[i]
-            step = 1
+            code, step = params[i], 1
             if code == 0:
                 self.reset()
-            elif code == 1:
-                self.bold = True
-            elif code == 2:
-                self.dim = True
-            elif code == 3:
-                self.italic = True
-            elif code == 4:
-                self.underline = True
-            elif code == 22:
-                self.bold = self.dim = False
-            elif code == 23:
-                self.italic = False
-            elif code == 24:
-                self.underline = False
-            elif 30 <= code <= 37:
-                self.fg = f"color({code - 30})"
-            elif 90 <= code <= 97:
-                self.fg = f"color({code - 90 + 8})"
+            elif code in _SGR_FLAGS:
+                names, value = _SGR_FLAGS[code]
+                for name in names:
+                    setattr(self, name, value)
+            elif 30 <= code <= 37 or 90 <= code <= 97:
+                self.fg = f"color({code - 30 if code < 90 else code - 82})"
             elif code == 39:
                 self.fg = None
-            elif code in (38, 48):
+            elif code in (38, 48):  # extended colours; backgrounds are parsed only to skip their arguments
                 colour, step = _colour(params, i)
                 if code == 38:
                     self.fg = colour
