@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from gotui.config import Settings
 from gotui.ops import safety
@@ -217,7 +217,7 @@ def edit_min_max(api_client: Any, action: Action, settings: Settings) -> str:
 
     body = {"spec": {"minReplicas": min_r, "maxReplicas": max_r}}
     client.AutoscalingV2Api(api_client).patch_namespaced_horizontal_pod_autoscaler(
-        action.target, action.namespace, body, _preload_content=False, _request_timeout=15
+        action.target, cast(str, action.namespace), body, _preload_content=False, _request_timeout=15
     )
     return f"HPA {action.namespace}/{action.target}: min {min_r}, max {max_r}"
 

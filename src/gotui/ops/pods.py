@@ -10,7 +10,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from gotui.config import Settings
 from gotui.ops import safety
@@ -353,7 +353,7 @@ def delete_pod(api_client: Any, action: Action, settings: Settings) -> str:
     from kubernetes import client
 
     client.CoreV1Api(api_client).delete_namespaced_pod(
-        action.target, action.namespace, _preload_content=False, _request_timeout=15
+        action.target, cast(str, action.namespace), _preload_content=False, _request_timeout=15
     )
     return f"Deleted pod {action.namespace}/{action.target}"
 
@@ -366,7 +366,7 @@ def restart_deployment(api_client: Any, action: Action, settings: Settings, now:
     stamp = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
     body = {"spec": {"template": {"metadata": {"annotations": {"kubectl.kubernetes.io/restartedAt": stamp}}}}}
     client.AppsV1Api(api_client).patch_namespaced_deployment(
-        action.target, action.namespace, body, _preload_content=False, _request_timeout=15
+        action.target, cast(str, action.namespace), body, _preload_content=False, _request_timeout=15
     )
     return f"Restarting deployment {action.namespace}/{action.target}"
 
