@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -298,6 +299,11 @@ def controller_of(obj: dict) -> tuple[str, str] | None:
     if refs:
         return refs[0].get("kind", ""), refs[0].get("name", "")
     return None
+
+
+def by_name(objs: Iterable[dict]) -> dict[str, dict]:
+    """name -> object, e.g. the `replicasets` of `owning_deployment`."""
+    return {(o.get("metadata") or {}).get("name") or "": o for o in objs}
 
 
 def owning_deployment(pod: dict, replicasets: dict[str, dict] | None = None) -> str | None:

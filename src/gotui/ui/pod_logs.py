@@ -21,7 +21,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from gotui.ops.log_restarts import RestartTracker, container_snapshot
-from gotui.ops.pods import owning_deployment
+from gotui.ops.pods import by_name, owning_deployment
 from gotui.ops.sanitize import safe_text
 from gotui.ops.selectors import match_labels_selector, selector_matches
 from gotui.sources.kube_logs import PodLogStream, StreamSet, pick_container
@@ -77,8 +77,7 @@ class PodLogsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.bridge.listeners.append(self)
-        rss = {(o.get("metadata") or {}).get("name"): o for o in self.bridge.store.list("replicasets", self.namespace)}
-        self.deployment = owning_deployment(self.pod, rss)
+        self.deployment = owning_deployment(self.pod, by_name(self.bridge.store.list("replicasets", self.namespace)))
         self._restart_streams()
         self.view.focus_lines()
         self.set_interval(0.5, self._check_restarts, name="podlogs-restarts")
@@ -180,11 +179,11 @@ class PodLogsScreen(Screen[None]):
         if dep is None:
             return [self.pod_name]
         reqs = match_labels_selector((dep.get("spec") or {}).get("selector"))
-        names = []
+        names: list[str] = []
         for pod in self.bridge.store.list("pods", self.namespace):
             meta = pod.get("metadata") or {}
             if reqs and selector_matches(reqs, meta.get("labels")) and not meta.get("deletionTimestamp"):
-                names.append(meta.get("name"))
+                names.append(meta.get("name") or "")
         return sorted(names)
 
     def _restart_streams(self) -> None:

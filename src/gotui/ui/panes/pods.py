@@ -4,7 +4,7 @@ delete pod and restart the owning Deployment through the action gate."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.style import Style
 from rich.text import Text
@@ -21,6 +21,7 @@ from gotui.ops.pods import (
     WARN,
     PodFilter,
     PodRow,
+    by_name,
     delete_pod,
     delete_pod_action,
     owning_deployment,
@@ -137,8 +138,8 @@ class PodsPane(Pane):
         seq, keys = store.changes_since("pods", -1 if rebuild else self._seq)
         if keys is None or self._seq < 0 or rebuild:
             self.rows = {}
-            for obj in store.list("pods"):
-                row = pod_row(obj)
+            for pod in store.list("pods"):
+                row = pod_row(pod)
                 self.rows[row.key] = row
             changed = None
         else:
@@ -174,7 +175,7 @@ class PodsPane(Pane):
         self.table.set_keys(self.shown)
 
     def _cells(self, key: object) -> list[Cell]:
-        row = self.rows.get(key)  # type: ignore[arg-type]
+        row = self.rows.get(cast("tuple[str, str]", key))
         if row is None:
             return []
         now = clock.timestamp()
@@ -364,8 +365,7 @@ class PodsPane(Pane):
         if pod is None or bridge is None:
             return None
         ns = (pod.get("metadata") or {}).get("namespace") or ""
-        rss = {(o.get("metadata") or {}).get("name"): o for o in bridge.store.list("replicasets", ns)}
-        return owning_deployment(pod, rss)
+        return owning_deployment(pod, by_name(bridge.store.list("replicasets", ns)))
 
     def _denied_reason(self, name: str) -> str | None:
         bridge = self.bridge
