@@ -16,6 +16,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Footer, Input, Label, Sparkline, Static
@@ -466,7 +467,7 @@ class InspectScreen(Screen[None]):
         table = self.query_one("#inspect-env", DataTable)
         if not self.env or table.row_count == 0:
             return
-        row_key, _ = table.coordinate_to_cell_key((table.cursor_row, 0))
+        row_key, _ = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0))
         name = str(row_key.value)
         if name in self.revealed:
             self.revealed.discard(name)

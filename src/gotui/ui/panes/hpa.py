@@ -167,8 +167,8 @@ class HpaPane(Pane):
         table = self.table
         with self.app.batch_update():
             existing = set(table.rows)
-            for key in [k for k in existing if k.value not in views]:
-                table.remove_row(key)
+            for row_key in [k for k in existing if k.value not in views]:
+                table.remove_row(row_key)
             for key in sorted(views):
                 cells = self._cells(views[key])
                 if key in {k.value for k in existing}:
