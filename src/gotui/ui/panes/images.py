@@ -138,7 +138,7 @@ class ImagesPane(Pane):
         if isinstance(services, dict):
             services["docker"] = self.source
         try:
-            self.app.status_bar.docker_host = self.source.host  # type: ignore[attr-defined]
+            self.gotui_app.status_bar.docker_host = self.source.host
         except Exception:  # noqa: BLE001 - a bare App in tests has no status bar
             pass
         self.set_status(f"connecting to {self.source.host}…")

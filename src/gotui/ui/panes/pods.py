@@ -86,7 +86,7 @@ class PodsPane(Pane):
 
     @property
     def bridge(self) -> KubeBridge | None:
-        return self.app.services.get("kube")  # type: ignore[attr-defined]
+        return self.gotui_app.services.get("kube")
 
     def _columns(self) -> list[Column]:
         keys = [c for c in COLUMNS if c != "namespace" or self._all_ns]
@@ -215,7 +215,7 @@ class PodsPane(Pane):
             parts.append(f"filter: {self.filter_text}")
         parts.append(f"sort: {self.sort_column}{' (rev)' if self.sort_reverse else ''}")
         denied = self._denied_reason("delete_pod")
-        if denied and not self.app.settings.readonly:  # type: ignore[attr-defined]
+        if denied and not self.gotui_app.settings.readonly:
             parts.append(f"delete disabled — {denied}")
         severity = "info"
         if state == "reconnecting":
@@ -375,7 +375,7 @@ class PodsPane(Pane):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in MUTATING:
-            if self.app.settings.readonly:  # type: ignore[attr-defined]
+            if self.gotui_app.settings.readonly:
                 return False
             if self._denied_reason(action):
                 return None
@@ -384,7 +384,7 @@ class PodsPane(Pane):
     def on_key(self, event: events.Key) -> None:
         # A disabled (RBAC-denied) key still says why when pressed.
         for binding in self._bindings.key_to_bindings.get(event.key, []):
-            if binding.action in MUTATING and not self.app.settings.readonly:  # type: ignore[attr-defined]
+            if binding.action in MUTATING and not self.gotui_app.settings.readonly:
                 reason = self._denied_reason(binding.action)
                 if reason:
                     event.stop()
@@ -397,8 +397,8 @@ class PodsPane(Pane):
             self.notify("No pod selected.", severity="warning")
             return
         action = self._action_for("delete_pod", pod)
-        settings = self.app.settings  # type: ignore[attr-defined]
-        self.app.perform(action, lambda: delete_pod(bridge.api_client, action, settings))  # type: ignore[attr-defined]
+        settings = self.gotui_app.settings
+        self.gotui_app.perform(action, lambda: delete_pod(bridge.api_client, action, settings))
 
     def action_restart_deployment(self) -> None:
         pod = self.current_pod()
@@ -410,8 +410,8 @@ class PodsPane(Pane):
             self.notify("This pod is not owned by a Deployment.", severity="warning")
             return
         action = self._action_for("restart_deployment", pod)
-        settings = self.app.settings  # type: ignore[attr-defined]
-        self.app.perform(action, lambda: restart_deployment(bridge.api_client, action, settings))  # type: ignore[attr-defined]
+        settings = self.gotui_app.settings
+        self.gotui_app.perform(action, lambda: restart_deployment(bridge.api_client, action, settings))
 
     # -- context / namespace -------------------------------------------------------------------
     def action_pick_context(self) -> None:
