@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set everything up on a Debian machine and run the whole test suite with coverage and its gate.
 #
-#   bash scripts/test.sh              # the whole suite + coverage gate (lines >= 80%, branches >= 60%)
+#   bash scripts/test.sh              # ruff + mypy, the whole suite, coverage gate (lines >= 80%, branches >= 60%)
 #   bash scripts/test.sh tests/unit   # just some tests (no gate), same set-up
 #
 # Installs (only what is missing): Debian's docker.io, busybox-static, tmux, openssh-server/-client;
@@ -37,6 +37,11 @@ gate=1
 if [ $# -gt 0 ]; then gate=0; fi
 workers=()
 if "$PY" -c 'import xdist' 2>/dev/null; then workers=(-n "${GOTUI_TEST_WORKERS:-2}" --dist loadgroup); fi
+
+if [ $gate = 1 ]; then  # the whole run: static checks first (seconds), then the suite
+  "$PY" -m ruff check src tests || die "ruff found problems (run: ruff check --fix src tests)"
+  "$PY" -m mypy --no-incremental || die "mypy found type errors (config: [tool.mypy] in pyproject.toml)"
+fi
 
 set +e
 "$PY" -m pytest -p no:cacheprovider -q -ra --timeout=300 "${workers[@]}" \

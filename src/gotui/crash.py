@@ -104,7 +104,7 @@ def install_thread_hook() -> None:
     threading.excepthook = hook
 
 
-def restore_terminal(fd: int | None = None, attrs: list | None = None) -> None:  # type: ignore[type-arg]
+def restore_terminal(fd: int | None = None, attrs: list | None = None) -> None:
     """Put the terminal back in a usable state: cooked mode (when `attrs` given) and RESET_SEQUENCE."""
     if fd is not None and attrs is not None:
         with contextlib.suppress(Exception):

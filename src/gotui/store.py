@@ -12,6 +12,7 @@ No Textual import.
 
 from __future__ import annotations
 
+import builtins
 import threading
 from collections.abc import Callable
 
@@ -109,7 +110,7 @@ class ClusterStore:
         if notify and self.on_dirty is not None:
             self.on_dirty()
 
-    def replace(self, kind: str, items: list[dict]) -> None:
+    def replace(self, kind: str, items: builtins.list[dict]) -> None:
         """Replace every object of `kind` (after a list): consumers rebuild."""
         new = {obj_key(o): o for o in items}
         with self._lock:

@@ -19,6 +19,7 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 def run(args: argparse.Namespace, settings: Settings, out=None) -> int:  # noqa: ANN001
     """Run the build described by `args`; returns the exit code."""
     from gotui.ops.build import (
+        BuildEvent,
         BuildKitRequired,
         BuildRequest,
         BuildRun,
@@ -35,6 +36,10 @@ def run(args: argparse.Namespace, settings: Settings, out=None) -> int:  # noqa:
 
     def say(line: str) -> None:
         print(line, file=out, flush=True)
+
+    def show(event: BuildEvent) -> None:
+        if (line := format_event(event)) is not None:
+            say(line)
 
     try:  # every argument is checked before the engine is asked anything
         buildargs = parse_build_args(list(args.build_arg or []))
@@ -61,7 +66,7 @@ def run(args: argparse.Namespace, settings: Settings, out=None) -> int:  # noqa:
         return EXIT_USAGE
     say(f"Building {args.context_dir} as {args.tag} on {source.host}")
     try:
-        result = build.run(lambda ev: (line := format_event(ev)) is not None and say(line))
+        result = build.run(show)
     except BuildKitRequired as exc:
         print(f"gotui build: {exc}", file=err)
         return EXIT_FAILED

@@ -369,7 +369,7 @@ class Cutover:
 
     def __init__(self, io: KubeIO, namespace: str, service: str, to_color: str | None,
                  options: CutoverOptions | None = None, *, settings: Settings, context: str | None = None,
-                 on_event: Callable[[StepEvent], None] | None = None,
+                 on_event: Callable[[StepEvent], object] | None = None,
                  cancel: threading.Event | None = None) -> None:
         self.io = io
         self.settings = settings

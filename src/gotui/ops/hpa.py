@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from gotui.config import Settings
 from gotui.ops import safety
@@ -245,7 +245,7 @@ def edit_min_max(api_client: Any, action: Action, settings: Settings) -> str:
 
     body = action.params.get("body") or _limits_body((min_r, max_r), None)
     client.AutoscalingV2Api(api_client).patch_namespaced_horizontal_pod_autoscaler(
-        action.target, action.namespace, body, _preload_content=False, _request_timeout=15
+        action.target, cast(str, action.namespace), body, _preload_content=False, _request_timeout=15
     )
     return f"HPA {action.namespace}/{action.target}: min {min_r}, max {max_r}"
 

@@ -87,7 +87,7 @@ def analyze_history(history: list[dict[str, Any]], image_size: int | None = None
     biggest = sorted((layer.size for layer in layers), reverse=True)[:3]
     for layer in layers:
         layer.heavy = layer.size > 0 and layer.size in biggest and (
-            layer.size >= HEAVY_LAYER or (total and layer.size >= 0.10 * total and layer.size >= 1_000_000))
+            layer.size >= HEAVY_LAYER or (bool(total) and layer.size >= 0.10 * total and layer.size >= 1_000_000))
         layer.toolchain = bool(_TOOLCHAIN.search(layer.instruction))
     env_toolchain = any(e.startswith(("GOLANG_VERSION=", "GOPATH=")) for e in env or [])
     label_toolchain = any(re.match(r"^(?:[\w.-]+(?::\d+)?/)*(?:library/)?golang(?::|@|$)", str((labels or {}).get(k) or ""))

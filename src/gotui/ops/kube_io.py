@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 KINDS: dict[str, tuple[str, str]] = {
     # plural -> (API prefix, plural path)
@@ -132,4 +132,4 @@ def api_client_from_settings(settings: Any) -> tuple[Any, str, str]:
         where = path or "~/.kube/config"
         raise ValueError(f"kubeconfig {where}: {exc}") from None
     namespace = settings.namespace or (ctx.get("context") or {}).get("namespace") or "default"
-    return client, ctx_name, namespace
+    return client, cast(str, ctx_name), namespace

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from gotui.config import Settings
 from gotui.ops import safety
@@ -300,6 +301,11 @@ def controller_of(obj: dict) -> tuple[str, str] | None:
     return None
 
 
+def by_name(objs: Iterable[dict]) -> dict[str, dict]:
+    """name -> object, e.g. the `replicasets` of `owning_deployment`."""
+    return {(o.get("metadata") or {}).get("name") or "": o for o in objs}
+
+
 def owning_deployment(pod: dict, replicasets: dict[str, dict] | None = None) -> str | None:
     """The Deployment that owns `pod` through its ReplicaSet (`replicasets`: name -> raw RS)."""
     owner = controller_of(pod)
@@ -353,7 +359,7 @@ def delete_pod(api_client: Any, action: Action, settings: Settings) -> str:
     from kubernetes import client
 
     client.CoreV1Api(api_client).delete_namespaced_pod(
-        action.target, action.namespace, _preload_content=False, _request_timeout=15
+        action.target, cast(str, action.namespace), _preload_content=False, _request_timeout=15
     )
     return f"Deleted pod {action.namespace}/{action.target}"
 
@@ -366,7 +372,7 @@ def restart_deployment(api_client: Any, action: Action, settings: Settings, now:
     stamp = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
     body = {"spec": {"template": {"metadata": {"annotations": {"kubectl.kubernetes.io/restartedAt": stamp}}}}}
     client.AppsV1Api(api_client).patch_namespaced_deployment(
-        action.target, action.namespace, body, _preload_content=False, _request_timeout=15
+        action.target, cast(str, action.namespace), body, _preload_content=False, _request_timeout=15
     )
     return f"Restarting deployment {action.namespace}/{action.target}"
 

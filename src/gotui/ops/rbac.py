@@ -5,9 +5,12 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from gotui.ops.actions import Action
+
+if TYPE_CHECKING:
+    from urllib3 import HTTPResponse
 
 TTL = 60.0
 
@@ -42,9 +45,11 @@ class RbacChecker:
             "spec": {"resourceAttributes": {"namespace": namespace or "", "verb": verb, "group": group,
                                             "resource": resource}},
         }
-        resp = client.AuthorizationV1Api(self.api_client).create_self_subject_access_review(
-            body, _preload_content=False, _request_timeout=10
+        review = client.AuthorizationV1Api(self.api_client).create_self_subject_access_review(
+            body,  # type: ignore[arg-type]  # the client validates a plain dict into the model
+            _preload_content=False, _request_timeout=10,
         )
+        resp = cast("HTTPResponse", review)  # _preload_content=False returns the raw response
         status = (json.loads(resp.data).get("status") or {})
         return bool(status.get("allowed")), status.get("reason") or ""
 

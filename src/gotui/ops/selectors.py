@@ -39,7 +39,9 @@ _EXISTS = re.compile(rf"\s*(!?)\s*({_KEY})\s*")
 
 def split_top(text: str) -> list[str]:
     """Split a selector on the commas that are not inside parentheses."""
-    parts, depth, cur = [], 0, []
+    parts: list[str] = []
+    cur: list[str] = []
+    depth = 0
     for ch in text:
         if ch == "(":
             depth += 1

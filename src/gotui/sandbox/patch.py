@@ -213,7 +213,7 @@ def _get(doc: Any, path: str) -> Any:
         return doc
     container, key = _resolve(doc, parts, path)
     try:
-        return container[key]  # type: ignore[index]
+        return container[key]
     except (KeyError, IndexError, TypeError):
         raise _invalid(f"the server rejected our request due to an error in our request: "
                        f"doc is missing path: {path!r}") from None
@@ -240,7 +240,7 @@ def _remove(doc: Any, path: str) -> Any:
         raise _invalid("the server rejected our request due to an error in our request: cannot remove the root")
     container, key = _resolve(doc, parts, path)
     try:
-        del container[key]  # type: ignore[arg-type]
+        del container[key]
     except (KeyError, IndexError, TypeError):
         raise _invalid(f"the server rejected our request due to an error in our request: "
                        f"remove operation does not apply: doc is missing path: {path!r}") from None
@@ -270,7 +270,7 @@ def json_patch(doc: Any, operations: Any) -> Any:
                 doc = copy.deepcopy(op["value"])
             else:
                 container, key = _resolve(doc, parts, path)
-                container[key] = copy.deepcopy(op["value"])  # type: ignore[index]
+                container[key] = copy.deepcopy(op["value"])
         elif kind in ("move", "copy"):
             src = op.get("from")
             if not isinstance(src, str):

@@ -102,11 +102,14 @@ def parse_field_selector(resource: str, selector: str | None) -> Matcher | None:
         field, op, value = m.groups()
         if field not in allowed:
             raise bad_request(f'field label not supported: {field}')
-        if op == "!=":
-            reqs.append(lambda o, f=field, v=value: _field_value(o, f) != v)
-        else:
-            reqs.append(lambda o, f=field, v=value: _field_value(o, f) == v)
+        reqs.append(_field_requirement(field, value, negate=op == "!="))
     return lambda o: all(r(o) for r in reqs)
+
+
+def _field_requirement(field: str, value: str, *, negate: bool) -> Callable[[dict], bool]:
+    if negate:
+        return lambda o: _field_value(o, field) != value
+    return lambda o: _field_value(o, field) == value
 
 
 def name_from_field_selector(selector: str | None) -> str | None:

@@ -924,7 +924,7 @@ def _log_bytes(line: Any) -> bytes:
 def _load_controller_manager() -> Any:
     """The ControllerManager class, or None while the controllers package does not provide one."""
     try:
-        from gotui.sandbox.controllers import ControllerManager  # type: ignore[attr-defined]
+        from gotui.sandbox.controllers import ControllerManager
     except ModuleNotFoundError as exc:
         if exc.name and exc.name.startswith("gotui.sandbox.controllers"):
             return None

@@ -24,6 +24,7 @@ provoke 410.
 from __future__ import annotations
 
 import asyncio
+import builtins
 import json
 import logging
 import random
@@ -187,7 +188,7 @@ class ObjectStore:
         self._listeners.append(callback)
         return lambda: self._listeners.remove(callback) if callback in self._listeners else None
 
-    def history_since(self, rv: int, resource: str) -> list[HistoryEvent]:
+    def history_since(self, rv: int, resource: str) -> builtins.list[HistoryEvent]:
         """Events of `resource` with resourceVersion > rv; 410 Expired if some were already dropped."""
         self._check(resource)
         floor = self._floor[resource]

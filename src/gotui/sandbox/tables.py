@@ -210,7 +210,7 @@ def _more(items: list[str]) -> str:
 
 
 def _endpoints(obj: dict, ctx: _Ctx) -> list:
-    items = []
+    items: list[str] = []
     for subset in obj.get("subsets") or []:
         ports = subset.get("ports") or []
         for addr in subset.get("addresses") or []:

@@ -340,8 +340,8 @@ class EventWatcher:
     `max_backoff`); on reconnection it reports a full change so the UI re-lists.
     """
 
-    def __init__(self, source: DockerSource, on_change: Callable[[set[str]], None],
-                 on_state: Callable[[str, str], None], *, coalesce: float = 0.25,
+    def __init__(self, source: DockerSource, on_change: Callable[[set[str]], object],
+                 on_state: Callable[[str, str], object], *, coalesce: float = 0.25,
                  max_backoff: float = 8.0) -> None:
         self.source = source
         self.on_change = on_change

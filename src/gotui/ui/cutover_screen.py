@@ -4,7 +4,7 @@ modals of the Releases pane: pick a revision, ask for a number, show a Helm revi
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import Any, cast
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -228,7 +228,7 @@ class PickRevision(ModalScreen[int | None]):
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
-        self.dismiss(int(event.row_key.value))
+        self.dismiss(int(cast(str, event.row_key.value)))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

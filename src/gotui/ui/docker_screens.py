@@ -16,6 +16,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Checkbox, DataTable, Footer, Input, Label, Sparkline, Static
@@ -85,7 +86,7 @@ class LogResume:
         self.last_ts: float | None = None
         self.seen_at_last: set[bytes] = set()
 
-    def since(self) -> float | None:
+    def since(self) -> int | None:
         return None if self.last_ts is None else int(self.last_ts)
 
     def keep(self, lines: list[bytes]) -> list[bytes]:
@@ -498,7 +499,7 @@ class InspectScreen(Screen[None]):
         table = self.query_one("#inspect-env", DataTable)
         if not self.env or table.row_count == 0:
             return
-        row_key, _ = table.coordinate_to_cell_key((table.cursor_row, 0))
+        row_key, _ = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0))
         name = str(row_key.value)
         if name in self.revealed:
             self.revealed.discard(name)

@@ -171,7 +171,7 @@ class KubeBridge:
         self._update_status_bar()
         for kind in self.kinds:
             watcher = Watcher(client, kind, self.store, ns, watch_timeout=self.watch_timeout,
-                              on_state=lambda k, s, d, g=gen: self._call(self._kind_state, g, k, s, d))
+                              on_state=lambda k, s, d: self._call(self._kind_state, gen, k, s, d))
             self.watchers[kind] = watcher
             self.kind_states[kind] = ("connecting", "")
             watcher.start()

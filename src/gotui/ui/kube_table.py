@@ -9,7 +9,7 @@ updates. Cells are plain strings (already sanitized) with an optional style: nev
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from rich.cells import cell_len, set_cell_size
@@ -76,7 +76,7 @@ class VirtualTable(ScrollView, can_focus=True):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.columns = columns
         self.provider = provider
-        self.rows: list[object] = []
+        self.rows: Sequence[object] = []
         self._cells: dict[object, list[Cell]] = {}
         self._index: dict[object, int] = {}
         self._widths: list[int] = [c.width for c in columns]
@@ -103,16 +103,16 @@ class VirtualTable(ScrollView, can_focus=True):
         self._cells.clear()
         self.refresh()
 
-    def invalidate(self, keys: object = None) -> None:
+    def invalidate(self, keys: Iterable[object] | None = None) -> None:
         """Forget cached cells (all, or of `keys`) and repaint."""
         if keys is None:
             self._cells.clear()
         else:
-            for key in keys:  # type: ignore[union-attr]
+            for key in keys:
                 self._cells.pop(key, None)
         self.refresh()
 
-    def set_keys(self, rows: list[object], *, keep_key: object | None = None) -> None:
+    def set_keys(self, rows: Sequence[object], *, keep_key: object | None = None) -> None:
         """Replace every row; the cursor stays on the same key when it is still there."""
         key = keep_key if keep_key is not None else self.cursor_key
         self.rows = rows
@@ -182,7 +182,7 @@ class VirtualTable(ScrollView, can_focus=True):
             self.paint_count += 1
             self.painted_at = time.monotonic()
             self.painted_rows = len(self.rows)
-            labels = []
+            labels: list[Cell] = []
             for c in self.columns:
                 label = c.label
                 if c.key == self.sort_column:

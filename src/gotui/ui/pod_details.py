@@ -172,7 +172,9 @@ class DescribeScreen(ModalScreen[None]):
         return self._text.plain
 
     def action_yaml(self) -> None:
-        pane = next((p for p in self.app.query("PodsPane")), None)  # type: ignore[attr-defined]
+        from gotui.ui.panes.pods import PodsPane
+
+        pane = next(iter(self.app.query(PodsPane)), None)
         pod = self.bridge.store.get("pods", self.namespace, self.name_)
         if pane is not None and pod is not None:
             pane.fetch_yaml(pod)

@@ -22,7 +22,7 @@ from textual.widgets import Footer, Static
 
 from gotui.ops.log_range import log_range
 from gotui.ops.log_restarts import RestartTracker, container_snapshot
-from gotui.ops.pods import owning_deployment
+from gotui.ops.pods import by_name, owning_deployment
 from gotui.ops.sanitize import safe_text
 from gotui.ops.selectors import match_labels_selector, selector_matches
 from gotui.sources.kube_logs import PodLogStream, StreamSet, pick_container
@@ -88,8 +88,7 @@ class PodLogsScreen(Screen[None]):
         settings = self.app.settings  # type: ignore[attr-defined]
         self.range = log_range("0", settings.log_tail_lines, settings.log_buffer_lines)
         self.bridge.listeners.append(self)
-        rss = {(o.get("metadata") or {}).get("name"): o for o in self.bridge.store.list("replicasets", self.namespace)}
-        self.deployment = owning_deployment(self.pod, rss)
+        self.deployment = owning_deployment(self.pod, by_name(self.bridge.store.list("replicasets", self.namespace)))
         self._restart_streams()
         self.view.focus_lines()
         self.set_interval(0.5, self._check_restarts, name="podlogs-restarts")
@@ -191,11 +190,11 @@ class PodLogsScreen(Screen[None]):
         if dep is None:
             return [self.pod_name]
         reqs = match_labels_selector((dep.get("spec") or {}).get("selector"))
-        names = []
+        names: list[str] = []
         for pod in self.bridge.store.list("pods", self.namespace):
             meta = pod.get("metadata") or {}
             if reqs and selector_matches(reqs, meta.get("labels")) and not meta.get("deletionTimestamp"):
-                names.append(meta.get("name"))
+                names.append(meta.get("name") or "")
         return sorted(names)
 
     def _restart_streams(self) -> None:

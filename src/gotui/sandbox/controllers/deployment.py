@@ -353,7 +353,7 @@ class DeploymentController:
                           or ready != old_status.get("readyReplicas") or replicas != old_status.get("replicas"))
             deadline = spec.get("progressDeadlineSeconds")
             last = parse_epoch(prog.get("lastUpdateTime")) if prog else None
-            if (not progressed and deadline is not None and last is not None and now - last > float(deadline)
+            if (prog and not progressed and deadline is not None and last is not None and now - last > float(deadline)
                     and prog.get("reason") != "NewReplicaSetAvailable"):
                 conds = self._set(conds, "Progressing", "False", "ProgressDeadlineExceeded",
                                   f'ReplicaSet "{new_name}" has timed out progressing.', now)

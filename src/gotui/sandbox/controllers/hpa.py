@@ -213,7 +213,7 @@ class HPAController:
         conds = _cond(conds, "AbleToScale", "True", able[0], able[1], now)
         # upstream order: AbleToScale, ScalingActive, ScalingLimited
         order = {"AbleToScale": 0, "ScalingActive": 1, "ScalingLimited": 2}
-        conds.sort(key=lambda c: order.get(c.get("type"), 9))
+        conds.sort(key=lambda c: order.get(c.get("type", ""), 9))
         status["conditions"] = conds
         return writes + self._write(hpa, status)
 

@@ -134,6 +134,7 @@ class TrafficManager:
             self._enqueue("open-svc", *key)
 
     def _enqueue(self, op: str, ns: str, name: str) -> None:
+        assert self._queue is not None
         item = (op, ns, name)
         if item in self._pending:
             return

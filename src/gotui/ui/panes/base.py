@@ -8,7 +8,7 @@ their source is in ("connecting…", "Docker engine not reachable at … — is 
 from __future__ import annotations
 
 import time
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -16,6 +16,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.widgets import Input, Static
+
+if TYPE_CHECKING:
+    from gotui.ui.app import GotuiApp
 
 SEVERITY_PREFIX = {"info": "", "ok": "✓ ", "warning": "! ", "error": "✗ "}
 
@@ -66,6 +69,11 @@ class Pane(Vertical):
 
     def __init__(self) -> None:
         super().__init__(id=f"pane-{self.PANE_ID}", classes="pane")
+
+    @property
+    def gotui_app(self) -> GotuiApp:
+        """`self.app`, typed: panes run inside the gotui app."""
+        return cast("GotuiApp", self.app)
 
     def compose(self) -> ComposeResult:
         yield Static(id="pane-status", classes="pane-status")

@@ -5,7 +5,7 @@ next desired count by the HPA formula. Edit min/max (modal); jump to the target'
 from __future__ import annotations
 
 from collections import deque
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -30,6 +30,7 @@ from gotui.ui.panes.base import Pane
 
 if TYPE_CHECKING:
     from gotui.ui.kube_bridge import KubeBridge
+    from gotui.ui.panes.pods import PodsPane
 
 SPARK = "▁▂▃▄▅▆▇█"
 HISTORY = 120
@@ -73,7 +74,7 @@ class HpaPane(Pane):
 
     @property
     def bridge(self) -> KubeBridge | None:
-        return self.app.services.get("kube")  # type: ignore[attr-defined]
+        return self.gotui_app.services.get("kube")
 
     def columns(self) -> tuple[tuple[str, str], ...]:
         """The shown columns: NAMESPACE first when all namespaces are listed."""
@@ -167,8 +168,8 @@ class HpaPane(Pane):
         table = self.table
         with self.app.batch_update():
             existing = set(table.rows)
-            for key in [k for k in existing if k.value not in views]:
-                table.remove_row(key)
+            for row_key in [k for k in existing if k.value not in views]:
+                table.remove_row(row_key)
             for key in sorted(views):
                 cells = self._cells(views[key])
                 if key in {k.value for k in existing}:
@@ -254,7 +255,7 @@ class HpaPane(Pane):
     # -- actions -------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "edit_limits":
-            if self.app.settings.readonly:  # type: ignore[attr-defined]
+            if self.gotui_app.settings.readonly:
                 return False
             bridge = self.bridge
             v = self.views.get(self.current_key() or "")
@@ -276,8 +277,8 @@ class HpaPane(Pane):
                 return
             action = edit_min_max_action(v.namespace, v.name, bridge.context, (v.min_replicas, v.max_replicas), result,
                                          min_before=v.min_before)
-            settings = self.app.settings  # type: ignore[attr-defined]
-            self.app.perform(action, lambda: edit_min_max(bridge.api_client, action, settings))  # type: ignore[attr-defined]
+            settings = self.gotui_app.settings
+            self.gotui_app.perform(action, lambda: edit_min_max(bridge.api_client, action, settings))
 
         self.app.push_screen(LimitsModal(v), chosen)
 
@@ -298,8 +299,8 @@ class HpaPane(Pane):
             self.notify(f"Deployment {safe_text(v.namespace)}/{safe_text(v.target_name)} not found in the cache.",
                         severity="warning")
             return
-        pods = self.app.pane("pods")  # type: ignore[attr-defined]
-        self.app.action_show_pane("pods")  # type: ignore[attr-defined]
+        pods = cast("PodsPane", self.gotui_app.pane("pods"))
+        self.gotui_app.action_show_pane("pods")
         if bridge.namespace is None:
             # all namespaces are listed: the same labels may select pods of other namespaces too
             pods.set_filter(f"ns:{v.namespace} -l {selector}")

@@ -15,6 +15,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widgets import DataTable
 
@@ -104,10 +105,8 @@ class ImagesPane(Pane):
 
     # -- layout ---------------------------------------------------------------------------------
     def compose_main(self) -> ComposeResult:
-        images = DataTable(id="images-table", classes="pane-main", cursor_type="row")
-        containers = DataTable(id="containers-table", classes="pane-main -hidden", cursor_type="row")
-        yield images
-        yield containers
+        yield DataTable(id="images-table", classes="pane-main", cursor_type="row")
+        yield DataTable(id="containers-table", classes="pane-main -hidden", cursor_type="row")
 
     def on_mount(self) -> None:
         images = self.query_one("#images-table", DataTable)
@@ -139,7 +138,7 @@ class ImagesPane(Pane):
         if isinstance(services, dict):
             services["docker"] = self.source
         try:
-            self.app.status_bar.docker_host = self.source.host  # type: ignore[attr-defined]
+            self.gotui_app.status_bar.docker_host = self.source.host
         except Exception:  # noqa: BLE001 - a bare App in tests has no status bar
             pass
         self.set_status(f"connecting to {self.source.host}…")
@@ -251,7 +250,7 @@ class ImagesPane(Pane):
             return
         cursor_key = None
         if table.row_count and 0 <= table.cursor_row < table.row_count:
-            cursor_key = table.coordinate_to_cell_key((table.cursor_row, 0))[0].value
+            cursor_key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0))[0].value
         table.clear()
         for key, cells in rows:
             table.add_row(*(Text(c) for c in cells), key=key)

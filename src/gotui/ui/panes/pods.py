@@ -4,7 +4,7 @@ delete pod and restart the owning Deployment through the action gate."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.style import Style
 from rich.text import Text
@@ -21,6 +21,7 @@ from gotui.ops.pods import (
     WARN,
     PodFilter,
     PodRow,
+    by_name,
     delete_pod,
     delete_pod_action,
     owning_deployment,
@@ -85,7 +86,7 @@ class PodsPane(Pane):
 
     @property
     def bridge(self) -> KubeBridge | None:
-        return self.app.services.get("kube")  # type: ignore[attr-defined]
+        return self.gotui_app.services.get("kube")
 
     def _columns(self) -> list[Column]:
         keys = [c for c in COLUMNS if c != "namespace" or self._all_ns]
@@ -137,8 +138,8 @@ class PodsPane(Pane):
         seq, keys = store.changes_since("pods", -1 if rebuild else self._seq)
         if keys is None or self._seq < 0 or rebuild:
             self.rows = {}
-            for obj in store.list("pods"):
-                row = pod_row(obj)
+            for pod in store.list("pods"):
+                row = pod_row(pod)
                 self.rows[row.key] = row
             changed = None
         else:
@@ -174,7 +175,7 @@ class PodsPane(Pane):
         self.table.set_keys(self.shown)
 
     def _cells(self, key: object) -> list[Cell]:
-        row = self.rows.get(key)  # type: ignore[arg-type]
+        row = self.rows.get(cast("tuple[str, str]", key))
         if row is None:
             return []
         now = clock.timestamp()
@@ -214,7 +215,7 @@ class PodsPane(Pane):
             parts.append(f"filter: {self.filter_text}")
         parts.append(f"sort: {self.sort_column}{' (rev)' if self.sort_reverse else ''}")
         denied = self._denied_reason("delete_pod")
-        if denied and not self.app.settings.readonly:  # type: ignore[attr-defined]
+        if denied and not self.gotui_app.settings.readonly:
             parts.append(f"delete disabled — {denied}")
         severity = "info"
         stale = self.mark_stale(state == "reconnecting" and bool(self.rows))
@@ -365,8 +366,7 @@ class PodsPane(Pane):
         if pod is None or bridge is None:
             return None
         ns = (pod.get("metadata") or {}).get("namespace") or ""
-        rss = {(o.get("metadata") or {}).get("name"): o for o in bridge.store.list("replicasets", ns)}
-        return owning_deployment(pod, rss)
+        return owning_deployment(pod, by_name(bridge.store.list("replicasets", ns)))
 
     def _denied_reason(self, name: str) -> str | None:
         bridge = self.bridge
@@ -376,7 +376,7 @@ class PodsPane(Pane):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in MUTATING:
-            if self.app.settings.readonly:  # type: ignore[attr-defined]
+            if self.gotui_app.settings.readonly:
                 return False
             if self._denied_reason(action):
                 return None
@@ -385,7 +385,7 @@ class PodsPane(Pane):
     def on_key(self, event: events.Key) -> None:
         # A disabled (RBAC-denied) key still says why when pressed.
         for binding in self._bindings.key_to_bindings.get(event.key, []):
-            if binding.action in MUTATING and not self.app.settings.readonly:  # type: ignore[attr-defined]
+            if binding.action in MUTATING and not self.gotui_app.settings.readonly:
                 reason = self._denied_reason(binding.action)
                 if reason:
                     event.stop()
@@ -398,8 +398,8 @@ class PodsPane(Pane):
             self.notify("No pod selected.", severity="warning")
             return
         action = self._action_for("delete_pod", pod)
-        settings = self.app.settings  # type: ignore[attr-defined]
-        self.app.perform(action, lambda: delete_pod(bridge.api_client, action, settings))  # type: ignore[attr-defined]
+        settings = self.gotui_app.settings
+        self.gotui_app.perform(action, lambda: delete_pod(bridge.api_client, action, settings))
 
     def action_restart_deployment(self) -> None:
         pod = self.current_pod()
@@ -411,8 +411,8 @@ class PodsPane(Pane):
             self.notify("This pod is not owned by a Deployment.", severity="warning")
             return
         action = self._action_for("restart_deployment", pod)
-        settings = self.app.settings  # type: ignore[attr-defined]
-        self.app.perform(action, lambda: restart_deployment(bridge.api_client, action, settings))  # type: ignore[attr-defined]
+        settings = self.gotui_app.settings
+        self.gotui_app.perform(action, lambda: restart_deployment(bridge.api_client, action, settings))
 
     # -- context / namespace -------------------------------------------------------------------
     def action_pick_context(self) -> None:

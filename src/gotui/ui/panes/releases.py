@@ -83,8 +83,7 @@ class ReleasesPane(Pane):
         self._helm_generation = -1
 
     def compose_main(self) -> ComposeResult:
-        table = DataTable(id="releases-table", classes="pane-main", cursor_type="row", zebra_stripes=False)
-        yield table
+        yield DataTable(id="releases-table", classes="pane-main", cursor_type="row", zebra_stripes=False)
 
     @property
     def table(self) -> DataTable:
@@ -148,7 +147,7 @@ class ReleasesPane(Pane):
             msg = f"{ctx}: {len(self.apps)} blue-green app(s), {len(self.helm)} Helm release(s)"
             if pending:
                 msg += f" — {pending} Helm release(s) PENDING (another operation in progress?)"
-            if getattr(self.app.settings, "readonly", False):
+            if getattr(self.gotui_app.settings, "readonly", False):
                 msg += "   READ-ONLY · m manifest/values"
             else:
                 msg += "   c cutover · R rollback · u undo · s scale · D idle down · b helm rollback · m manifest"
@@ -267,12 +266,12 @@ class ReleasesPane(Pane):
 
     # -- read-only: mutating keys hidden (as k9s unbinds them), but a press still says why ---------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in MUTATING and getattr(self.app.settings, "readonly", False):
+        if action in MUTATING and getattr(self.gotui_app.settings, "readonly", False):
             return False
         return True
 
     def on_key(self, event: Any) -> None:
-        if not getattr(self.app.settings, "readonly", False):
+        if not getattr(self.gotui_app.settings, "readonly", False):
             return
         for binding in self._bindings.key_to_bindings.get(event.key, []):
             if binding.action in MUTATING:
@@ -280,7 +279,7 @@ class ReleasesPane(Pane):
                 from gotui.ops.safety import check
 
                 event.stop()
-                verdict = check(Action(verb=binding.action, kind="release", target="-"), self.app.settings)
+                verdict = check(Action(verb=binding.action, kind="release", target="-"), self.gotui_app.settings)
                 self.app.notify(verdict.reason, title=f"Refused: {binding.description.lower()}", severity="error")
                 return
 
@@ -333,12 +332,12 @@ class ReleasesPane(Pane):
                     f"revision {st.revision or '-'}\n")
         dep = bridge.store.get("deployments", app.namespace, st.deployment)
         if dep is not None:
-            revs = rollout.history(dep, bridge.store.list("replicasets", app.namespace))
+            revisions = rollout.history(dep, bridge.store.list("replicasets", app.namespace))
             text.append("REV  IMAGE                      REPLICAS AGE  CHANGE-CAUSE\n", style="dim")
-            for r in reversed(revs):
-                mark = "*" if str(r.number) == st.revision else " "
-                text.append(f"{mark}{r.number:<3} {safe_text(', '.join(r.images), 26):<26} {r.replicas:<8} "
-                            f"{age(r.created):<4} {safe_text(r.change_cause or '<none>', 60)}\n")
+            for rev in reversed(revisions):
+                mark = "*" if str(rev.number) == st.revision else " "
+                text.append(f"{mark}{rev.number:<3} {safe_text(', '.join(rev.images), 26):<26} {rev.replicas:<8} "
+                            f"{age(rev.created):<4} {safe_text(rev.change_cause or '<none>', 60)}\n")
         text.append("u undo to a revision · X restart · s scale · D scale idle colour down", style="dim")
         self.show_details(text)
 
@@ -426,7 +425,7 @@ class ReleasesPane(Pane):
         # The traffic meter starts now, so the screen shows traffic from before the switch too.
         meter = start_meter(app.url)
         screen = CutoverScreen(app, to, rollback=rollback, meter=meter, scale_up=scale_up, scale_planned=plan is not None)
-        settings = self.app.settings
+        settings = self.gotui_app.settings
         started = threading.Event()
 
         def runner() -> str:
@@ -451,7 +450,7 @@ class ReleasesPane(Pane):
             outcome = getattr(error, "result", None) or screen.result
             return cutover_audit_fields(outcome) if outcome is not None else None
 
-        self.app.perform(action, runner, on_done=done, audit_fields=fields)
+        self.gotui_app.perform(action, runner, on_done=done, audit_fields=fields)
         self.set_timer(0.5, stop_if_not_confirmed)
 
     def _color_ref(self) -> tuple[BlueGreenApp, ColorState] | None:
@@ -488,9 +487,9 @@ class ReleasesPane(Pane):
             action = rollout.undo_action(app.namespace, st.deployment, number, self._kube_context(),
                                          detail=f"{st.deployment}: {', '.join(st.images)} → {', '.join(rev.images)} "
                                                 f"(template of revision {number})")
-            settings = self.app.settings
-            self.app.perform(action, lambda: rollout.undo(io, settings, app.namespace, st.deployment, number, self._kube_context()),
-                             on_done=self._reload_soon)
+            settings = self.gotui_app.settings
+            self.gotui_app.perform(action, lambda: rollout.undo(io, settings, app.namespace, st.deployment, number, self._kube_context()),
+                                   on_done=self._reload_soon)
 
         self.app.push_screen(PickRevision(f"Undo {st.deployment} to revision…", rows), chosen)
 
@@ -500,10 +499,10 @@ class ReleasesPane(Pane):
         if picked is None or io is None:
             return
         app, st = picked
-        settings = self.app.settings
-        self.app.perform(rollout.restart_action(app.namespace, st.deployment, self._kube_context()),
-                         lambda: rollout.restart(io, settings, app.namespace, st.deployment, self._kube_context()),
-                         on_done=self._reload_soon)
+        settings = self.gotui_app.settings
+        self.gotui_app.perform(rollout.restart_action(app.namespace, st.deployment, self._kube_context()),
+                               lambda: rollout.restart(io, settings, app.namespace, st.deployment, self._kube_context()),
+                               on_done=self._reload_soon)
 
     def action_scale(self) -> None:
         from gotui.ui.cutover_screen import AskNumber
@@ -528,10 +527,10 @@ class ReleasesPane(Pane):
         io = self._io()
         if io is None:
             return
-        settings = self.app.settings
+        settings = self.gotui_app.settings
         action = rollout.scale_action(app.namespace, st.deployment, replicas, self._kube_context(), st.replicas, detail=detail)
-        self.app.perform(action, lambda: rollout.scale(io, settings, app.namespace, st.deployment, replicas, self._kube_context()),
-                         on_done=self._reload_soon)
+        self.gotui_app.perform(action, lambda: rollout.scale(io, settings, app.namespace, st.deployment, replicas, self._kube_context()),
+                               on_done=self._reload_soon)
 
     def action_scale_down_idle(self) -> None:
         app = self.app_of(self.selected)
@@ -575,12 +574,12 @@ class ReleasesPane(Pane):
             if number is None:
                 return
             bridge = self.bridge
-            settings = self.app.settings
+            settings = self.gotui_app.settings
             ctx = self._kube_context()
             action = helm_ops.rollback_action(ns, name, number, ctx)
-            self.app.perform(action, lambda: helm_ops.rollback(settings, name, number, ns, context=ctx,
-                                                               kubeconfig=getattr(bridge, "kubeconfig", None)),
-                             on_done=self._reload_soon)
+            self.gotui_app.perform(action, lambda: helm_ops.rollback(settings, name, number, ns, context=ctx,
+                                                                     kubeconfig=getattr(bridge, "kubeconfig", None)),
+                                   on_done=self._reload_soon)
 
         self.app.push_screen(PickRevision(f"Helm rollback {name} to revision…", rows), chosen)
 
