@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.docker_engine import BASE_DOCKERFILE, SESSION, TEST_LABEL, make_context
+from fixtures.docker_engine import BASE_DOCKERFILE, TEST_LABEL, make_context
 from gotui.ops.build import BuildKitRequired, BuildRequest, BuildRun
 from gotui.ops.image_analysis import cpu_percent, memory_usage
 from gotui.sources.docker_source import DockerSource, EngineUnreachable, EventWatcher
@@ -243,4 +243,4 @@ def test_headless_build_no_cache_and_pull(docker_client, tmp_path: Path) -> None
     assert fresh.returncode == 0, fresh.stderr
     assert f"ran-{token}" in fresh.stdout.replace(f"echo ran-{token}", ""), fresh.stdout
     assert _image_exists(docker_client, tag + "-fresh") and _image_exists(docker_client, tag)
-    assert not docker_client.api.images(filters={"dangling": True, "label": f"gotui.test.session={SESSION}"})
+    assert docker_client.api.inspect_image(tag)["Id"] != docker_client.api.inspect_image(tag + "-fresh")["Id"]

@@ -44,6 +44,8 @@ async def test_container_state_and_exit_code_visible_at_80_columns(docker_client
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.press("c")
             await wait_for(pilot, lambda: any(r.name == "gotui-test-qa-exit7" for r in pane.container_rows), "listed")
+            # the cursor brings the row on screen, however many containers the engine has
+            pane.table.move_cursor(row=[r.name for r in pane.container_rows].index("gotui-test-qa-exit7"))
             await pilot.pause(0.3)
             row = next(line for line in screen_text(app).splitlines() if "gotui-test-qa-exit7" in line)
             assert "exited" in row and " 7 " in row, row

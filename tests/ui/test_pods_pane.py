@@ -237,3 +237,29 @@ async def test_log_range_keys_reload_the_tail_or_all_kept(fresh_sandbox, tmp_pat
         await pilot.press("0")
         await until(pilot, lambda: 5 <= screen.view.line_count <= 7 and "tail 5" in screen.view.state_note,
                     what="back to the tail")
+
+
+async def test_Y_copies_the_selected_name_in_each_kube_pane(fresh_sandbox, tmp_path):
+    """Pods: the pod's name; HPA: the HPA's; Releases: the colour's Deployment (through OSC 52)."""
+    sb = fresh_sandbox("quiet")
+    app = GotuiApp(make_settings(sb, tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2")
+        pods = app.pane("pods")
+        await until(pilot, lambda: len(pods.rows) >= 7, what="pods listed")
+        pods.table.focus()
+        await pilot.press("Y")
+        assert app.clipboard == pods.table.cursor_key[1] and app.clipboard.startswith("go-api-")
+        await pilot.press("3")
+        hpa = app.pane("hpa")
+        await until(pilot, lambda: len(hpa.views) == 2, what="HPAs listed")
+        hpa.table.focus()
+        await pilot.press("Y")
+        assert app.clipboard in ("go-api-blue", "go-api-green")
+        await pilot.press("4")
+        rel = app.pane("releases")
+        await until(pilot, lambda: rel.apps, what="apps listed")
+        rel.select("color", "go-api", "green")
+        rel.table.focus()
+        await pilot.press("Y")
+        assert app.clipboard == "go-api-green"

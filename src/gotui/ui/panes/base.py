@@ -62,6 +62,7 @@ class Pane(Vertical):
     BINDINGS = [
         Binding("slash", "filter", "Filter", id="filter"),
         Binding("r", "refresh", "Refresh", show=False, id="refresh"),
+        Binding("Y", "copy_name", "Copy name", show=False, id="copy"),
     ]
 
     filter_text: reactive[str] = reactive("", init=False)
@@ -107,6 +108,19 @@ class Pane(Vertical):
             self._stale_since = time.time()
         self.add_class("-stale")
         return " · rows as of " + time.strftime("%H:%M:%S", time.localtime(self._stale_since))
+
+    def copy_value(self) -> str | None:
+        """The selected row's name, for `Y` (panes override)."""
+        return None
+
+    def action_copy_name(self) -> None:
+        """`Y`: copy the selected row's name through the terminal (OSC 52: works over SSH)."""
+        value = self.copy_value()
+        if not value:
+            self.notify("nothing selected to copy", severity="warning", timeout=3)
+            return
+        self.app.copy_to_clipboard(value)
+        self.notify(f"copied {value} (OSC 52; under tmux: set -g set-clipboard on)", timeout=4)
 
     def show_details(self, renderable: object) -> None:
         self.query_one(DetailsView).show(renderable)

@@ -203,6 +203,10 @@ class HpaPane(Pane):
             self.set_status(msg + " · e edit min/max · p target pods", "info")
 
     # -- details -------------------------------------------------------------------------------
+    def copy_value(self) -> str | None:
+        v = self.views.get(self.current_key() or "")
+        return v.name if v is not None else None
+
     def current_key(self) -> str | None:
         table = self.table
         if not table.row_count:

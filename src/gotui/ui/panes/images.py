@@ -261,6 +261,13 @@ class ImagesPane(Pane):
         self.render_tables()
         self._status_summary()
 
+    def copy_value(self) -> str | None:
+        if self.view == "images":
+            row = self.selected_image()
+            return (row.ref if not row.ref.startswith("<none>") else row.image_id) if row is not None else None
+        container = self.selected_container()
+        return container.name if container is not None else None
+
     def selected_image(self) -> dops.ImageRow | None:
         table = self.query_one("#images-table", DataTable)
         if self.view != "images" or not self.image_rows or table.cursor_row >= len(self.image_rows):

@@ -258,6 +258,10 @@ class PodsPane(Pane):
         self._set_sort(self.sort_column, not self.sort_reverse)
 
     # -- details -------------------------------------------------------------------------------
+    def copy_value(self) -> str | None:
+        key = self.table.cursor_key
+        return key[1] if isinstance(key, tuple) else None
+
     def on_virtual_table_highlighted(self, message: VirtualTable.Highlighted) -> None:
         self._details_key = message.key  # type: ignore[assignment]
         self._show_details(message.key)  # type: ignore[arg-type]

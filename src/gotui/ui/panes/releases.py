@@ -242,6 +242,14 @@ class ReleasesPane(Pane):
         self.redraw()
 
     # -- selection and details ------------------------------------------------------------------
+    def copy_value(self) -> str | None:
+        ref = self.selected
+        if ref is None:
+            return None
+        app = self.app_of(ref) if ref.kind == "color" else None
+        st = app.colors.get(ref.color) if app is not None else None
+        return st.deployment if st is not None else ref.name
+
     @property
     def selected(self) -> RowRef | None:
         table = self.table
