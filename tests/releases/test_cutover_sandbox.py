@@ -76,8 +76,6 @@ def test_refused_when_green_is_not_ready(cluster, settings):
 
 def stray_green_pod(io) -> str:
     """A bare pod that matches the green selector but belongs to no Deployment (a real hazard)."""
-    from gotui.ops.kube_io import KINDS  # noqa: F401 - documents that this is a plain create
-
     body = {"apiVersion": "v1", "kind": "Pod",
             "metadata": {"name": "stray-green", "namespace": "shop", "labels": {"app": "go-api", "version": "green"}},
             "spec": {"containers": [{"name": "go-api", "image": "go-api:1.5.0"}]}}

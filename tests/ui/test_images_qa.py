@@ -56,15 +56,27 @@ async def test_container_state_and_exit_code_visible_at_80_columns(docker_client
 
 
 async def test_status_line_fits_80_columns_and_counts_ignore_the_filter(docker_client, busybox_image, tmp_path: Path) -> None:  # noqa: ANN001
+    import uuid
+
+    # at least one dangling image: the same tag built twice with different content
+    for n in (1, 2):
+        build(docker_client, make_context(tmp_path / f"d{n}", BASE_DOCKERFILE + f"RUN echo {uuid.uuid4().hex} > /n\n"),
+              "gotui-test/qa-dangle:1")
+    assert docker_client.api.images(filters={"dangling": True})
     app, pane = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: pane.refreshes > 0, "first list")
-        engine_dangling = len(docker_client.api.images(filters={"dangling": True}))
         await pilot.press("o", "D", "slash", *"zzqa-no-such-image", "enter")
         await pilot.pause(0.3)
-        status = str(pane.query_one("#pane-status").render())
-        assert "dangling only" in status and "/zzqa-no-such-image" in status
-        assert f"{engine_dangling} dangling" in status  # not 0: the filter hides rows, not images
+
+        def status() -> str:
+            return str(pane.query_one("#pane-status").render())
+
+        assert "dangling only" in status() and "/zzqa-no-such-image" in status()
+        # not 0: the filter hides rows, not images. Polled: an earlier test's failed or cancelled build can
+        # still be leaving an intermediate (dangling) image behind while this one runs.
+        await wait_for(pilot, lambda: f"{len(docker_client.api.images(filters={'dangling': True}))} dangling" in status(),
+                       "the status to count every dangling image of the engine")
         assert pane.query_one("#pane-status").size.height == 1
         assert len(pane.status_line()) <= 78, pane.status_line()
 

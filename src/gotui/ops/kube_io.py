@@ -11,17 +11,8 @@ import json
 from dataclasses import dataclass
 from typing import Any, cast
 
-KINDS: dict[str, tuple[str, str]] = {
-    # plural -> (API prefix, plural path)
-    "pods": ("/api/v1", "pods"),
-    "services": ("/api/v1", "services"),
-    "endpoints": ("/api/v1", "endpoints"),
-    "secrets": ("/api/v1", "secrets"),
-    "events": ("/api/v1", "events"),
-    "deployments": ("/apis/apps/v1", "deployments"),
-    "replicasets": ("/apis/apps/v1", "replicasets"),
-    "horizontalpodautoscalers": ("/apis/autoscaling/v2", "horizontalpodautoscalers"),
-}
+from gotui.sources.kube_wire import object_path
+
 JSON_PATCH = "application/json-patch+json"
 MERGE_PATCH = "application/merge-patch+json"
 STRATEGIC_PATCH = "application/strategic-merge-patch+json"
@@ -56,13 +47,8 @@ class KubeIO:
     timeout: float = 10.0
 
     def _path(self, kind: str, namespace: str | None, name: str | None = None, sub: str | None = None) -> str:
-        prefix, plural = KINDS[kind]
-        path = prefix + (f"/namespaces/{namespace}" if namespace else "") + f"/{plural}"
-        if name:
-            path += f"/{name}"
-        if sub:
-            path += f"/{sub}"
-        return path
+        path = object_path(kind, namespace, name)
+        return f"{path}/{sub}" if sub else path
 
     def _call(self, method: str, path: str, *, query: list[tuple[str, str]] | None = None,
               body: Any = None, content_type: str | None = None) -> Any:
