@@ -88,3 +88,15 @@ def test_mutations_refused_in_read_only_mode_before_any_io():
                  lambda: rollout.scale(None, settings, "shop", "d", 2)):
         with pytest.raises(ActionRefused):
             call()
+
+
+def test_scale_modal_says_what_the_hpa_will_do():
+    hpa = {"metadata": {"name": "api"}, "spec": {"minReplicas": 2, "maxReplicas": 6}}
+    assert rollout.hpa_scale_note(None, 3) == ""
+    assert "min 2, max 6): 9 is above its maximum" in rollout.hpa_scale_note(hpa, 9)
+    assert "1 is below its minimum" in rollout.hpa_scale_note(hpa, 1)
+    assert "within its range, then it follows the load" in rollout.hpa_scale_note(hpa, 4)
+    assert "stops scaling it while it has 0 replicas" in rollout.hpa_scale_note(hpa, 0)
+    action = rollout.scale_action("shop", "api", 9, "ctx", 3, hpa=hpa)
+    assert action.detail.startswith("Set replicas to 9 (now 3). ⚠ HPA api manages it")
+    assert rollout.scale_action("shop", "api", 9, "ctx", 3).detail == "Set replicas to 9 (now 3)."

@@ -166,7 +166,8 @@ async def test_undo_scale_pickers_and_helm_screen(fresh_sandbox, tmp_path, monke
         ask = await until(pilot, lambda: isinstance(app.screen, AskNumber) and app.screen, what="ask number")
         ask.query_one("Input").value = "4"
         await pilot.press("enter")
-        await until(pilot, lambda: modal_ready(app), what="confirm scale")
+        confirm = await until(pilot, lambda: modal_ready(app), what="confirm scale")
+        assert "HPA go-api-green manages it" in confirm.action.detail  # k9s #3680: say the HPA will step in
         await pilot.press("y")
         await until(pilot, lambda: io.get("deployments", "shop", "go-api-green")["spec"]["replicas"] == 4, what="scaled")
         # helm: manifest and values screen

@@ -160,12 +160,31 @@ def restart_action(namespace: str, deployment: str, context: str | None) -> Acti
                   rbac=("patch", "deployments", "apps"))
 
 
+def hpa_scale_note(hpa: dict[str, Any] | None, replicas: int) -> str:
+    """What an HPA targeting the Deployment will do to a manual scale to `replicas` ("" without one):
+    k9s users scale and see it undone (k9s #3680)."""
+    if hpa is None:
+        return ""
+    name = (hpa.get("metadata") or {}).get("name", "?")
+    spec = hpa.get("spec") or {}
+    lo = int(spec.get("minReplicas") or 1)
+    hi = int(spec.get("maxReplicas") or lo)
+    if replicas == 0:
+        return f"⚠ HPA {name} stops scaling it while it has 0 replicas (it resumes when scaled up)."
+    where = ("below its minimum" if replicas < lo else "above its maximum" if replicas > hi
+             else "within its range, then it follows the load")
+    return (f"⚠ HPA {name} manages it (min {lo}, max {hi}): {replicas} is {where}; the HPA will set the "
+            "replicas itself. To change the range, edit the HPA (HPA pane, e).")
+
+
 def scale_action(namespace: str, deployment: str, replicas: int, context: str | None, current: int | None = None,
-                 detail: str = "") -> Action:
+                 detail: str = "", hpa: dict[str, Any] | None = None) -> Action:
     now = f" (now {current})" if current is not None else ""
+    note = hpa_scale_note(hpa, replicas)
+    text = detail or f"Set replicas to {replicas}{now}."
     return Action("scale", "deployment", deployment, namespace, context,
                   preview=f"kubectl -n {namespace} scale deployment/{deployment} --replicas={replicas}",
-                  reversible=True, detail=detail or f"Set replicas to {replicas}{now}.",
+                  reversible=True, detail=f"{text} {note}" if note else text,
                   rbac=("patch", "deployments", "apps"), params={"replicas": replicas, "before": current})
 
 

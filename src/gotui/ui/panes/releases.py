@@ -27,7 +27,7 @@ from gotui.ops.cutover import audit_fields as cutover_audit_fields
 from gotui.ops.cutover import cutover_action, preflight_problems, rollback_problems
 from gotui.ops.kube_io import KubeIO
 from gotui.ops.sanitize import safe_text
-from gotui.ops.scale_up import plan_scale_up
+from gotui.ops.scale_up import hpa_for, plan_scale_up
 from gotui.ui.confirm import ConfirmModal
 from gotui.ui.messages import KubeChanged, KubeStateChanged
 from gotui.ui.panes.base import Pane
@@ -536,7 +536,8 @@ class ReleasesPane(Pane):
         if io is None:
             return
         settings = self.gotui_app.settings
-        action = rollout.scale_action(app.namespace, st.deployment, replicas, self._kube_context(), st.replicas, detail=detail)
+        action = rollout.scale_action(app.namespace, st.deployment, replicas, self._kube_context(), st.replicas, detail=detail,
+                                      hpa=hpa_for(self._hpas(), app.namespace, st.deployment))
         self.gotui_app.perform(action, lambda: rollout.scale(io, settings, app.namespace, st.deployment, replicas, self._kube_context()),
                                on_done=self._reload_soon)
 
