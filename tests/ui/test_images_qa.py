@@ -129,6 +129,9 @@ async def test_build_form_leaves_the_log_most_of_the_screen(docker_client, tmp_p
         await pilot.pause()
         req = screen.request()
         assert req.nocache and not req.pull and req.command().endswith(f"--no-cache {tmp_path}")
+        # the state reads without colour: x when on, blank when off
+        assert "x" in screen.query_one("#build-nocache").render().plain
+        assert "x" not in screen.query_one("#build-pull").render().plain.replace("pull", "")
 
 
 async def test_layer_history_masks_secrets_and_puts_the_toolchain_advice_first(docker_client, busybox_image, tmp_path: Path) -> None:  # noqa: ANN001

@@ -16,6 +16,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
@@ -33,6 +34,14 @@ from gotui.ui.logview import LogView
 
 if TYPE_CHECKING:
     from gotui.sources.docker_source import DockerSource
+
+
+class StateCheckbox(Checkbox):
+    """A checkbox whose state reads without colour (16 colours, NO_COLOR): `x` when on, blank when off."""
+
+    def render(self) -> Content:
+        self.BUTTON_INNER = "x" if self.value else " "
+        return super().render()
 
 
 def _settings(screen: Screen) -> Any:
@@ -604,8 +613,8 @@ class BuildScreen(Screen[None]):
                         yield Input(value, placeholder=hint, id=wid, compact=True)
             with Horizontal(classes="build-row"):
                 yield Button(Text("Build"), id="build-go", variant="primary", compact=True)
-                yield Checkbox("no cache", id="build-nocache", compact=True)
-                yield Checkbox("pull", id="build-pull", compact=True)
+                yield StateCheckbox("no cache", id="build-nocache", compact=True)
+                yield StateCheckbox("pull", id="build-pull", compact=True)
                 yield Label(Text(" ctrl+b build · ctrl+x cancel · esc back", style="dim"), classes="build-hint")
         yield Static("", id="build-progress")
         yield LogView(max_lines=getattr(_settings(self), "log_buffer_lines", 10_000), name_hint="build", id="build-log")
