@@ -18,3 +18,11 @@ def test_each_key() -> None:
     assert all(log_range(k, 200, 9).tail == 9 for k in "123456")
     with pytest.raises(ValueError, match="unknown log range key '7'"):
         log_range("7", 200, 10_000)
+
+
+def test_every_range_has_a_remappable_key() -> None:
+    from gotui.ui.logview import range_bindings
+
+    bindings = range_bindings("podlogs")
+    assert [b.key for b in bindings] == list(KEYS)
+    assert all(b.id and b.id.startswith("podlogs.range.") and b.action == f"log_range('{b.key}')" for b in bindings)

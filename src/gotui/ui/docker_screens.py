@@ -30,7 +30,7 @@ from gotui.ops.docker_ops import binary_size, exit_meaning, human_age, human_siz
 from gotui.ops.errors import describe_error
 from gotui.ops.log_range import log_range
 from gotui.ops.sanitize import safe_text, to_text
-from gotui.ui.logview import LogView
+from gotui.ui.logview import LogView, range_bindings
 
 if TYPE_CHECKING:
     from gotui.sources.docker_source import DockerSource
@@ -130,13 +130,7 @@ class ContainerLogsScreen(Screen[None]):
 
     BINDINGS = [
         Binding("escape,q", "close", "Back", id="dockerlogs.close"),
-        Binding("0", "log_range('0')", "Tail", show=False, id="dockerlogs.range.tail"),
-        Binding("1", "log_range('1')", "All kept", show=False, id="dockerlogs.range.all"),
-        Binding("2", "log_range('2')", "Last 1m", show=False, id="dockerlogs.range.1m"),
-        Binding("3", "log_range('3')", "Last 5m", show=False, id="dockerlogs.range.5m"),
-        Binding("4", "log_range('4')", "Last 15m", show=False, id="dockerlogs.range.15m"),
-        Binding("5", "log_range('5')", "Last 30m", show=False, id="dockerlogs.range.30m"),
-        Binding("6", "log_range('6')", "Last 1h", show=False, id="dockerlogs.range.1h"),
+        *range_bindings("dockerlogs"),
     ]
 
     def __init__(self, source: DockerSource, container_id: str, name: str) -> None:

@@ -75,6 +75,15 @@ def prepare_lines(lines: list[str], style: str | None = None, sanitized: bool = 
     return items
 
 
+def range_bindings(prefix: str) -> list[Binding]:
+    """The log range keys of a log screen (`0`-`6`, see gotui.ops.log_range), calling its `log_range(key)`
+    action; ids `<prefix>.range.<what>` so the config can remap them."""
+    names = {"0": ("Tail", "tail"), "1": ("All kept", "all"), "2": ("Last 1m", "1m"), "3": ("Last 5m", "5m"),
+             "4": ("Last 15m", "15m"), "5": ("Last 30m", "30m"), "6": ("Last 1h", "1h")}
+    return [Binding(key, f"log_range('{key}')", label, show=False, id=f"{prefix}.range.{what}")
+            for key, (label, what) in names.items()]
+
+
 def split_timestamp(line: str) -> tuple[str, str]:
     """Split a leading RFC 3339 timestamp off `line`: (timestamp or "", rest)."""
     if line[:2].isdigit() and len(line) > 20 and line[4] == "-":

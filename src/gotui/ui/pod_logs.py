@@ -27,7 +27,7 @@ from gotui.ops.sanitize import safe_text
 from gotui.ops.selectors import match_labels_selector, selector_matches
 from gotui.sources.kube_logs import PodLogStream, StreamSet, pick_container
 from gotui.ui.help import HelpScreen, binding_rows
-from gotui.ui.logview import MARK, LogLines, LogView
+from gotui.ui.logview import MARK, LogLines, LogView, range_bindings
 from gotui.ui.messages import KubeChanged
 
 if TYPE_CHECKING:
@@ -47,13 +47,7 @@ class PodLogsScreen(Screen[None]):
         Binding("C", "next_container", "Container", id="podlogs.container"),
         Binding("m", "toggle_merged", "All pods", id="podlogs.merged"),
         Binding("question_mark", "help", "Keys", id="podlogs.help"),
-        Binding("0", "log_range('0')", "Tail", show=False, id="podlogs.range.tail"),
-        Binding("1", "log_range('1')", "All kept", show=False, id="podlogs.range.all"),
-        Binding("2", "log_range('2')", "Last 1m", show=False, id="podlogs.range.1m"),
-        Binding("3", "log_range('3')", "Last 5m", show=False, id="podlogs.range.5m"),
-        Binding("4", "log_range('4')", "Last 15m", show=False, id="podlogs.range.15m"),
-        Binding("5", "log_range('5')", "Last 30m", show=False, id="podlogs.range.30m"),
-        Binding("6", "log_range('6')", "Last 1h", show=False, id="podlogs.range.1h"),
+        *range_bindings("podlogs"),
     ]
 
     def __init__(self, bridge: KubeBridge, pod: dict, *, merged: bool = False) -> None:
