@@ -132,3 +132,32 @@ def test_store_history_subscribers_and_gc():
     assert [e.type for e in store.history_since(int(store.resource_version) - 2, "configmaps")] == ["ADDED", "ADDED"]
     # a quiet resource keeps its own history: the deployment's events are still replayable
     assert [e.type for e in store.history_since(rv, "deployments")] == ["DELETED"]
+
+
+def test_gc_follows_owner_references_as_they_change():
+    """Garbage collection by owner uid (an index, not a scan of every object per delete): dependents go
+    with their owner, cascading, in its namespace only; an orphaned object (ref removed) stays."""
+    store = ObjectStore()
+    for ns in ("n", "m"):
+        store.create("namespaces", {"metadata": {"name": ns}})
+
+    def rs(name, ns="n", owner=None):
+        meta = {"name": name, "namespace": ns}
+        if owner is not None:
+            meta["ownerReferences"] = [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": owner["metadata"]["name"],
+                                        "uid": owner["metadata"]["uid"], "controller": True}]
+        return store.create("configmaps", {"metadata": meta})
+
+    root = rs("root")
+    children = [rs(f"child-{i}", owner=root) for i in range(300)]
+    grandchild = rs("grandchild", owner=children[0])
+    elsewhere = rs("same-uid-other-ns", ns="m", owner=root)
+    rs("orphan", owner=root)
+    orphan = dict(store.get("configmaps", "n", "orphan"))
+    orphan["metadata"] = {k: v for k, v in orphan["metadata"].items() if k != "ownerReferences"}
+    store.update("configmaps", orphan)
+    store.delete("configmaps", "n", "root")
+    names = {o["metadata"]["name"] for o in store.list("configmaps", "n")[0]}
+    assert names == {"orphan"}  # 300 children and the grandchild (cascade) are gone
+    assert store.get("configmaps", "m", "same-uid-other-ns") is not None
+    assert grandchild["metadata"]["name"] == "grandchild" and elsewhere is not None

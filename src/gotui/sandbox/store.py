@@ -47,6 +47,7 @@ Subscriber = Callable[[str, str, dict], None]
 _GEN_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 _OWNER_RESOURCES = ("replicasets", "pods", "endpointslices", "endpoints", "horizontalpodautoscalers",
                     "configmaps", "secrets", "services", "deployments")
+_OWNER_RESOURCE_SET = frozenset(_OWNER_RESOURCES)
 
 
 class HistoryEvent(NamedTuple):
@@ -92,6 +93,9 @@ class ObjectStore:
         self._objects: dict[str, dict[tuple[str, str], dict]] = {r: {} for r in STORED}
         self._data: dict[str, dict[tuple[str, str], bytes]] = {r: {} for r in STORED}
         self._sorted: dict[str, list[tuple[str, str]] | None] = {r: None for r in STORED}
+        # owner uid -> the (resource, key) of objects whose ownerReferences name it (garbage collection
+        # without scanning every object on each delete)
+        self._dependents: dict[str, set[tuple[str, tuple[str, str]]]] = {}
         self._rv = 0
         # one history per resource (like the apiserver's per-resource watch cache), so a busy resource
         # (pods) does not expire the resourceVersions of quiet ones (HPAs)
@@ -233,6 +237,8 @@ class ObjectStore:
         except (TypeError, ValueError) as exc:
             raise errors.bad_request(f"object is not serializable: {exc}") from None
         self._rv = rv
+        if resource in _OWNER_RESOURCE_SET:
+            self._index_owners(resource, key, old, None if event_type == "DELETED" else obj)
         if event_type == "DELETED":
             self._objects[resource].pop(key, None)
             self._data[resource].pop(key, None)
@@ -429,6 +435,22 @@ class ObjectStore:
         if handle is not None:
             handle.cancel()
 
+    def _index_owners(self, resource: str, key: tuple[str, str], old: dict | None, new: dict | None) -> None:
+        def uids(obj: dict | None) -> set[str]:
+            refs = (obj or {}).get("metadata", {}).get("ownerReferences") or []
+            return {ref["uid"] for ref in refs if isinstance(ref, dict) and isinstance(ref.get("uid"), str)}
+
+        before, after = uids(old), uids(new)
+        entry = (resource, key)
+        for uid in before - after:
+            deps = self._dependents.get(uid)
+            if deps is not None:
+                deps.discard(entry)
+                if not deps:
+                    del self._dependents[uid]
+        for uid in after - before:
+            self._dependents.setdefault(uid, set()).add(entry)
+
     def _collect_garbage(self, resource: str, ns: str, owner: dict) -> None:
         if resource == "namespaces":
             name = owner["metadata"]["name"]
@@ -443,17 +465,14 @@ class ObjectStore:
         if resource not in ("deployments", "replicasets", "services", "pods", "horizontalpodautoscalers",
                             "secrets", "configmaps"):
             return
-        for res in _OWNER_RESOURCES:
-            dependents = [
-                key for key, obj in self._objects[res].items()
-                if key[0] == ns and any(ref.get("uid") == uid for ref in obj["metadata"].get("ownerReferences") or [])
-            ]
-            for key in dependents:
-                if key in self._objects[res]:
-                    try:
-                        self.delete(res, key[0], key[1])
-                    except ApiError:
-                        pass
+        found = self._dependents.get(uid) if isinstance(uid, str) else None
+        dependents = sorted(found or (), key=lambda entry: (_OWNER_RESOURCES.index(entry[0]), entry[1]))
+        for res, key in dependents:
+            if key[0] == ns and key in self._objects[res]:
+                try:
+                    self.delete(res, key[0], key[1])
+                except ApiError:
+                    pass
 
     def close(self) -> None:
         """Cancel scheduled pod removals."""
