@@ -16,6 +16,7 @@ from gotui.sources.kube_wire import object_path
 JSON_PATCH = "application/json-patch+json"
 MERGE_PATCH = "application/merge-patch+json"
 STRATEGIC_PATCH = "application/strategic-merge-patch+json"
+SSAR_PATH = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
 
 
 class KubeError(Exception):
@@ -74,6 +75,18 @@ class KubeIO:
                 message = raw[:300].decode("utf-8", "replace")
             raise KubeError(int(resp.status), reason, message or f"HTTP {resp.status}")
         return json.loads(raw) if raw else None
+
+    def access_review(self, verb: str, resource: str, group: str, namespace: str | None,
+                      subresource: str = "") -> tuple[bool, str]:
+        """Ask a SelfSubjectAccessReview: (allowed, the authorizer's reason)."""
+        attrs = {"namespace": namespace or "", "verb": verb, "group": group, "resource": resource}
+        if subresource:
+            attrs["subresource"] = subresource
+        body = {"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview",
+                "spec": {"resourceAttributes": attrs}}
+        reply = self._call("POST", SSAR_PATH, body=body, content_type="application/json")
+        status = (reply or {}).get("status") or {}
+        return bool(status.get("allowed")), str(status.get("reason") or "")
 
     # -- reads ----------------------------------------------------------------------------------
     def list(self, kind: str, namespace: str | None = None, label_selector: str | None = None) -> list[dict[str, Any]]:

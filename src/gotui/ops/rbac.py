@@ -5,12 +5,9 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 from gotui.ops.actions import Action
-
-if TYPE_CHECKING:
-    from urllib3 import HTTPResponse
 
 TTL = 60.0
 
@@ -35,23 +32,9 @@ class RbacChecker:
         self.requests = 0
 
     def _ssar(self, verb: str, resource: str, group: str, namespace: str | None) -> tuple[bool, str]:
-        import json
+        from gotui.ops.kube_io import KubeIO
 
-        from kubernetes import client
-
-        body = {
-            "apiVersion": "authorization.k8s.io/v1",
-            "kind": "SelfSubjectAccessReview",
-            "spec": {"resourceAttributes": {"namespace": namespace or "", "verb": verb, "group": group,
-                                            "resource": resource}},
-        }
-        review = client.AuthorizationV1Api(self.api_client).create_self_subject_access_review(
-            body,  # type: ignore[arg-type]  # the client validates a plain dict into the model
-            _preload_content=False, _request_timeout=10,
-        )
-        resp = cast("HTTPResponse", review)  # _preload_content=False returns the raw response
-        status = (json.loads(resp.data).get("status") or {})
-        return bool(status.get("allowed")), status.get("reason") or ""
+        return KubeIO(self.api_client).access_review(verb, resource, group, namespace)
 
     def allowed(self, verb: str, resource: str, group: str, namespace: str | None) -> tuple[bool, str]:
         """(allowed, reason), from the cache when fresh."""

@@ -18,10 +18,9 @@ from typing import Any
 
 from gotui.ops.actions import Action
 from gotui.ops.bluegreen import BlueGreenApp, ColorState
-from gotui.ops.kube_io import KubeError, KubeIO, escape_pointer
+from gotui.ops.kube_io import KubeIO, escape_pointer
 
 ANN_MIN_BEFORE = "gotui.dev/min-replicas-before"
-SSAR_PATH = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
 # (verb, group, resource, subresource) the SCALE step needs; the HPA one only when it raises the minimum.
 RBAC_SCALE = ("patch", "apps", "deployments", "scale")
 RBAC_HPA = ("patch", "autoscaling", "horizontalpodautoscalers", "")
@@ -169,20 +168,11 @@ def rbac_denials(io: KubeIO, namespace: str, plan: ScalePlan) -> list[str]:
     wanted = [RBAC_SCALE] + ([RBAC_HPA] if plan.raises_hpa else [])
     denials: list[str] = []
     for verb, group, resource, sub in wanted:
-        attrs = {"namespace": namespace, "verb": verb, "group": group, "resource": resource}
-        if sub:
-            attrs["subresource"] = sub
-        body = {"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview",
-                "spec": {"resourceAttributes": attrs}}
         try:
-            reply = io._call("POST", SSAR_PATH, body=body, content_type="application/json")
-        except (KubeError, OSError, ValueError):
+            allowed, reason = io.access_review(verb, resource, group, namespace, sub)
+        except Exception:  # noqa: BLE001 - KubeError, urllib3 errors…: let the real request answer
             continue
-        except Exception:  # noqa: BLE001 - urllib3 errors etc.: let the real request answer
-            continue
-        status = (reply or {}).get("status") or {}
-        if not status.get("allowed"):
+        if not allowed:
             what = f"{group}/{resource}" + (f"/{sub}" if sub else "")
-            reason = status.get("reason") or ""
             denials.append(f"RBAC: you may not {verb} {what} in {namespace}" + (f" ({reason})" if reason else ""))
     return denials
