@@ -95,6 +95,7 @@ async def test_random_keys_never_break_the_app(seed: int, fresh_sandbox, docker_
                     await _unwind(app, pilot)
                     pressed.append(f"<pane {steps // 40 % 4 + 1}>")
                     await pilot.press(str(steps // 40 % 4 + 1))
+                    panes.add(app.active_pane.PANE_ID)  # visited, even if the next random key leaves it
                 key = _choose(rng, app)
                 pressed.append(key)
                 await pilot.press(key)
