@@ -100,7 +100,11 @@ async def test_log_colours_are_kept_as_styles_and_the_text_stays_inert() -> None
     async with app.run_test(size=(80, 10)) as pilot:
         view = app.query_one(LogView)
         view.queue_lines(["2024-05-01T10:00:00Z \x1b[32mINFO\x1b[0m ready \x1b[1;31mERROR\x1b[0m [b]x[/b]\x1b]0;t\x07"])
-        await pilot.pause(0.15)
+        for _ in range(100):  # flushed on the 50 ms batch timer
+            if view.line_count:
+                break
+            await pilot.pause(0.05)
+        await pilot.pause()
         assert view.lines() == ["INFO ready ERROR [b]x[/b]"]
         segs = [s for s in view.lines_widget.render_line(0) if s.text.strip()]
         styled = {s.text.strip(): s.style for s in segs}

@@ -108,8 +108,8 @@ async def test_cancel_in_modal_keeps_blue_and_readonly_refuses(fresh_sandbox, tm
         assert io.get("services", "shop", "go-api")["spec"]["selector"]["version"] == "blue"
         # rollback without a recorded previous colour is refused with the reason
         await pilot.press("R")
-        await pilot.pause(0.2)
-        assert any("no recorded previous colour" in str(n.message) for n in app._notifications)
+        await until(pilot, lambda: any("no recorded previous colour" in str(n.message) for n in app._notifications),
+                    what="the refusal's reason")
     ro = GotuiApp(make_settings(sb, tmp_path / "ro", readonly=True))
     async with ro.run_test(size=(80, 24)) as pilot:
         pane = await open_releases(pilot, ro)
@@ -174,8 +174,8 @@ async def test_undo_scale_pickers_and_helm_screen(fresh_sandbox, tmp_path, monke
         pane.select("helm", "go-api")
         await pilot.press("m")
         helm_screen = await until(pilot, lambda: isinstance(app.screen, HelmRevisionScreen) and app.screen, what="helm")
-        await pilot.pause(0.1)
-        assert "kind: Service" in str(helm_screen.query_one("#helm-body").render())
+        await until(pilot, lambda: "kind: Service" in str(helm_screen.query_one("#helm-body").render()),
+                    what="the release manifest")
         await pilot.press("v")
         assert "replicaCount" in str(helm_screen.query_one("#helm-body").render())
         await pilot.press("q")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.console import Console
 
+from fixtures.pilot import until
 from gotui.config import Settings
 from gotui.ui.app import GotuiApp
 from gotui.ui.help import HelpScreen, format_key
@@ -55,8 +56,7 @@ async def test_command_palette_switches_pane(offline_settings: Settings) -> None
         await pilot.press(*"Go to HPA")
         await pilot.pause(0.3)
         await pilot.press("enter")
-        await pilot.pause(0.2)
-        assert app.active_pane.PANE_ID == "hpa"
+        await until(pilot, lambda: app.active_pane.PANE_ID == "hpa", what="the HPA pane from the palette")
 
 
 async def test_header_shows_readonly_and_context(offline_settings: Settings) -> None:
