@@ -124,6 +124,11 @@ class HpaView:
     min_before: int | None = None  # minReplicas before a gotui scale-up raised it (its annotation)
 
     @property
+    def raised_from(self) -> int | None:
+        """The minimum a gotui scale-up raised (its recorded old value) while it still differs, else None."""
+        return self.min_before if self.min_before is not None and self.min_before != self.min_replicas else None
+
+    @property
     def at_max(self) -> bool:
         return self.current >= self.max_replicas
 

@@ -28,7 +28,7 @@ from gotui.ops.actions import Action
 from gotui.ops.build import BuildEvent, BuildRequest, BuildResult, BuildRun, parse_build_args
 from gotui.ops.docker_ops import binary_size, exit_meaning, human_age, human_size, troubleshoot
 from gotui.ops.errors import describe_error
-from gotui.ops.log_range import log_range
+from gotui.ops.log_range import LogRange, log_range
 from gotui.ops.sanitize import safe_text, to_text
 from gotui.ui.logview import LogView, range_bindings
 
@@ -144,7 +144,7 @@ class ContainerLogsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         settings = _settings(self)
         lines = getattr(settings, "log_buffer_lines", 10_000)
-        self.range = log_range("0", getattr(settings, "log_tail_lines", 200), lines)
+        self.range = self._range("0")
         yield Static(self._title(), classes="screen-title", id="dockerlogs-title")
         yield LogView(max_lines=lines, name_hint=self.container_name, id="container-log")
         yield Footer()
@@ -242,6 +242,10 @@ class ContainerLogsScreen(Screen[None]):
             return "NotFound" not in {cls.__name__ for cls in type(exc).__mro__}
         return True
 
+    def _range(self, key: str) -> LogRange:
+        settings = _settings(self)
+        return log_range(key, getattr(settings, "log_tail_lines", 200), getattr(settings, "log_buffer_lines", 10_000))
+
     def _title(self) -> Text:
         t = Text(f" logs: {safe_text(self.container_name)} ", style="bold reverse")
         t.append(f"  {self.range.label}", style="bold")
@@ -250,8 +254,7 @@ class ContainerLogsScreen(Screen[None]):
 
     def action_log_range(self, key: str) -> None:
         """`0` the tail, `1` all the ring buffer holds, `2`-`6` the last 1m/5m/15m/30m/1h: reload."""
-        settings = _settings(self)
-        self.range = log_range(key, getattr(settings, "log_tail_lines", 200), getattr(settings, "log_buffer_lines", 10_000))
+        self.range = self._range(key)
         self._stop_following()
         self.ended = False
         self.view.clear()

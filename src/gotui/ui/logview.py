@@ -47,6 +47,7 @@ from textual.strip import Strip
 from textual.widgets import Input, Static
 
 from gotui.ops.sanitize import Span, sanitize_coloured_line, sanitize_line
+from gotui.ui.clipboard import copy_through_terminal
 
 _TS = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)) (.*)\Z", re.S)
 MARK = "\x00mark"  # style sentinel for marker lines
@@ -636,9 +637,7 @@ class LogView(Vertical):
         if not count:
             self.notify("nothing to copy", severity="warning", timeout=3)
             return
-        self.app.copy_to_clipboard(text + "\n")
-        self.notify(f"copied {count} line{'s' if count != 1 else ''} (through the terminal, OSC 52; under tmux: "
-                    "set -g set-clipboard on)", timeout=4)
+        copy_through_terminal(self, text + "\n", f"{count} line{'s' if count != 1 else ''}")
 
     def focus_lines(self) -> None:
         self.lines_widget.focus()

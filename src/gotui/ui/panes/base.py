@@ -17,6 +17,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.widgets import Input, Static
 
+from gotui.ui.clipboard import copy_through_terminal
+
 if TYPE_CHECKING:
     from gotui.ui.app import GotuiApp
 
@@ -119,8 +121,7 @@ class Pane(Vertical):
         if not value:
             self.notify("nothing selected to copy", severity="warning", timeout=3)
             return
-        self.app.copy_to_clipboard(value)
-        self.notify(f"copied {value} (OSC 52; under tmux: set -g set-clipboard on)", timeout=4)
+        copy_through_terminal(self, value, value)
 
     def show_details(self, renderable: object) -> None:
         self.query_one(DetailsView).show(renderable)

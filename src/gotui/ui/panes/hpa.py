@@ -233,8 +233,8 @@ class HpaPane(Pane):
         t.append(f"namespace  {safe_text(v.namespace)}\n")
         t.append(f"target     {safe_text(v.target_kind)}/{safe_text(v.target_name)}\n")
         t.append(f"replicas   {v.current} current, {v.desired} desired (min {v.min_replicas}, max {v.max_replicas})\n")
-        if v.min_before is not None and v.min_before != v.min_replicas:
-            t.append(f"⚠ min raised from {v.min_before} by a gotui scale-up (cutover/rollback); e restores it\n",
+        if v.raised_from is not None:
+            t.append(f"⚠ min raised from {v.raised_from} by a gotui scale-up (cutover/rollback); e restores it\n",
                      style="yellow")
         for m in v.metrics:
             t.append(f"metric     {safe_text(m.text, 80)}\n")
@@ -335,14 +335,13 @@ class LimitsModal(ModalScreen[tuple[int, int] | None]):
         with Vertical(id="limits-box"):
             yield Static(Text(f"Edit min/max of HPA {safe_text(self.view.name)}", style="bold"))
             now = f"now: min {self.view.min_replicas}, max {self.view.max_replicas}"
-            before = self.view.min_before
-            restoring = before is not None and before != self.view.min_replicas
-            if restoring:
+            before = self.view.raised_from
+            if before is not None:
                 now += f" · min was {before} before gotui's scale-up (filled in)"
             yield Static(Text(now, style="dim"))
             with Horizontal(id="limits-inputs"):
-                yield Input(str(before if restoring else self.view.min_replicas), id="limits-min", type="integer",
-                            placeholder="min")
+                yield Input(str(before if before is not None else self.view.min_replicas), id="limits-min",
+                            type="integer", placeholder="min")
                 yield Input(str(self.view.max_replicas), id="limits-max", type="integer", placeholder="max")
             yield Static("", id="limits-error")
             with Horizontal(id="limits-buttons"):
