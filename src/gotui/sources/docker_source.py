@@ -283,7 +283,7 @@ class DockerSource:
     def log_tail(self, container: str, lines: int = 20) -> list[str]:
         """The last `lines` log lines of a container (not followed), undecorated."""
         data = self.call(lambda: self.api.logs(container, stream=False, follow=False, tail=lines))
-        return data.decode("utf-8", errors="replace").splitlines()
+        return log_lines(data)
 
     def stats(self, container: str) -> Closable:
         """Stats samples (about one a second) as a closable stream of dicts."""
@@ -329,6 +329,99 @@ class DockerSource:
         # build() tars and uploads the context and sends the request before it returns
         gen = self.call(lambda: client.build(**kwargs))
         return Closable(gen, captured.get("response"))
+
+    def buildkit_support(self) -> str | None:
+        """None when the engine can build with BuildKit through the API (`version=2`: Linux engines
+        from API 1.39, Docker 18.09), else the reason it cannot."""
+        info = self.version()
+        api = str(info.get("ApiVersion") or "0")
+        try:
+            major, minor = (int(x) for x in api.split(".")[:2])
+        except ValueError:
+            return f"unknown API version {api!r}"
+        if (major, minor) < (1, 39):
+            return f"API {api} is older than 1.39 (Docker 18.09)"
+        if str(info.get("Os") or "linux").lower() != "linux":
+            return f"the engine runs on {info.get('Os')}"
+        return None
+
+    def has_network(self, name: str) -> bool:
+        """True when the engine has a network called exactly `name` (e.g. `bridge`)."""
+        nets = self.call(lambda: self.api.networks(names=[name]))
+        return any(n.get("Name") == name for n in nets or [])
+
+    def build_buildkit(self, context_dir: str, *, dockerfile: str, replacement: str | None = None,
+                       target: str | None = None, buildargs: dict[str, str] | None = None,
+                       platform: str | None = None, labels: dict[str, str] | None = None,
+                       nocache: bool = False, pull: bool = False, network: str | None = None) -> Closable:
+        """Start a BuildKit build (`POST /build?version=2`, untagged, no session) and return its decoded
+        JSON stream (BuildKit progress as `moby.buildkit.trace` aux messages), closable.
+        `dockerfile` is an absolute path; `replacement` sends other text in its place."""
+        client = self.call(self.stream_client)
+        archive, name = context_archive(context_dir, dockerfile, replacement)
+        params: dict[str, Any] = {"version": "2", "dockerfile": name, "rm": "1", "forcerm": "1",
+                                  "nocache": "1" if nocache else "0", "pull": "1" if pull else "0"}
+        if target:
+            params["target"] = target
+        if buildargs:
+            params["buildargs"] = json.dumps(buildargs)
+        if platform:
+            params["platform"] = platform
+        if labels:
+            params["labels"] = json.dumps(labels)
+        if network:
+            params["networkmode"] = network
+        try:
+            response = self.call(lambda: client._post(client._url("/build"), params=params, data=archive,
+                                                      headers={"Content-Type": "application/x-tar"},
+                                                      stream=True, timeout=None))
+        finally:
+            archive.close()
+        client._raise_for_status(response)
+        return Closable(client._stream_helper(response, decode=True), response)
+
+
+def log_lines(data: bytes) -> list[str]:
+    """Log bytes split into lines at `\\n` only (a CRLF's `\\r` dropped): `str.splitlines` would also
+    split at a bare `\\r` (progress bars), `\\v`, `\\f`, U+2028…, inventing lines the program never wrote."""
+    text = data.decode("utf-8", errors="replace")
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line[:-1] if line.endswith("\r") else line for line in lines]
+
+
+def context_archive(context_dir: str, dockerfile: str, replacement: str | None = None) -> tuple[Any, str]:
+    """The build context as a gzip'd tar (a temporary file) and the Dockerfile's name inside it.
+
+    `dockerfile` is a path (absolute, or relative to the context). `.dockerignore` is honoured as
+    docker-py does. A Dockerfile outside the context, or one whose text is `replacement`, is added
+    under a random name, as the docker CLI does for `-f` outside the context. Gzip (level 1) because
+    BuildKit's remote-context loader recognises a plain tar only when its first header fits in 1 KiB
+    (a pax header in front makes it read the whole tar as a Dockerfile)."""
+    import gzip
+    import shutil
+    import tempfile
+
+    from docker.api.build import process_dockerfile
+    from docker.utils import tar
+
+    root = os.path.abspath(context_dir)
+    exclude = None
+    ignore = os.path.join(root, ".dockerignore")
+    if os.path.exists(ignore):
+        with open(ignore) as f:
+            exclude = [line.strip() for line in f.read().splitlines() if line.strip() and not line.strip().startswith("#")]
+    name, contents = process_dockerfile(dockerfile, root)
+    if replacement is not None:
+        name, contents = f".dockerfile.{os.urandom(10).hex()}", replacement
+    raw = tar(root, exclude=exclude, dockerfile=(name, contents))
+    out = tempfile.TemporaryFile()
+    with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=1, mtime=0) as z:
+        shutil.copyfileobj(raw, z, 1 << 20)
+    raw.close()
+    out.seek(0)
+    return out, str(name)
 
 
 class EventWatcher:
