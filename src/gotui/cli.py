@@ -62,12 +62,14 @@ def build_parser() -> argparse.ArgumentParser:
     bd = sub.add_parser("build", help="build an image, streaming each step", description="Build a Docker image from a context directory (same code as the TUI's build).")
     bd.add_argument("context_dir", metavar="CONTEXT", help="build context directory")
     bd.add_argument("-t", "--tag", required=True, help="name:tag for the image")
-    bd.add_argument("-f", "--file", help="Dockerfile path (relative to CONTEXT)")
+    bd.add_argument("-f", "--file", help="Dockerfile path (relative to the current directory, as docker build -f)")
     bd.add_argument("--target", help="target stage")
     bd.add_argument("--build-arg", action="append", default=[], metavar="K=V", help="build argument (repeatable)")
     bd.add_argument("--platform", help="target platform, e.g. linux/amd64")
     bd.add_argument("--no-cache", action="store_true", help="do not use the build cache")
     bd.add_argument("--pull", action="store_true", help="always try to pull newer versions of the base images")
+    bd.add_argument("--builder", choices=["auto", "buildkit", "classic"], default="auto",
+                    help="auto: BuildKit when the engine has it (default), else the classic builder")
     _add_common(bd)
 
     co = sub.add_parser("cutover", help="switch a Service to another colour, verified, reverting on failure", description="Blue-green cutover of a Service to the Deployment of another colour.")

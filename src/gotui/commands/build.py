@@ -1,9 +1,11 @@
-"""`gotui build CONTEXT -t TAG [-f FILE] [--target STAGE] [--build-arg K=V]... [--platform P] [--no-cache] [--pull]`.
+"""`gotui build CONTEXT -t TAG [-f FILE] [--target STAGE] [--build-arg K=V]... [--platform P] [--no-cache] [--pull] [--builder B]`.
 
-The same build code as the TUI (`gotui.ops.build`), printing plain progress lines. Exit codes:
-0 built and tagged; 1 the build failed (the failing step is named) or was interrupted, or the
-Dockerfile needs BuildKit; 2 bad arguments (an invalid tag, a missing context, Dockerfile or target
-stage, a malformed build arg: all checked before the engine is contacted) or an unreachable engine.
+The same build code as the TUI (`gotui.ops.build`), printing plain progress lines and the equivalent
+`docker build` command (`-f` is relative to the current directory, as docker's). Exit codes:
+0 built and tagged; 1 the build failed (the failing step and its own exit code are named) or was
+interrupted, or the Dockerfile needs BuildKit and the classic builder is used; 2 bad arguments (an
+invalid tag, a missing context, Dockerfile or target stage, a malformed build arg: all checked before
+the engine is contacted) or an unreachable engine.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ def run(args: argparse.Namespace, settings: Settings, out=None) -> int:  # noqa:
     try:  # every argument is checked before the engine is asked anything
         buildargs = parse_build_args(list(args.build_arg or []))
         validate_tag(args.tag)
-        check_dockerfile(args.context_dir, args.file, args.target)
+        check_dockerfile(args.context_dir, args.file, args.target, builder=_builder(args))
     except BuildKitRequired as exc:
         print(f"gotui build: {exc}", file=err)
         return EXIT_FAILED
@@ -57,14 +59,20 @@ def run(args: argparse.Namespace, settings: Settings, out=None) -> int:  # noqa:
     source = DockerSource(settings.docker_host)
     request = BuildRequest(args.context_dir, tag=args.tag, dockerfile=args.file, target=args.target,
                            buildargs=buildargs, platform=args.platform,
-                           nocache=bool(getattr(args, "no_cache", False)), pull=bool(getattr(args, "pull", False)))
+                           nocache=bool(getattr(args, "no_cache", False)), pull=bool(getattr(args, "pull", False)),
+                           builder=_builder(args))
     build = BuildRun(source, request)
     try:
         source.ping()
+        build.plan()
     except EngineUnreachable as exc:
         print(f"gotui build: {exc}", file=err)
         return EXIT_USAGE
-    say(f"Building {args.context_dir} as {args.tag} on {source.host}")
+    except ValueError as exc:
+        print(f"gotui build: {exc}", file=err)
+        return EXIT_USAGE
+    say(f"Building {args.context_dir} as {args.tag} on {source.host} with {_builder_name(build.builder)}")
+    say(f"equivalent: {request.command()}")
     try:
         result = build.run(show)
     except BuildKitRequired as exc:
@@ -87,8 +95,18 @@ def run(args: argparse.Namespace, settings: Settings, out=None) -> int:  # noqa:
         say(result.summary())
         return EXIT_OK
     print(result.summary(), file=err)
+    if result.error and result.error not in result.summary():
+        print(f"  {result.error}", file=err)
     if result.failed_step is not None and result.failed_step.output:
         print("last output of the failing step:", file=err)
         for line in result.failed_step.output[-10:]:
             print(f"  | {line}", file=err)
     return EXIT_FAILED
+
+
+def _builder(args: argparse.Namespace) -> str:
+    return str(getattr(args, "builder", None) or "auto")
+
+
+def _builder_name(builder: str) -> str:
+    return "BuildKit" if builder == "buildkit" else "the classic builder"

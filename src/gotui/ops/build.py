@@ -548,14 +548,14 @@ class BuildRun:
                 on_event(old)
             return result
         if not syntax.official:
-            result.error = (f"line {syntax.line} `# syntax={syntax.frontend}` asks the engine for the Dockerfile "
+            result.error = sanitize_line(f"line {syntax.line} `# syntax={syntax.frontend}` asks the engine for the Dockerfile "
                             f"frontend image {syntax.frontend}, which it could not get ({result.error}). Make that "
                             "image available to the engine (docker load, or a registry it can reach), or remove "
-                            "the line to build with the engine's built-in frontend.")
+                            "the line to build with the engine's built-in frontend.", max_len=2000)
             on_event(BuildEvent("error", result.error))
             return result
-        on_event(BuildEvent("note", f"line {syntax.line} `# syntax={syntax.frontend}` names a frontend image the "
-                                    "engine could not pull; building with the engine's built-in Dockerfile frontend"))
+        on_event(BuildEvent("note", sanitize_line(f"line {syntax.line} `# syntax={syntax.frontend}` names a frontend image the "
+                                    "engine could not pull; building with the engine's built-in Dockerfile frontend")))
         self.parser = BuildKitStreamParser()
         return self._stream_build(on_event, lambda: start(without_syntax(text, syntax.line)))
 

@@ -146,7 +146,9 @@ def matches(text: str, *fields: str) -> bool:
     return all(word in hay for word in text.lower().split())
 
 
-_EXITED = re.compile(r"Exited \((-?\d+)\)")
+# `docker ps` status: "Exited (137) 2 minutes ago", and for a container in its restart loop
+# "Restarting (1) 3 seconds ago" (the code of the run that just ended)
+_EXITED = re.compile(r"(?:Exited|Restarting) \((-?\d+)\)")
 
 
 @dataclass(frozen=True)
@@ -297,7 +299,7 @@ def troubleshoot(inspect: dict[str, Any], last_lines: list[str]) -> Troubleshoot
     health = (st.get("Health") or {}).get("Status", "")
     return Troubleshoot(
         name=str(inspect.get("Name") or "").lstrip("/"), state=str(st.get("Status") or ""),
-        exit_code=st.get("ExitCode") if st.get("Status") in ("exited", "dead") else None,
+        exit_code=st.get("ExitCode") if st.get("Status") in ("exited", "dead", "restarting") else None,
         oom_killed=bool(st.get("OOMKilled")), error=str(st.get("Error") or ""),
         started=str(st.get("StartedAt") or ""), finished=str(st.get("FinishedAt") or ""),
         restart_count=int(inspect.get("RestartCount") or 0), health=health,

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from gotui.ops import masking
 from gotui.ops.docker_ops import human_size
 from gotui.ops.sanitize import safe_text
 
@@ -24,20 +25,11 @@ _SH = re.compile(r"^(?:\|\d+ (?:\S+=\S*\s+)*)?/bin/sh -c\s+")
 _TOOLCHAIN = re.compile(r"golang|GOLANG_VERSION|/usr/local/go\b|\bgo (build|install|mod download)\b|GOPATH", re.I)
 
 
-_ASSIGN = re.compile(r"(?<![\w-])(--?)?([A-Za-z_][\w.-]*)=(\"[^\"]*\"|'[^']*'|\S*)")
-
-
 def mask_secrets(text: str) -> str:
-    """Hide the value of every `NAME=value` (or `--name=value`) whose name looks like a secret
-    (`ENV DB_PASSWORD=…`, build args recorded as `|1 GITHUB_TOKEN=…`, `--password=…`), as the env
-    table of the inspect view does: layer history is as visible as the env."""
-
-    def repl(m: re.Match[str]) -> str:
-        if is_secret_name(m.group(2)) and m.group(3):
-            return f"{m.group(1) or ''}{m.group(2)}={MASK}"
-        return m.group(0)
-
-    return _ASSIGN.sub(repl, text)
+    """Hide secret values in a layer's instruction (`ENV DB_PASSWORD=…`, build args recorded as
+    `|1 GITHUB_TOKEN=…`, `--password=…`, URL passwords, tokens), as the env table does: layer
+    history is as visible as the env (`gotui.ops.masking`)."""
+    return masking.mask_assignments(text)
 
 
 def instruction(created_by: str) -> str:
@@ -156,27 +148,12 @@ def memory_usage(sample: dict[str, Any]) -> tuple[int, int, float]:
     return used, limit, percent
 
 
-# -- env masking ----------------------------------------------------------------------------------------
+# -- env masking (gotui.ops.masking; kept here for the views that import it from this module) -----------
 
-SECRET_WORDS = ("PASSWORD", "PASSWD", "PWD", "TOKEN", "SECRET", "KEY", "CREDENTIAL", "CREDS",
-                "AUTH", "PRIVATE", "SESSION", "COOKIE", "DSN")
-MASK = "••••••••"
-
-
-def is_secret_name(name: str) -> bool:
-    """True for env names that look like they hold a secret (DB_PASSWORD, GITHUB_TOKEN, …)."""
-    upper = name.upper()
-    return any(word in upper for word in SECRET_WORDS)
+MASK = masking.MASK
+is_secret_name = masking.is_secret_name
 
 
 def mask_env(env: list[str], revealed: set[str] | frozenset[str] = frozenset()) -> list[tuple[str, str, bool]]:
     """`["K=V", ...]` -> [(name, value shown, masked?)]; names in `revealed` are shown in clear."""
-    out = []
-    for item in env or []:
-        name, _, value = item.partition("=")
-        secret = is_secret_name(name)
-        if secret and name not in revealed:
-            out.append((safe_text(name, 200), MASK, True))
-        else:
-            out.append((safe_text(name, 200), safe_text(value, 1000), False))
-    return out
+    return [(safe_text(name, 200), safe_text(value, 1000), masked) for name, value, masked in masking.mask_env(env, revealed)]

@@ -327,7 +327,9 @@ class HelmRevisionScreen(ModalScreen[None]):
         else:
             import yaml
 
-            body = rev.manifest if self.mode == "manifest" else yaml.safe_dump(rev.values, sort_keys=True)
+            from gotui.ops import masking
+
+            body = masking.mask_manifest(rev.manifest) if self.mode == "manifest" else yaml.safe_dump(masking.mask_tree(rev.values), sort_keys=True)
             text.append(f"# revision {rev.revision} {self.mode}\n", style="dim")
             for line in sanitize_lines(body or "(empty)")[:2000]:
                 text.append(line + "\n")

@@ -24,6 +24,7 @@ from textual.widgets import Button, Checkbox, DataTable, Footer, Input, Label, S
 
 from gotui.clock import parse_time
 from gotui.ops import image_analysis as ia
+from gotui.ops import masking
 from gotui.ops.actions import Action
 from gotui.ops.build import BuildEvent, BuildRequest, BuildResult, BuildRun, parse_build_args
 from gotui.ops.docker_ops import binary_size, exit_meaning, human_age, human_size, troubleshoot
@@ -471,7 +472,7 @@ class InspectScreen(Screen[None]):
             text.append(f"  {safe_text(health.get('Status'))}, failing streak {health.get('FailingStreak', 0)}\n")
             for h in (health.get("Log") or [])[-3:]:
                 text.append(f"  exit {h.get('ExitCode')}: {safe_text(h.get('Output'), 200)}\n")
-        labels = (info.get("Config") or {}).get("Labels") or {}
+        labels = masking.mask_labels((info.get("Config") or {}).get("Labels"))
         text.append("Labels\n", style="bold")
         for k, v in sorted(labels.items()):
             text.append(f"  {safe_text(k)}={safe_text(v)}\n")
@@ -509,7 +510,7 @@ class InspectScreen(Screen[None]):
         name = str(row_key.value)
         if name in self.revealed:
             self.revealed.discard(name)
-        elif ia.is_secret_name(name):
+        elif any(n == name and masked for n, _, masked in masking.mask_env(self.env)):
             self.revealed.add(name)
             self.notify(f"revealed {name} on this screen only", timeout=3)
         else:
@@ -549,7 +550,7 @@ def history_renderable(analysis: ia.HistoryAnalysis, labels: dict[str, str]) -> 
     parts += [Text("\nLayers (newest first; ▲ heavy)", style="bold"), table]
     if labels:
         parts.append(Text("Labels", style="bold"))
-        for k, v in sorted(labels.items()):
+        for k, v in sorted(masking.mask_labels(labels).items()):
             parts.append(Text(f"  {safe_text(k)}={safe_text(v)}"))
     return Group(*parts)
 
@@ -599,7 +600,7 @@ class BuildScreen(Screen[None]):
         fields = (
             (("context", "build-context", self.initial_context, "context dir"),
              ("tag", "build-tag", self.initial_tag, "name:tag")),
-            (("file", "build-file", "", "Dockerfile"), ("target", "build-target", "", "stage")),
+            (("file", "build-file", "", "Dockerfile (from cwd)"), ("target", "build-target", "", "stage")),
             (("args", "build-args", "", "K=V K2=V2"), ("platform", "build-platform", "", "linux/amd64")),
         )
         with Vertical(id="build-form"):
@@ -727,15 +728,22 @@ class BuildScreen(Screen[None]):
         view = self.query_one(LogView)
         lines: list[str] = []
         for ev in message.events:
+            stage = f" [{ev.stage}]" if ev.stage and ev.stage != "stage-0" else ""
             if ev.kind == "step":
                 if lines:
                     view.append_lines(lines, sanitized=True)
                     lines = []
-                view.append_lines([f"Step {ev.step}/{ev.total} : {ev.text}"], style="bold cyan", sanitized=True)
-                self._set_progress(f"step {ev.step}/{ev.total}: {ev.text}")
+                view.append_lines([f"Step {ev.step}/{ev.total}{stage} : {ev.text}"], style="bold cyan", sanitized=True)
+                self._set_progress(f"step {ev.step}/{ev.total}{stage}: {ev.text}")
             elif ev.kind == "cached":
-                lines.append("  (cached)")
-                self._set_progress(f"step {ev.step}/{ev.total}: cached")
+                lines.append(f"  CACHED {ev.text}".rstrip())
+                if ev.step:
+                    self._set_progress(f"step {ev.step}/{ev.total}{stage}: cached")
+            elif ev.kind == "done":
+                what = f" {ev.text}" if ev.text else f" step {ev.step}/{ev.total}{stage}"
+                lines.append(f"  done{what} in {ev.seconds or 0.0:.2f} s")
+            elif ev.kind == "vertex":
+                lines.append(f"# {ev.text}")
             elif ev.kind == "output":
                 lines.append("  " + ev.text)
             elif ev.kind == "error":

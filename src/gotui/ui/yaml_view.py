@@ -9,7 +9,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from gotui.ops.pods import mask_secrets
+from gotui.ops.masking import mask_object as mask_secrets
 from gotui.ops.sanitize import sanitize_lines
 
 
