@@ -484,6 +484,7 @@ class BuildRun:
         check_dockerfile(req.context_dir, req.dockerfile, req.target, cwd=self.cwd)  # before asking the engine
         builder = self.plan()
         full = check_dockerfile(req.context_dir, req.dockerfile, req.target, builder, self.why_classic, self.cwd)
+        on_event(BuildEvent("command", sanitize_line(req.command())))
         for note in self.notes:
             on_event(BuildEvent("note", note))
         text = full.read_text(encoding="utf-8", errors="replace")
@@ -620,4 +621,4 @@ def format_event(event: BuildEvent) -> str | None:
         return f"  {event.text}"
     if event.kind == "note":
         return f"note: {event.text}"
-    return None
+    return None  # command: the headless build prints `equivalent: …` itself, before building

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 @dataclass
 class BuildEvent:
     """One thing a build reported. kind: step | cached | output | done | vertex | error | built | info |
-    note (note: gotui's own remark, e.g. the builder it chose). `done` carries the step's seconds;
+    note | command (note: gotui's own remark, e.g. the builder it chose; command: the equivalent
+    `docker build` line, once the builder and network are known). `done` carries the step's seconds;
     `vertex` is BuildKit's own work (`[internal] load build context`, `exporting to image`); `stage`
     is the BuildKit stage name of a step (empty with one stage or the classic builder)."""
 

@@ -753,6 +753,8 @@ class BuildScreen(Screen[None]):
                 view.append_lines([f"ERROR: {ev.text}"], style="bold red", sanitized=True)
             elif ev.kind == "note":
                 lines.append("note: " + ev.text)
+            elif ev.kind == "command":
+                lines.append("$ " + ev.text)
             elif ev.kind in ("built", "info") and ev.text.startswith("tagged"):
                 lines.append("  " + ev.text)
         if lines:
