@@ -592,6 +592,9 @@ class BuildRun:
         if parser.error or result.error or not parser.image_id:
             result.error = parser.error or result.error or "the engine reported no image"
             result.failed_step = parser.current
+            failed_vertex = getattr(parser, "failed_vertex", "")
+            if result.failed_step is None and failed_vertex and not result.error.startswith(failed_vertex):
+                result.error = f"{failed_vertex}: {result.error}"  # the builder's own work, e.g. a FROM image
             if result.failed_step is not None and result.failed_step.exit_code is None:
                 from gotui.ops.buildkit import exit_code_of
 

@@ -141,7 +141,9 @@ class BuildKitStreamParser:
 
     @property
     def current(self) -> StepInfo | None:
-        """The step that failed, else the last step that started."""
+        """The step that failed, else (unless the builder's own work failed) the last step that started."""
+        if self.failed is None and self.failed_vertex:
+            return None
         return self.failed or self._last or (self.steps[-1] if self.steps else None)
 
     def feed(self, chunk: dict[str, Any]) -> list[BuildEvent]:
