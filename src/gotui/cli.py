@@ -157,6 +157,14 @@ def settings_from_args(args: argparse.Namespace):  # noqa: ANN201 - returns gotu
     return build_settings(flags, config_path=Path(config) if config else None)
 
 
+def check_tui_settings(settings) -> None:  # noqa: ANN001 - gotui.config.Settings
+    """The TUI-only settings (`keys:` ids and key names, `theme:`) checked before the terminal is taken."""
+    from gotui.ui import keys, themes
+
+    keys.check_settings(settings)
+    themes.check_settings(settings)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse `argv` and run; returns the exit code."""
     from gotui.config import ConfigError
@@ -168,6 +176,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return sandbox_main(args)
     try:
         settings = settings_from_args(args)
+        if args.command is None:
+            check_tui_settings(settings)
     except ConfigError as exc:
         print(f"gotui: {exc}", file=sys.stderr)
         return EXIT_REFUSED
