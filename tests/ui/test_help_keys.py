@@ -114,3 +114,11 @@ def test_registry_ids_and_key_names() -> None:
         assert keys.key_problem(good) is None, good
     for bad in ("ctrl+", "ctrl+shft+x", "pgdn", "f99", "control-x", "ctrl x"):
         assert keys.key_problem(bad), bad
+
+
+async def test_footer_shows_remapped_keys(offline_settings: Settings) -> None:
+    offline_settings.keys = {"help": "f1", "quit": "ctrl+q"}
+    app = GotuiApp(offline_settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        shown = await until(pilot, lambda: {k.description: k.key for k in app.query("FooterKey")} or None, what="footer keys")
+        assert shown.get("Help") == "f1" and shown.get("Quit") == "ctrl+q", shown

@@ -102,3 +102,14 @@ def test_line_numbers_are_recorded(tmp_path: Path) -> None:
     assert settings.where("theme") == f"{path}, line 3"
     assert settings.where("keys.help") == f"{path}, line 5"
     assert settings.where("readonly") == "environment variable GOTUI_READONLY"
+
+
+def test_the_readme_example_config_passes(tmp_path: Path) -> None:
+    import re
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    block = re.search(r"```yaml\n(# ~/.config/gotui/config.yaml\n.*?)```", readme, re.S)
+    assert block is not None
+    settings = build_settings({}, env={}, config_path=write(tmp_path, block.group(1)))
+    cli.check_tui_settings(settings)
+    assert settings.keys
