@@ -9,8 +9,12 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from gotui import __version__
+
+if TYPE_CHECKING:
+    from gotui.config import Settings
 
 EXIT_OK, EXIT_FAILED, EXIT_REFUSED, EXIT_REVERT_FAILED = 0, 1, 2, 3
 
@@ -157,7 +161,7 @@ def settings_from_args(args: argparse.Namespace):  # noqa: ANN201 - returns gotu
     return build_settings(flags, config_path=Path(config) if config else None)
 
 
-def check_tui_settings(settings) -> None:  # noqa: ANN001 - gotui.config.Settings
+def check_tui_settings(settings: Settings) -> None:
     """The TUI-only settings (`keys:` ids and key names, `theme:`) checked before the terminal is taken."""
     from gotui.ui import keys, themes
 

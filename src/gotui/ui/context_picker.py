@@ -186,9 +186,12 @@ def open_context_picker(app: Any) -> None:
         return
     from gotui.ui.kube_bridge import load_choice
 
-    last = load_choice().get("context")
-    choices = [(c.name, f"{safe_text(c.name)}  ({safe_text(c.cluster)})" + (LAST_USED if c.name == last and c.name != bridge.context else ""))
-               for c in contexts]
+    last = load_choice().get("context")  # offered, not used: marked "last used" unless it is the current one
+
+    def label(name: str, cluster: str) -> str:
+        return f"{safe_text(name)}  ({safe_text(cluster)})" + (LAST_USED if name == last and name != bridge.context else "")
+
+    choices = [(c.name, label(c.name, c.cluster)) for c in contexts]
 
     def done(value: str | None) -> None:
         if value is not None and value != bridge.context:

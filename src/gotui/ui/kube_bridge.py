@@ -98,7 +98,6 @@ class KubeBridge:
         self._frozen_at = -1
         self._rbac_asked: dict[str | None, float] = {}
         self._offered = False  # the last pick was offered once (see offer_last_choice)
-        self.last_offer = ""
         self._offer_pending = False
         self.started_at = 0.0  # time.monotonic() of the last start() (bench/diagnostics)
         self.connected_at = 0.0  # ... when the watchers started
@@ -210,7 +209,6 @@ class KubeBridge:
         if text:
             from gotui.ui.keys import key_of
 
-            self.last_offer = text
             self.app.notify(f"{text} Press {key_of(binding_id, self.app)} on Pods or HPA to switch.",
                             title="Last used", timeout=10)
 
