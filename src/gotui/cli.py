@@ -9,22 +9,63 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from gotui import __version__
+
+if TYPE_CHECKING:
+    from gotui.config import Settings
 
 EXIT_OK, EXIT_FAILED, EXIT_REFUSED, EXIT_REVERT_FAILED = 0, 1, 2, 3
 
 
-def _add_common(p: argparse.ArgumentParser) -> None:
+# The flags every command shares: (dest, option strings, argparse keywords). They may be written before
+# the subcommand (`gotui --readonly cutover ...`) or after it (`gotui cutover ... --readonly`); both
+# count. The subcommand's copies parse into `_SUB + dest` so its defaults never overwrite a value given
+# before it (argparse copies every subparser default over the main namespace), and `_merge_common`
+# combines the two.
+COMMON_FLAGS: tuple[tuple[str, tuple[str, ...], dict], ...] = (
+    ("context", ("--context",), {"help": "kube context to use (env GOTUI_CONTEXT)"}),
+    ("namespace", ("-n", "--namespace"), {"help": "namespace (env GOTUI_NAMESPACE)"}),
+    ("kubeconfig", ("--kubeconfig",), {"help": "kubeconfig file (env KUBECONFIG)"}),
+    ("docker_host", ("--docker-host",), {"help": "Docker engine address (env DOCKER_HOST)"}),
+    ("readonly", ("--readonly",), {"action": "store_true", "help": "refuse every change (env GOTUI_READONLY=1)"}),
+    ("audit_log", ("--audit-log",), {"metavar": "PATH", "help": "audit log file (env GOTUI_AUDIT_LOG)"}),
+    ("config", ("--config",), {"metavar": "PATH", "help": "config file (env GOTUI_CONFIG; default ~/.config/gotui/config.yaml)"}),
+)
+_SUB = "sub_"
+
+
+def _add_common(p: argparse.ArgumentParser, *, sub: bool = False) -> None:
     """Flags shared by the TUI and every headless command (each has an environment twin)."""
     g = p.add_argument_group("connection and safety (each also settable by environment or config)")
-    g.add_argument("--context", help="kube context to use (env GOTUI_CONTEXT)")
-    g.add_argument("-n", "--namespace", help="namespace (env GOTUI_NAMESPACE)")
-    g.add_argument("--kubeconfig", help="kubeconfig file (env KUBECONFIG)")
-    g.add_argument("--docker-host", help="Docker engine address (env DOCKER_HOST)")
-    g.add_argument("--readonly", action="store_true", default=None, help="refuse every change (env GOTUI_READONLY=1)")
-    g.add_argument("--audit-log", metavar="PATH", help="audit log file (env GOTUI_AUDIT_LOG)")
-    g.add_argument("--config", metavar="PATH", help="config file (env GOTUI_CONFIG; default ~/.config/gotui/config.yaml)")
+    for dest, options, kwargs in COMMON_FLAGS:
+        if kwargs.get("action") != "store_true":
+            kwargs = {"metavar": dest.upper(), **kwargs}
+        g.add_argument(*options, dest=(_SUB if sub else "") + dest, default=None, **kwargs)
+
+
+def _merge_common(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """One value per shared flag, wherever it was written; different values in both places are an error."""
+    for dest, options, _ in COMMON_FLAGS:
+        before = getattr(args, dest, None)
+        after = getattr(args, _SUB + dest, None)
+        if hasattr(args, _SUB + dest):
+            delattr(args, _SUB + dest)
+        if before is not None and after is not None and before != after:
+            parser.error(f"{options[-1]} is given twice with different values ({before!r} before "
+                         f"{args.command}, {after!r} after it); give it once")
+        setattr(args, dest, after if after is not None else before)
+    if args.command == "sandbox":
+        given = [options[-1] for dest, options, _ in COMMON_FLAGS if getattr(args, dest) is not None]
+        if args.demo:
+            given.append("--demo")
+        if given:
+            parser.error(f"{', '.join(given)} do{'es' if len(given) == 1 else ''} not apply to `gotui sandbox`; "
+                         "write the sandbox's own options after `sandbox` (see gotui sandbox --help)")
+    elif args.command is not None and args.demo:
+        parser.error(f"--demo opens the TUI; it does not apply to `gotui {args.command}` (use --kubeconfig "
+                     "with the sandbox's kubeconfig instead)")
 
 
 SCALE_UP_HELP = (
@@ -70,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     bd.add_argument("--pull", action="store_true", help="always try to pull newer versions of the base images")
     bd.add_argument("--builder", choices=["auto", "buildkit", "classic"], default="auto",
                     help="auto: BuildKit when the engine has it (default), else the classic builder")
-    _add_common(bd)
+    _add_common(bd, sub=True)
 
     co = sub.add_parser("cutover", help="switch a Service to another colour, verified, reverting on failure", description="Blue-green cutover of a Service to the Deployment of another colour.")
     co.add_argument("service", metavar="SERVICE")
@@ -80,19 +121,27 @@ def build_parser() -> argparse.ArgumentParser:
     co.add_argument("--dry-run", action="store_true", help="run the checks and print the patch, change nothing")
     co.add_argument("--yes", action="store_true", help="do not ask (required without a terminal)")
     add_scale_up_argument(co)
-    _add_common(co)
+    _add_common(co, sub=True)
 
     rb = sub.add_parser("rollback", help="cut a Service back to its recorded previous colour", description="Roll a Service back to the colour it selected before the last cutover.")
     rb.add_argument("service", metavar="SERVICE")
     rb.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for VERIFY")
     rb.add_argument("--yes", action="store_true", help="do not ask (required without a terminal)")
     add_scale_up_argument(rb)
-    _add_common(rb)
+    _add_common(rb, sub=True)
 
     st = sub.add_parser("status", help="apps, colours, the live colour, readiness, HPA", description="Print the blue-green status of every app in a namespace.")
     st.add_argument("--json", action="store_true", help="machine-readable output")
-    _add_common(st)
+    _add_common(st, sub=True)
     return parser
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Parse the command line; each shared flag counts wherever it is written (see COMMON_FLAGS)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _merge_common(parser, args)
+    return args
 
 
 def settings_from_args(args: argparse.Namespace):  # noqa: ANN201 - returns gotui.config.Settings
@@ -114,18 +163,27 @@ def settings_from_args(args: argparse.Namespace):  # noqa: ANN201 - returns gotu
     return build_settings(flags, config_path=Path(config) if config else None)
 
 
+def check_tui_settings(settings: Settings) -> None:
+    """The TUI-only settings (`keys:` ids and key names, `theme:`) checked before the terminal is taken."""
+    from gotui.ui import keys, themes
+
+    keys.check_settings(settings)
+    themes.check_settings(settings)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse `argv` and run; returns the exit code."""
     from gotui.config import ConfigError
 
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parse_args(argv)
     if args.command == "sandbox":
         from gotui.sandbox.server import main as sandbox_main
 
         return sandbox_main(args)
     try:
         settings = settings_from_args(args)
+        if args.command is None:
+            check_tui_settings(settings)
     except ConfigError as exc:
         print(f"gotui: {exc}", file=sys.stderr)
         return EXIT_REFUSED

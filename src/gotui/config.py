@@ -56,6 +56,16 @@ class Settings:
     smoke_path: str = "/healthz"
     config_path: Path | None = None
     sources: dict[str, str] = field(default_factory=dict)
+    # where each value was set: "<file>, line N", "environment variable X" or "--flag"; keys of the
+    # `keys:` mapping are recorded as "keys.<binding id>"
+    origins: dict[str, str] = field(default_factory=dict)
+
+    def where(self, name: str) -> str:
+        """Where setting `name` (or `keys.<id>`) was given, for error messages."""
+        if name in self.origins:
+            return self.origins[name]
+        head = name.split(".", 1)[0]
+        return self.origins.get(head) or str(self.config_path or default_config_path())
 
     def is_protected(self, context: str | None) -> bool:
         """True when `context` matches the protected-context pattern."""
@@ -111,21 +121,51 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
         return Path(os.path.expanduser(str(value)))
     if kind.startswith("dict"):
         if not isinstance(value, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+            isinstance(k, str) and isinstance(v, (str, int)) and not isinstance(v, bool) for k, v in value.items()
         ):
-            raise ConfigError(f"{origin}: {name} must be a mapping of action name to key, e.g. `keys: {{delete: ctrl+x}}`.")
-        return dict(value)
+            raise ConfigError(f"{origin}: {name} must be a mapping of binding id to key, e.g. `keys: {{pods.delete: ctrl+x}}`.")
+        return {k: str(v) for k, v in value.items()}  # `pane.hpa: 3` is the key 3
+    if name == "protected_contexts" and value is not None:
+        try:
+            re.compile(str(value))
+        except re.error as exc:
+            raise ConfigError(
+                f"{origin}: protected_contexts is not a valid regular expression ({exc}); fix the pattern, "
+                f"e.g. protected_contexts: \"{DEFAULT_PROTECTED}\" (quoted)."
+            ) from None
     return None if value is None else str(value)
 
 
 def load_config_file(path: Path) -> dict[str, Any]:
     """Read the YAML config file; a missing file is an empty config."""
+    return read_config_file(path)[0]
+
+
+def _line_numbers(text: str) -> dict[str, int]:
+    """1-based line of each top-level setting, and of each entry under `keys:` as "keys.<id>"."""
+    import yaml
+
+    lines: dict[str, int] = {}
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    if not isinstance(root, yaml.MappingNode):
+        return lines
+    for key_node, value_node in root.value:
+        name = str(key_node.value)
+        lines[name] = key_node.start_mark.line + 1
+        if name == "keys" and isinstance(value_node, yaml.MappingNode):
+            for sub_key, _ in value_node.value:
+                lines[f"keys.{sub_key.value}"] = sub_key.start_mark.line + 1
+    return lines
+
+
+def read_config_file(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
+    """The YAML config file's settings and the line of each (see `_line_numbers`); missing = empty."""
     import yaml
 
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return {}
+        return {}, {}
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read it ({exc.strerror}). Fix its permissions or remove it.") from None
     try:
@@ -138,16 +178,18 @@ def load_config_file(path: Path) -> dict[str, Any]:
             f"{where}: {problem}. Fix the YAML there (or move the file away to start from defaults)."
         ) from None
     if data is None:
-        return {}
+        return {}, {}
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: the top level must be a mapping like `readonly: true`, not a {type(data).__name__}.")
-    known = {f.name for f in fields(Settings)} - {"sources", "config_path", "demo"}
+    known = {f.name for f in fields(Settings)} - {"sources", "config_path", "demo", "origins"}
+    lines = _line_numbers(text)
     unknown = sorted(set(map(str, data)) - known)
     if unknown:
+        where = f"{path}, line {lines[unknown[0]]}" if unknown[0] in lines else str(path)
         raise ConfigError(
-            f"{path}: unknown setting {', '.join(unknown)}. Known settings: {', '.join(sorted(known))}."
+            f"{where}: unknown setting {', '.join(unknown)}. Known settings: {', '.join(sorted(known))}."
         )
-    return data
+    return data, lines
 
 
 def build_settings(
@@ -159,16 +201,20 @@ def build_settings(
     env = dict(os.environ) if env is None else env
     path = config_path or (Path(env["GOTUI_CONFIG"]) if env.get("GOTUI_CONFIG") else default_config_path())
     settings = Settings(config_path=path)
-    for name, value in load_config_file(path).items():
-        setattr(settings, name, _coerce(name, value, f"{path}"))
+    data, lines = read_config_file(path)
+    settings.origins.update({name: f"{path}, line {line}" for name, line in lines.items()})
+    for name, value in data.items():
+        setattr(settings, name, _coerce(name, value, settings.where(name)))
         settings.sources[name] = "config"
     for name, var in _ENV.items():
         if var in env and env[var] != "":
-            setattr(settings, name, _coerce(name, env[var], f"environment variable {var}"))
+            settings.origins[name] = f"environment variable {var}"
+            setattr(settings, name, _coerce(name, env[var], settings.origins[name]))
             settings.sources[name] = "env"
     for name, value in (flags or {}).items():
         if value is None or value is False:
             continue  # an absent flag (or a store_true flag left off) never overrides
-        setattr(settings, name, _coerce(name, value, f"--{name.replace('_', '-')}"))
+        settings.origins[name] = f"--{name.replace('_', '-')}"
+        setattr(settings, name, _coerce(name, value, settings.origins[name]))
         settings.sources[name] = "flag"
     return settings

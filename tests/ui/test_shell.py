@@ -42,7 +42,7 @@ async def test_help_lists_every_binding(offline_settings: Settings) -> None:
             for binding in type(pane).BINDINGS:
                 if getattr(binding, "description", ""):
                     assert binding.description in rows
-        assert {"Quit", "Help", "Filter", "Refresh", "Confirm"} <= rows
+        assert {"Quit", "Help", "Filter", "Refresh", "Yes, do it"} <= rows  # the confirmation dialog's keys too
         await pilot.press("q")
         assert not isinstance(app.screen, HelpScreen)
         assert app.is_running  # q closed help, it did not quit the app

@@ -20,7 +20,7 @@ from gotui.ops.audit import AuditLog
 from gotui.ops.errors import describe_error
 from gotui.ui import plain_cells, themes
 from gotui.ui.confirm import ConfirmModal
-from gotui.ui.help import HelpScreen, binding_rows
+from gotui.ui.help import show_help
 from gotui.ui.palette import ActionsProvider
 from gotui.ui.panes.base import Pane
 from gotui.ui.statusbar import PaneTabs, StatusBar
@@ -200,21 +200,7 @@ class GotuiApp(App[None]):
         await self.pane(pane_id).run_action(action)
 
     def action_help(self) -> None:
-        """Every binding: the active pane's first, then the global ones, then the other panes."""
-        everywhere = binding_rows(list(self.BINDINGS)) + [("ctrl+p", "Command palette"), ("1-4", "Switch pane")]
-        pane_groups = []
-        for pane in [self.active_pane] + [p for p in self.panes if p is not self.active_pane]:
-            rows = []
-            seen = set()
-            for cls in type(pane).__mro__:
-                for b in cls.__dict__.get("BINDINGS", []):
-                    if isinstance(b, Binding) and b.description and b.key not in seen:
-                        seen.add(b.key)
-                        rows.append((b.key, b.description))
-            pane_groups.append((f"{pane.TITLE} pane", rows))
-        groups = pane_groups[:1] + [("Everywhere", everywhere)] + pane_groups[1:]
-        groups.append(("Confirmation dialog", [("y", "Confirm"), ("n / esc", "Cancel"), ("tab", "Move between buttons")]))
-        self.push_screen(HelpScreen(groups))
+        show_help(self)  # every binding, as the keymap has it now (ui/help.py)
 
     def action_history(self) -> None:
         from gotui.ui.history import HistoryScreen

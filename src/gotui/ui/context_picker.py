@@ -1,7 +1,8 @@
 """Context and namespace pickers (a filter input over an OptionList, in a modal), k9s-like: type to
 filter, Up/Down to move, Enter to pick; the current choice is marked ●. The namespace picker also
 takes a typed name that is not listed (a namespaced user often cannot list namespaces: 403).
-The choice is remembered by the bridge."""
+The choice is remembered by the bridge and offered on the next start (marked "last used" here), never
+used silently: a start follows the kubeconfig's current context unless --context says otherwise."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from gotui.ops.sanitize import safe_text
 
 ALL_NAMESPACES = "\x00all"
 CURRENT_MARK = "● "
+LAST_USED = "  · last used"
 _DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\Z")
 
 
@@ -182,11 +184,18 @@ def open_context_picker(app: Any) -> None:
     except KubeConfigProblem as exc:
         app.notify(str(exc), title="kubeconfig", severity="error", timeout=10)
         return
-    choices = [(c.name, f"{safe_text(c.name)}  ({safe_text(c.cluster)})") for c in contexts]
+    from gotui.ui.kube_bridge import load_choice
+
+    last = load_choice().get("context")  # offered, not used: marked "last used" unless it is the current one
+
+    def label(name: str, cluster: str) -> str:
+        return f"{safe_text(name)}  ({safe_text(cluster)})" + (LAST_USED if name == last and name != bridge.context else "")
+
+    choices = [(c.name, label(c.name, c.cluster)) for c in contexts]
 
     def done(value: str | None) -> None:
         if value is not None and value != bridge.context:
-            bridge.switch(value, "")  # a new context starts in its own (or the remembered) namespace
+            bridge.switch(value, "")  # a new context starts in its own namespace (or -n's)
 
     app.push_screen(PickerScreen("Kube context", choices, bridge.context), done)
 

@@ -21,6 +21,7 @@ from textual.widget import Widget
 from gotui.config import state_dir
 from gotui.ops.kube_text import kube_error as describe_error
 from gotui.ops.rbac import RbacChecker
+from gotui.ops.sanitize import safe_text
 from gotui.sources.kube_source import KINDS, KubeConfigProblem, Watcher, api_get, make_api_client
 from gotui.store import ClusterStore
 from gotui.ui.messages import KubeChanged, KubeStateChanged
@@ -47,9 +48,25 @@ def save_choice(context: str | None, namespace: str | None) -> None:
     try:
         path = state_dir() / STATE_FILE
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({"context": context, "namespace": namespace or "*"}), encoding="utf-8")
+        # namespace None = all namespaces ("*"), "" = the context's own
+        path.write_text(json.dumps({"context": context, "namespace": "*" if namespace is None else namespace}), encoding="utf-8")
     except OSError:
         pass
+
+
+def last_choice_offer(remembered: dict[str, Any], context: str | None, namespace: str | None) -> tuple[str, str]:
+    """(notice, binding id of the picker) offering the remembered pick when it differs from
+    `context`/`namespace` (None = all namespaces); ("", "") when it does not."""
+    last_ctx, last_ns = remembered.get("context"), remembered.get("namespace")
+    if not isinstance(last_ctx, str) or not last_ctx:
+        return "", ""
+    if last_ctx != context:
+        return (f"Last used context: {safe_text(last_ctx, 60)}. This session uses {safe_text(context or '-', 60)} "
+                "(the kubeconfig's current context, or --context).", "kube.context")
+    if isinstance(last_ns, str) and last_ns and last_ns != (namespace if namespace is not None else "*"):
+        name = "all namespaces" if last_ns == "*" else safe_text(last_ns, 60)
+        return f"Last used namespace in {safe_text(last_ctx, 60)}: {name}.", "kube.namespace"
+    return "", ""
 
 
 class KubeBridge:
@@ -80,12 +97,20 @@ class KubeBridge:
         self._rbac_inflight = False
         self._frozen_at = -1
         self._rbac_asked: dict[str | None, float] = {}
+        self._offered = False  # the last pick was offered once (see offer_last_choice)
+        self._offer_pending = False
         self.started_at = 0.0  # time.monotonic() of the last start() (bench/diagnostics)
         self.connected_at = 0.0  # ... when the watchers started
 
     # -- lifecycle ------------------------------------------------------------------------------
     def start(self, context: str | None = None, namespace: str | None = None, *, all_namespaces: bool = False) -> None:
-        """Connect (in a thread) to `context`/`namespace` (defaults: settings, then the remembered choice)."""
+        """Connect (in a thread) to `context`/`namespace`.
+
+        At start-up (no `context`) that is --context / GOTUI_CONTEXT, else the kubeconfig's current
+        context, and -n / GOTUI_NAMESPACE, else the context's namespace: the same cluster and namespace
+        the headless commands act on. The last pick is only offered (`offer_last_choice`), never used
+        silently.
+        """
         self._loop = asyncio.get_running_loop()
         self.started_at = time.monotonic()
         self._context = contextvars.copy_context()  # callbacks from threads run with the app's context
@@ -93,12 +118,9 @@ class KubeBridge:
         # thread: two worker threads importing it at the same time hit its circular import.
         import requests  # noqa: F401
 
-        remembered = load_choice()
-        ctx = context or self.settings.context or remembered.get("context")
-        if all_namespaces:
-            ns: str | None = "*"
-        else:
-            ns = namespace or self.settings.namespace or (remembered.get("namespace") if ctx == remembered.get("context") else None)
+        ctx = context or self.settings.context
+        ns: str | None = "*" if all_namespaces else (namespace or self.settings.namespace)
+        self._offer_pending = context is None and not self._offered
         self._generation += 1
         gen = self._generation
         self._set_state("connecting", "")
@@ -106,7 +128,8 @@ class KubeBridge:
                             group="kube-connect", name="kube connect")
 
     def switch(self, context: str | None, namespace: str | None) -> None:
-        """Reconnect to another context and/or namespace (None namespace = all namespaces); remembered."""
+        """Reconnect to another context and/or namespace (None = all namespaces, "" = the context's
+        own); remembered, to be offered on the next start."""
         self.stop()
         self.store.clear()
         save_choice(context, namespace)
@@ -169,6 +192,8 @@ class KubeBridge:
         self.rbac = RbacChecker(client, ctx)
         self.app.rbac_checker = self.rbac
         self._update_status_bar()
+        if self._offer_pending:
+            self.offer_last_choice()
         for kind in self.kinds:
             watcher = Watcher(client, kind, self.store, ns, watch_timeout=self.watch_timeout,
                               on_state=lambda k, s, d: self._call(self._kind_state, gen, k, s, d))
@@ -176,6 +201,16 @@ class KubeBridge:
             self.kind_states[kind] = ("connecting", "")
             watcher.start()
         self.prefetch_rbac()
+
+    def offer_last_choice(self) -> None:
+        """Tell the operator (once) about a remembered pick that differs from where this session started."""
+        self._offer_pending, self._offered = False, True
+        text, binding_id = last_choice_offer(load_choice(), self.context, self.namespace)
+        if text:
+            from gotui.ui.keys import key_of
+
+            self.app.notify(f"{text} Press {key_of(binding_id, self.app)} on Pods or HPA to switch.",
+                            title="Last used", timeout=10)
 
     # -- RBAC -----------------------------------------------------------------------------------
     def prefetch_rbac(self, namespace: str | None = "") -> None:

@@ -14,6 +14,7 @@ Use: call `install(app, settings.theme)` in the App's `__init__` after `super().
 
 from __future__ import annotations
 
+import difflib
 import os
 from collections.abc import Mapping
 
@@ -23,6 +24,8 @@ from textual.app import App
 from textual.color import Color
 from textual.filter import Monochrome, NoColor, monochrome_style
 from textual.theme import BUILTIN_THEMES, Theme
+
+from gotui.config import ConfigError, Settings
 
 ANSI_THEME = "gotui-ansi"
 TRUECOLOR_THEME = "textual-dark"
@@ -85,6 +88,23 @@ def resolve_theme(requested: str | None, env: Mapping[str, str] | None = None, *
     if no_color or detect_color_system(env) != "truecolor":
         return ANSI_THEME
     return TRUECOLOR_THEME
+
+
+def theme_names() -> list[str]:
+    """Every name `theme:` accepts: auto, the aliases, gotui's and Textual's themes."""
+    names = ["auto", *[a for a in ALIASES if a and a != "auto"], ANSI_THEME, *sorted(BUILTIN_THEMES)]
+    return list(dict.fromkeys(names))
+
+
+def check_settings(settings: Settings) -> None:
+    """Raise ConfigError (where it was set, and the names there are) for an unknown theme."""
+    requested = (settings.theme or "auto").strip()
+    names = theme_names()
+    if requested.lower() in ALIASES or requested in names:
+        return
+    close = difflib.get_close_matches(requested, names, n=1, cutoff=0.6)
+    hint = f"Did you mean {close[0]!r}? " if close else ""
+    raise ConfigError(f"{settings.where('theme')}: unknown theme {requested!r}. {hint}Use one of: {', '.join(names)}.")
 
 
 class SafeMonochrome(Monochrome):
