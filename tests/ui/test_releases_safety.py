@@ -200,47 +200,69 @@ async def test_rollback_preview_lists_the_scale_and_hpa_commands_with_the_contex
     assert selector(io) == "green" and io.get("deployments", "shop", "go-api-blue")["spec"]["replicas"] == 2
 
 
-async def test_restart_scale_undo_dialogs_name_the_context_and_audit_before_after(fresh_sandbox, tmp_path):
+async def scale_restart_undo_green(pilot, app, pane, tmp_path, check_dialog) -> None:
+    """Scale green to 4, restart it, undo it to revision 1 through the pane's keys; `check_dialog(verb, modal)`
+    looks at each confirmation dialog before `y`."""
+    assert pane.select("color", "go-api", "green")
+    pane.table.focus()
+    await pilot.press("s")
+    ask = await until(pilot, lambda: isinstance(app.screen, AskNumber) and app.screen, what="ask number")
+    ask.query_one("Input").value = "4"
+    await pilot.press("enter")
+    check_dialog("scale", await until(pilot, lambda: modal_ready(app), what="the scale dialog"))
+    await pilot.press("y")
+    await until(pilot, lambda: any(a["action"] == "scale deployment" for a in audit(tmp_path)), what="scale audit")
+    await until(pilot, lambda: app.screen is app.screen_stack[0], what="back on the pane")
+    await pilot.press("X")
+    check_dialog("restart", await until(pilot, lambda: modal_ready(app), what="the restart dialog"))
+    await pilot.press("y")
+    await until(pilot, lambda: any(a["action"] == "restart deployment" for a in audit(tmp_path)), what="restart audit")
+    # the restart made revision 2; undo goes back to revision 1
+    await until(pilot, lambda: pane.apps[0].colors["green"].revision == "2" and pane.apps[0].colors["green"].ready == 4,
+                timeout=60, what="green restarted at revision 2")
+    await pilot.press("u")
+    await until(pilot, lambda: isinstance(app.screen, PickRevision), what="revision picker")
+    await pilot.press("down", "enter")  # the newest first: skip the current revision 2
+    check_dialog("undo", await until(pilot, lambda: modal_ready(app), what="the undo dialog"))
+    await pilot.press("y")
+    await until(pilot, lambda: any(a["action"] == "undo deployment" for a in audit(tmp_path)), what="undo audit")
+
+
+async def test_restart_scale_undo_dialogs_name_the_context(fresh_sandbox, tmp_path):
+    sb = fresh_sandbox("quiet")
+    io = KubeIO(sb.api_client)
+    await asyncio.to_thread(wait_for, lambda: all_ready(io), 60.0, "blue and green ready")
+    app = GotuiApp(make_settings(sb, tmp_path))
+    previews = {}
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_pane(pilot, app, lambda a: all(st.ready == 3 for st in a.colors.values()))
+        assert pane.select("app", "go-api")
+        pane.table.focus()
+        await pilot.press("c")
+        modal = await until(pilot, lambda: modal_ready(app), what="the cutover dialog")
+        previews["cutover"] = modal.action.preview
+        await pilot.press("n")
+        await until(pilot, lambda: app.screen is app.screen_stack[0], what="back on the pane")
+        await scale_restart_undo_green(pilot, app, pane, tmp_path,
+                                       lambda verb, modal: previews.__setitem__(verb, modal.action.preview))
+    assert previews["scale"] == f"kubectl {CTX} -n shop scale deployment/go-api-green --replicas=4"
+    assert previews["restart"] == f"kubectl {CTX} -n shop rollout restart deployment/go-api-green"
+    assert previews["undo"] == f"kubectl {CTX} -n shop rollout undo deployment/go-api-green --to-revision=1"
+    assert previews["cutover"].startswith(f"kubectl {CTX} -n shop patch service go-api --type json -p ")
+
+
+async def test_restart_scale_undo_audit_lines_carry_before_and_after(fresh_sandbox, tmp_path):
     sb = fresh_sandbox("quiet")
     io = KubeIO(sb.api_client)
     await asyncio.to_thread(wait_for, lambda: all_ready(io), 60.0, "blue and green ready")
     app = GotuiApp(make_settings(sb, tmp_path))
     async with app.run_test(size=(80, 24)) as pilot:
         pane = await open_pane(pilot, app, lambda a: all(st.ready == 3 for st in a.colors.values()))
-        assert pane.select("color", "go-api", "green")
-        pane.table.focus()
-        # scale: the preview names the context; the audit line has replicas before and after
-        await pilot.press("s")
-        ask = await until(pilot, lambda: isinstance(app.screen, AskNumber) and app.screen, what="ask number")
-        ask.query_one("Input").value = "4"
-        await pilot.press("enter")
-        modal = await until(pilot, lambda: modal_ready(app), what="the scale dialog")
-        assert modal.action.preview == f"kubectl {CTX} -n shop scale deployment/go-api-green --replicas=4"
-        await pilot.press("y")
-        await until(pilot, lambda: any(a["action"] == "scale deployment" for a in audit(tmp_path)), what="scale audit")
-        line = next(a for a in audit(tmp_path) if a["action"] == "scale deployment")
-        assert (line["outcome"], line["before"], line["after"]) == ("ok", {"replicas": 3}, {"replicas": 4})
-        # restart: restartedAt before (never) and after
-        await until(pilot, lambda: app.screen is app.screen_stack[0], what="back on the pane")
-        await pilot.press("X")
-        modal = await until(pilot, lambda: modal_ready(app), what="the restart dialog")
-        assert modal.action.preview == f"kubectl {CTX} -n shop rollout restart deployment/go-api-green"
-        await pilot.press("y")
-        await until(pilot, lambda: any(a["action"] == "restart deployment" for a in audit(tmp_path)), what="restart audit")
-        line = next(a for a in audit(tmp_path) if a["action"] == "restart deployment")
-        assert line["outcome"] == "ok" and line["before"] == {"restartedAt": None}
-        assert line["after"]["restartedAt"].endswith("Z")
-        # undo back to revision 1 (the restart made revision 2): revision and images before and after
-        await until(pilot, lambda: pane.apps[0].colors["green"].revision == "2" and pane.apps[0].colors["green"].ready == 4,
-                    timeout=60, what="green restarted at revision 2")
-        await pilot.press("u")
-        await until(pilot, lambda: isinstance(app.screen, PickRevision), what="revision picker")
-        await pilot.press("down", "enter")  # the newest first: skip the current revision 2
-        modal = await until(pilot, lambda: modal_ready(app), what="the undo dialog")
-        assert modal.action.preview == f"kubectl {CTX} -n shop rollout undo deployment/go-api-green --to-revision=1"
-        await pilot.press("y")
-        await until(pilot, lambda: any(a["action"] == "undo deployment" for a in audit(tmp_path)), what="undo audit")
-        line = next(a for a in audit(tmp_path) if a["action"] == "undo deployment")
-        assert line["outcome"] == "ok"
-        assert line["before"] == {"revision": 2, "images": ["go-api:1.5.0"]}
-        assert line["after"] == {"revision": 3, "images": ["go-api:1.5.0"], "to_revision": 1}
+        await scale_restart_undo_green(pilot, app, pane, tmp_path, lambda verb, modal: None)
+    lines = {a["action"]: a for a in audit(tmp_path)}
+    assert all(lines[k]["outcome"] == "ok" for k in ("scale deployment", "restart deployment", "undo deployment"))
+    assert (lines["scale deployment"]["before"], lines["scale deployment"]["after"]) == ({"replicas": 3}, {"replicas": 4})
+    restart = lines["restart deployment"]
+    assert restart["before"] == {"restartedAt": None} and restart["after"]["restartedAt"].endswith("Z")
+    assert lines["undo deployment"]["before"] == {"revision": 2, "images": ["go-api:1.5.0"]}
+    assert lines["undo deployment"]["after"] == {"revision": 3, "images": ["go-api:1.5.0"], "to_revision": 1}
