@@ -3,8 +3,9 @@ Deployment revision history, and Helm releases decoded from Helm's storage Secre
 
 Reads only from the watch cache (`app.services["kube"].store`); every change goes through `app.perform`
 (safety, RBAC, ConfirmModal, audit) and runs in a worker thread through `gotui.ops`.
-Keys: c cutover, C cutover with scale-up, R rollback (scales the old colour up first when needed), u undo
-to a revision, X restart, s scale, D scale the idle colour down, b helm rollback, m helm manifest/values.
+Keys: c cutover, C cutover with scale-up, R rollback (scales the old colour up first when needed; with no
+recorded previous colour, to the only other ready colour), u undo to a revision, X restart, s scale, D scale
+the idle colour down, b helm rollback (guarded when it switches a Service's colour), m helm manifest/values.
 """
 
 from __future__ import annotations
@@ -389,7 +390,8 @@ class ReleasesPane(Pane):
         self._start_cutover(app, to, rollback=False, scale_up=scale_up)
 
     def action_rollback(self) -> None:
-        """`R`: cut back to the recorded previous colour, scaling it up first when needed.
+        """`R`: cut back to the recorded previous colour (none recorded: the one other colour with ready
+        pods, and the dialog says so), scaling it up first when needed.
 
         Scale-up is ON by default here, unlike `c` and headless: rollback is the 3 a.m. path. Right after a
         cutover the old colour's HPA scales it down to its minReplicas (often below the live count), and a
