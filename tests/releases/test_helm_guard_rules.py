@@ -8,7 +8,7 @@ import pytest
 from gotui.ops import helm
 from gotui.ops.bluegreen import ANN_PREVIOUS, ANN_SWITCHED_AT, ANN_SWITCHED_BY, build_app
 from gotui.ops.cutover import record_switch_patch
-from gotui.ops.helm_guard import change_problems, guard_detail, rendered_selectors, selector_changes
+from gotui.ops.helm_guard import change_problems, guard_detail, preflight, rendered_selectors, selector_changes
 from gotui.sandbox.controllers.helm import _manifest
 from gotui.sandbox.patch import json_patch
 from releases.objects import cluster
@@ -36,6 +36,7 @@ def test_a_colour_change_onto_a_scaled_down_colour_is_refused():
                                  "green 3 ready now)")
     (problem,) = change_problems(change, app, svc, 2)
     assert "revision 2 switches" in problem and "nothing would serve go-api" in problem
+    assert preflight(revision(), [svc], pods, [app]) == ([change], [problem])
 
 
 def test_a_colour_change_onto_a_ready_colour_goes_through_the_cutover_checks():

@@ -150,6 +150,19 @@ def change_problems(change: SelectorChange, app: BlueGreenApp | None, service: d
     return []
 
 
+def preflight(revision: helm_ops.HelmRevision, services: list[dict[str, Any]], pods: list[dict[str, Any]],
+              apps: list[BlueGreenApp]) -> tuple[list[SelectorChange], list[str]]:
+    """(the selector changes `revision` makes, every reason to refuse them) — empty problems: go."""
+    changes = selector_changes(revision, services, pods, apps)
+    problems: list[str] = []
+    for change in changes:
+        app = next((a for a in apps if a.namespace == change.namespace and a.name == change.service), None)
+        svc = next((s for s in services if (s.get("metadata") or {}).get("name") == change.service
+                    and (s.get("metadata") or {}).get("namespace") == change.namespace), None)
+        problems += change_problems(change, app, svc, revision.revision)
+    return changes, problems
+
+
 def guard_detail(revision: int, changes: list[SelectorChange]) -> str:
     """The confirmation modal's lines for a Helm rollback (joined by ' ⏎ ')."""
     lines = [f"Helm makes a new revision with the chart and values of revision {revision}."]
@@ -219,45 +232,50 @@ def _verify(io: KubeIO, change: SelectorChange, timeout: float, interval: float)
         time.sleep(interval)
 
 
+def _record(io: KubeIO, changes: list[SelectorChange], operator: str) -> list[str]:
+    """Record every colour switch helm made on its Service as a gotui cutover records its own; returns
+    one note per change (a Service that does not select the target colour is left alone)."""
+    notes: list[str] = []
+    for change in changes:
+        if not change.color_key:
+            continue
+        try:
+            svc = io.get("services", change.namespace, change.service) or {}
+            if ((svc.get("spec") or {}).get("selector") or {}).get(change.color_key) != change.to_color:
+                notes.append(f"{change.service} does not select {change.to_color}: switch not recorded")
+                continue
+            patch = record_switch_patch(change.color_key, change.from_color, change.to_color, operator, now_rfc3339(),
+                                        has_annotations=bool((svc.get("metadata") or {}).get("annotations")))
+            io.patch("services", change.namespace, change.service, patch)
+        except KubeError as exc:
+            notes.append(f"{change.service}: could not record the switch ({exc})")
+            continue
+        notes.append(f"{change.service}: {change.from_color} → {change.to_color} recorded (R goes back to "
+                     f"{change.from_color})")
+    return notes
+
+
 def guarded_rollback(io: KubeIO, settings: Settings, release: str, revision: helm_ops.HelmRevision, namespace: str,
                      *, context: str | None = None, kubeconfig: str | None = None, helm: str | None = None,
                      operator: str | None = None, verify_timeout: float = 60.0, poll_interval: float = 0.2) -> Outcome:
     """`helm rollback RELEASE N` with the guard around every Service selector it changes.
 
-    Raises HelmGuardError (nothing changed) when PREFLIGHT refuses, HelmError when helm fails, and
-    HelmGuardError after helm when VERIFY fails (the switch is recorded, so `R` goes back)."""
+    Raises HelmGuardError when PREFLIGHT refuses (nothing changed), when helm fails (a switch it made
+    anyway is recorded) and when VERIFY fails after helm (the switch is recorded, so `R` goes back)."""
     names = list(rendered_selectors(revision.manifest, revision.namespace or namespace))
     live = _read(io, namespace, names)
-    changes = selector_changes(revision, live.services, live.pods, live.apps)
+    changes, problems = preflight(revision, live.services, live.pods, live.apps)
     before = _state(io, namespace, release, names)
-    problems: list[str] = []
-    for change in changes:
-        app = next((a for a in live.apps if a.namespace == change.namespace and a.name == change.service), None)
-        svc = next((s for s in live.services if (s.get("metadata") or {}).get("name") == change.service
-                    and (s.get("metadata") or {}).get("namespace") == change.namespace), None)
-        problems += change_problems(change, app, svc, revision.revision)
     if problems:
         raise HelmGuardError("Helm rollback refused, nothing changed: " + "; ".join(problems), before, before)
-    out = helm_ops.rollback(settings, release, revision.revision, namespace, context=context, kubeconfig=kubeconfig,
-                            helm=helm)
-    notes: list[str] = []
     who = operator or operator_name()
-    for change in changes:
-        if not change.color_key:
-            continue
-        svc = io.get("services", change.namespace, change.service)
-        meta = (svc or {}).get("metadata") or {}
-        if ((svc or {}).get("spec") or {}).get("selector", {}).get(change.color_key) != change.to_color:
-            notes.append(f"{change.service} does not select {change.to_color} after helm: switch not recorded")
-            continue
-        patch = record_switch_patch(change.color_key, change.from_color, change.to_color, who, now_rfc3339(),
-                                    has_annotations=bool(meta.get("annotations")))
-        try:
-            io.patch("services", change.namespace, change.service, patch)
-            notes.append(f"{change.service}: {change.from_color} → {change.to_color} recorded (R goes back to "
-                         f"{change.from_color})")
-        except KubeError as exc:
-            notes.append(f"{change.service}: could not record the switch ({exc})")
+    try:
+        out = helm_ops.rollback(settings, release, revision.revision, namespace, context=context,
+                                kubeconfig=kubeconfig, helm=helm)
+    except helm_ops.HelmError as exc:
+        notes = _record(io, changes, who)
+        raise HelmGuardError("; ".join([str(exc), *notes]), before, _state(io, namespace, release, names)) from exc
+    notes = _record(io, changes, who)
     failures: list[str] = []
     for change in changes:
         ok, detail = _verify(io, change, verify_timeout, poll_interval)

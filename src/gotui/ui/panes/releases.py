@@ -602,15 +602,10 @@ class ReleasesPane(Pane):
             return
         store = bridge.store
         try:
-            changes = helm_guard.selector_changes(rev, store.list("services"), store.list("pods"), self.apps)
+            changes, problems = helm_guard.preflight(rev, store.list("services"), store.list("pods"), self.apps)
         except helm_ops.HelmError as exc:
             self.app.notify(safe_text(exc, 300), title=title, severity="error", timeout=10)
             return
-        problems: list[str] = []
-        for change in changes:
-            app = next((a for a in self.apps if a.namespace == change.namespace and a.name == change.service), None)
-            problems += helm_guard.change_problems(change, app, store.get("services", change.namespace, change.service),
-                                                   rev.revision)
         if problems:
             self.app.notify(safe_text("; ".join(problems), 600), title=title, severity="error", timeout=12)
             return
