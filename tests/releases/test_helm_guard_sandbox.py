@@ -83,3 +83,12 @@ def test_switch_is_checked_recorded_and_verified_so_rollback_goes_back(cluster, 
     assert rollback_problems(app) == ("green", [])
     cut_over(io, settings, "green", rollback=True)
     assert endpoint_names(io) == ready_pods(io, "green")
+
+
+def test_a_rollback_that_keeps_the_selector_runs_helm_alone(cluster, settings, helm_bin, helm_home):
+    sb, io = cluster
+    out = guarded_rollback(io, settings, "go-api", revisions(io)[1], "shop", kubeconfig=str(sb.kubeconfig), helm=helm_bin)
+    assert out.startswith("Rollback was a success") and "recorded" not in out and "VERIFY" not in out
+    assert (out.before["revision"], out.after["revision"]) == (3, 4) and "verify" not in out.after
+    svc = io.get("services", "shop", "go-api")
+    assert svc["spec"]["selector"]["version"] == "blue" and ANN_PREVIOUS not in svc["metadata"]["annotations"]
