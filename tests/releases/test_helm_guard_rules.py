@@ -8,7 +8,13 @@ import pytest
 from gotui.ops import helm
 from gotui.ops.bluegreen import ANN_PREVIOUS, ANN_SWITCHED_AT, ANN_SWITCHED_BY, build_app
 from gotui.ops.cutover import record_switch_patch
-from gotui.ops.helm_guard import change_problems, guard_detail, preflight, rendered_selectors, selector_changes
+from gotui.ops.helm_guard import (
+    change_problems,
+    guard_detail,
+    preflight,
+    rendered_selectors,
+    selector_changes,
+)
 from gotui.sandbox.controllers.helm import _manifest
 from gotui.sandbox.patch import json_patch
 from releases.objects import cluster
