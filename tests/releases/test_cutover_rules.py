@@ -142,8 +142,8 @@ def test_preflight_respects_a_fresh_lock_and_ignores_a_stale_one():
 
 
 def test_rollback_needs_a_recorded_colour_that_still_runs():
-    target, problems = rollback_problems(app_of(live="green"))
-    assert target is None and "no recorded previous colour" in problems[0]
+    target, problems = rollback_problems(app_of(live="green", blue_replicas=0, blue_ready=0))
+    assert target is None and "no recorded previous colour" in problems[0]  # and no other ready colour
     target, problems = rollback_problems(app_of(live="green", svc_annotations={ANN_PREVIOUS: "blue"}))
     assert (target, problems) == ("blue", [])
     target, problems = rollback_problems(app_of(live="green", blue_replicas=0, blue_ready=0,

@@ -106,10 +106,12 @@ async def test_cancel_in_modal_keeps_blue_and_readonly_refuses(fresh_sandbox, tm
         await until(pilot, lambda: not isinstance(app.screen, ConfirmModal), what="modal closed")
         await pilot.pause(0.2)
         assert io.get("services", "shop", "go-api")["spec"]["selector"]["version"] == "blue"
-        # rollback without a recorded previous colour is refused with the reason
+        # rollback without a recorded previous colour offers the other ready colour and says why; n keeps blue
         await pilot.press("R")
-        await until(pilot, lambda: any("no recorded previous colour" in str(n.message) for n in app._notifications),
-                    what="the refusal's reason")
+        modal = await until(pilot, lambda: modal_ready(app), what="the rollback dialog")
+        assert "no recorded previous colour" in modal.action.detail and "rolling back to green" in modal.action.detail
+        await pilot.press("n")
+        await until(pilot, lambda: not isinstance(app.screen, ConfirmModal), what="modal closed")
     ro = GotuiApp(make_settings(sb, tmp_path / "ro", readonly=True))
     async with ro.run_test(size=(80, 24)) as pilot:
         pane = await open_releases(pilot, ro)

@@ -1,6 +1,8 @@
 """`gotui rollback SERVICE`: cut a Service back to its recorded previous colour (same checks as a
-cutover; refused when that colour has been scaled down). With `--scale-up`, a previous colour that its HPA
-shrank below the live colour's replicas is scaled back up first. Exit codes as `gotui cutover`."""
+cutover; refused when that colour has been scaled down). With no recorded previous colour (the last switch
+was not made by gotui), the target is the one other colour with ready pods, and the prompt says so. With
+`--scale-up`, a previous colour that its HPA shrank below the live colour's replicas is scaled back up first.
+Exit codes as `gotui cutover`."""
 
 from __future__ import annotations
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 import os
+import shlex
 import threading
 import time
 import uuid
@@ -152,12 +153,21 @@ def preflight_problems(app: BlueGreenApp, to_color: str, *, now: datetime | None
 
 
 def rollback_problems(app: BlueGreenApp) -> tuple[str | None, list[str]]:
-    """(colour to roll back to, reasons to refuse) for a rollback of `app`."""
+    """(colour to roll back to, reasons to refuse) for a rollback of `app`.
+
+    The target is the recorded previous colour. When there is none usable (no annotation, or it names the
+    live colour: the last switch was not made by gotui), the target is the one other colour with ready
+    pods; with none or several, nothing is guessed (`rollback_note` says which case the dialog shows)."""
     prev = app.previous_color
-    if not prev:
-        return None, [f"{app.name} has no recorded previous colour (annotation {ANN_PREVIOUS}): nothing to roll back to."]
-    if prev == app.live_color:
-        return prev, [f"{app.name} already selects its previous colour {prev}."]
+    if not prev or prev == app.live_color:
+        others = [c for c, st in app.colors.items() if c != app.live_color and st.ready > 0]
+        if len(others) == 1:
+            return others[0], []
+        why = _no_record_reason(app)
+        if not others:
+            return None, [f"{why}; and no other colour has ready pods: nothing to roll back to."]
+        return None, [f"{why}; more than one other colour has ready pods ({', '.join(others)}): cut over to the "
+                      "one you want (c on its row; headless gotui cutover --to COLOR)."]
     state = app.colors.get(prev)
     if state is None:
         return prev, [f"the previous colour {prev} has no Deployment any more."]
@@ -174,14 +184,11 @@ def switch_patch(app: BlueGreenApp, to_color: str, resource_version: str, operat
     """The JSON patch of SWITCH: test the resourceVersion and the live colour, replace only the
     selector's colour key, record the previous colour, time and operator."""
     key = "/spec/selector/" + escape_pointer(app.color_key)
-    ann = "/metadata/annotations/"
     return [
         {"op": "test", "path": "/metadata/resourceVersion", "value": resource_version},
         {"op": "test", "path": key, "value": app.live_color},
         {"op": "replace", "path": key, "value": to_color},
-        {"op": "add", "path": ann + escape_pointer(ANN_PREVIOUS), "value": app.live_color},
-        {"op": "add", "path": ann + escape_pointer(ANN_SWITCHED_AT), "value": at},
-        {"op": "add", "path": ann + escape_pointer(ANN_SWITCHED_BY), "value": operator},
+        *switch_record_ops(app.live_color, operator, at),
     ]
 
 
@@ -219,11 +226,12 @@ def revert_patch(app: BlueGreenApp, from_color: str, to_color: str,
     return ops
 
 
-def kubectl_preview(namespace: str, service: str, patch: list[dict[str, Any]]) -> str:
-    """The kubectl command line equivalent to a JSON patch of the Service."""
+def kubectl_preview(namespace: str, service: str, patch: list[dict[str, Any]], context: str | None = None) -> str:
+    """The kubectl command line equivalent to a JSON patch of the Service (in `context`, when known)."""
     import json
 
-    return f"kubectl -n {namespace} patch service {service} --type json -p '{json.dumps(patch, separators=(',', ':'))}'"
+    return (f"kubectl{context_flag(context)} -n {namespace} patch service {service} --type json "
+            f"-p '{json.dumps(patch, separators=(',', ':'))}'")
 
 
 def pod_url(pod: dict[str, Any]) -> str | None:
@@ -242,11 +250,18 @@ def cutover_action(namespace: str, service: str, from_color: str, to_color: str,
                    *, rollback: bool = False, app: BlueGreenApp | None = None,
                    scale_plan: ScalePlan | None = None) -> Action:
     """The Action of a cutover (or rollback) of `service` from `from_color` to `to_color`; with a
-    `scale_plan`, the modal's detail says what SCALE will change first."""
+    `scale_plan`, the modal's detail says what SCALE will change first, and the preview lists every
+    command in the order the cutover runs them. A rollback whose target is not known yet ("?") goes to
+    the colour `rollback_problems` picks."""
+    if rollback and app is not None and to_color in ("", "?"):
+        to_color = rollback_problems(app)[0] or to_color
     detail = f"{from_color} → {to_color}"
     preview = ""
     if app is not None:
         lines = [f"{'ROLLBACK' if rollback else 'CUTOVER'}  {from_color} → {to_color}   (selector key {app.color_key})"]
+        note = rollback_note(app) if rollback else ""
+        if note:
+            lines.append(note)
         for color in (from_color, to_color):
             st = app.colors.get(color)
             if st is not None:
@@ -263,7 +278,9 @@ def cutover_action(namespace: str, service: str, from_color: str, to_color: str,
                      f"previous-color={from_color}, switched-at, switched-by")
         detail = " ⏎ ".join(lines)
         patch = switch_patch(app, to_color, app.resource_version, operator_name(), "<now>")
-        preview = kubectl_preview(namespace, service, patch[2:3])
+        commands = scale_commands(namespace, scale_plan, context) if scale_plan is not None else []
+        commands.append(kubectl_preview(namespace, service, patch[2:3], context))
+        preview = "\n$ ".join(commands)
     return Action(
         verb="rollback" if rollback else "cutover",
         kind="service",
@@ -277,6 +294,59 @@ def cutover_action(namespace: str, service: str, from_color: str, to_color: str,
         rbac=("patch", "services", ""),
         params={"from": from_color, "to": to_color, "scale_up": scale_plan is not None},
     )
+
+
+def context_flag(context: str | None, flag: str = "--context") -> str:
+    """` --context NAME` for a command-line preview (quoted for a shell), "" without a context."""
+    return f" {flag} {shlex.quote(context)}" if context else ""
+
+
+def scale_commands(namespace: str, plan: ScalePlan, context: str | None) -> list[str]:
+    """The kubectl equivalents of SCALE, in the order it runs them: raise the HPA's minReplicas (when
+    the plan does), then scale the Deployment."""
+    ctx = context_flag(context)
+    out: list[str] = []
+    if plan.raises_hpa:
+        out.append(f"kubectl{ctx} -n {namespace} patch hpa {plan.hpa} --type merge "
+                   f"-p '{{\"spec\":{{\"minReplicas\":{plan.hpa_min_to}}}}}'")
+    out.append(f"kubectl{ctx} -n {namespace} scale deployment/{plan.deployment} --replicas={plan.replicas_to}")
+    return out
+
+
+def _no_record_reason(app: BlueGreenApp) -> str:
+    if app.previous_color and app.previous_color == app.live_color:
+        return (f"{app.name} has no recorded previous colour to go back to: {ANN_PREVIOUS} says "
+                f"{app.previous_color}, the live colour (the last switch was not made by gotui)")
+    return (f"{app.name} has no recorded previous colour (annotation {ANN_PREVIOUS}; the last switch was not "
+            "made by gotui)")
+
+
+def rollback_note(app: BlueGreenApp) -> str:
+    """What a rollback dialog says when there is no usable recorded previous colour and
+    `rollback_problems` offers the one other colour with ready pods ("" otherwise)."""
+    if app.previous_color and app.previous_color != app.live_color:
+        return ""
+    target, problems = rollback_problems(app)
+    if target is None or problems:
+        return ""
+    return f"⚠ {_no_record_reason(app)}. The only other colour with ready pods is {target}: rolling back to {target}."
+
+
+def switch_record_ops(previous: str, operator: str, at: str, *, has_annotations: bool = True) -> list[dict[str, Any]]:
+    """JSON-patch ops recording a switch on the Service: previous colour, time and operator."""
+    values = {ANN_PREVIOUS: previous, ANN_SWITCHED_AT: at, ANN_SWITCHED_BY: operator}
+    if not has_annotations:
+        return [{"op": "add", "path": "/metadata/annotations", "value": values}]
+    return [{"op": "add", "path": "/metadata/annotations/" + escape_pointer(k), "value": v} for k, v in values.items()]
+
+
+def record_switch_patch(color_key: str, from_color: str, to_color: str, operator: str, at: str, *,
+                        has_annotations: bool = True) -> list[dict[str, Any]]:
+    """Record a switch someone else made (a Helm rollback) as a gotui cutover records its own: only if
+    the selector's colour key is `to_color` now."""
+    key = "/spec/selector/" + escape_pointer(color_key)
+    return [{"op": "test", "path": key, "value": to_color},
+            *switch_record_ops(from_color, operator, at, has_annotations=has_annotations)]
 
 
 # -- events and results -----------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from typing import Any
 from gotui.config import Settings
 from gotui.ops import safety
 from gotui.ops.actions import Action
+from gotui.ops.cutover import context_flag
 
 HELM_SECRET_TYPE = "helm.sh/release.v1"
 GZIP_MAGIC = b"\x1f\x8b\x08"
@@ -188,7 +189,7 @@ NOT_INSTALLED = ("helm is not installed: gotui needs the `helm` CLI for a rollba
 
 def rollback_action(namespace: str, release: str, revision: int, context: str | None, detail: str = "") -> Action:
     return Action("rollback", "helm-release", release, namespace, context,
-                  preview=f"helm rollback {release} {revision} -n {namespace}" + (f" --kube-context {context}" if context else ""),
+                  preview=f"helm rollback {release} {revision} -n {namespace}{context_flag(context, '--kube-context')}",
                   reversible=True, detail=detail or f"Helm makes a new revision with the chart and values of revision {revision}.",
                   rbac=("update", "secrets", ""), params={"revision": revision})
 

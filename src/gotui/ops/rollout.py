@@ -4,12 +4,14 @@ History: the ReplicaSets controlled by the Deployment, by `deployment.kubernetes
 (kubectl pkg/polymorphichelpers/history.go). Undo: the JSON patch kubectl's rollback.go sends (the
 revision's pod template minus `pod-template-hash`, and the RS annotations minus the skipped ones plus the
 Deployment's own skipped ones). Restart: the `kubectl.kubernetes.io/restartedAt` template annotation.
-Pure builders here; `undo`, `restart` and `scale` apply them through `KubeIO` after the safety check.
+Pure builders here; `undo`, `restart` and `scale` apply them through `KubeIO` after the safety check and
+return an `Outcome`: kubectl's message, carrying the audit line's before/after (`audit_fields`).
 """
 
 from __future__ import annotations
 
 import copy
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -18,6 +20,7 @@ from gotui.config import Settings
 from gotui.ops import safety
 from gotui.ops.actions import Action
 from gotui.ops.bluegreen import REVISION_ANN, images_of, owned_replicasets, parse_time, strip_hash
+from gotui.ops.cutover import context_flag
 from gotui.ops.kube_io import JSON_PATCH, MERGE_PATCH, STRATEGIC_PATCH, KubeIO
 
 CHANGE_CAUSE = "kubernetes.io/change-cause"
@@ -35,6 +38,26 @@ ANNOTATIONS_TO_SKIP = frozenset({
 
 class RolloutError(Exception):
     """An undo/restart that cannot be done; the message says why (as kubectl would)."""
+
+
+class Outcome(str):
+    """What an operation prints (kubectl's message), carrying the audit line's `before` and `after`."""
+
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+    def __new__(cls, message: str, before: dict[str, Any] | None = None,
+                after: dict[str, Any] | None = None) -> Outcome:
+        obj = super().__new__(cls, message)
+        obj.before, obj.after = before, after
+        return obj
+
+
+def audit_fields(result: Any, error: BaseException | None) -> dict[str, Any] | None:
+    """The `audit_fields` hook of `app.perform`: before/after of an `Outcome` (None: the plain line)."""
+    if error is None and isinstance(result, Outcome):
+        return {"before": result.before, "after": result.after}
+    return None
 
 
 @dataclass
@@ -148,14 +171,15 @@ def scale_patch(replicas: int) -> dict[str, Any]:
 
 def undo_action(namespace: str, deployment: str, revision: int, context: str | None, detail: str = "") -> Action:
     return Action("undo", "deployment", deployment, namespace, context,
-                  preview=f"kubectl -n {namespace} rollout undo deployment/{deployment} --to-revision={revision}",
+                  preview=f"kubectl{context_flag(context)} -n {namespace} rollout undo deployment/{deployment} "
+                          f"--to-revision={revision}",
                   reversible=True, detail=detail or f"Roll {deployment} back to the template of revision {revision}.",
                   rbac=("patch", "deployments", "apps"), params={"revision": revision})
 
 
 def restart_action(namespace: str, deployment: str, context: str | None) -> Action:
     return Action("restart", "deployment", deployment, namespace, context,
-                  preview=f"kubectl -n {namespace} rollout restart deployment/{deployment}",
+                  preview=f"kubectl{context_flag(context)} -n {namespace} rollout restart deployment/{deployment}",
                   reversible=False, detail="Every pod is replaced by a rolling update.",
                   rbac=("patch", "deployments", "apps"))
 
@@ -183,43 +207,77 @@ def scale_action(namespace: str, deployment: str, replicas: int, context: str | 
     note = hpa_scale_note(hpa, replicas)
     text = detail or f"Set replicas to {replicas}{now}."
     return Action("scale", "deployment", deployment, namespace, context,
-                  preview=f"kubectl -n {namespace} scale deployment/{deployment} --replicas={replicas}",
+                  preview=f"kubectl{context_flag(context)} -n {namespace} scale deployment/{deployment} --replicas={replicas}",
                   reversible=True, detail=f"{text} {note}" if note else text,
                   rbac=("patch", "deployments", "apps"), params={"replicas": replicas, "before": current})
 
 
+def template_state(deployment: dict[str, Any]) -> dict[str, Any]:
+    """The audit view of a Deployment's pod template: revision number and images."""
+    template = (deployment.get("spec") or {}).get("template") or {}
+    return {"revision": revision_of(deployment) or None, "images": images_of(template)}
+
+
 def undo(io: KubeIO, settings: Settings, namespace: str, name: str, to_revision: int = 0,
-         context: str | None = None) -> str:
-    """`kubectl rollout undo deployment/NAME --to-revision=N`; returns kubectl's message."""
+         context: str | None = None, *, settle_s: float = 5.0) -> Outcome:
+    """`kubectl rollout undo deployment/NAME --to-revision=N`; returns kubectl's message with the revision
+    and images before and after (the controller renumbers the reused revision: waited for up to
+    `settle_s`, else the after revision is None)."""
     safety.require_allowed(undo_action(namespace, name, to_revision, context), settings)
     dep = io.get("deployments", namespace, name)
     if dep is None:
         raise RolloutError(f'deployments.apps "{name}" not found')
     rs = io.list("replicasets", namespace)
     rev = pick_revision(history(dep, rs), to_revision)
+    before = template_state(dep)
     patch = undo_patch(dep, rev)
     if patch is None:
-        return f"deployment.apps/{name} skipped rollback (current template already matches revision {rev.number})"
-    io.patch("deployments", namespace, name, patch, JSON_PATCH)
-    return f"deployment.apps/{name} rolled back"
+        return Outcome(f"deployment.apps/{name} skipped rollback (current template already matches revision "
+                       f"{rev.number})", before, dict(before))
+    reply = io.patch("deployments", namespace, name, patch, JSON_PATCH)
+    after = dict(template_state(reply), revision=None, to_revision=rev.number)
+    deadline = time.monotonic() + settle_s
+    while True:
+        number = revision_of(reply)
+        if number and number != before["revision"]:
+            after["revision"] = number
+            break
+        if time.monotonic() >= deadline:
+            break
+        time.sleep(0.1)
+        reply = io.get("deployments", namespace, name) or reply
+    return Outcome(f"deployment.apps/{name} rolled back", before, after)
 
 
 def restart(io: KubeIO, settings: Settings, namespace: str, name: str, context: str | None = None,
-            now: datetime | None = None) -> str:
-    """`kubectl rollout restart deployment/NAME`."""
+            now: datetime | None = None) -> Outcome:
+    """`kubectl rollout restart deployment/NAME`; before/after: the restartedAt template annotation."""
     safety.require_allowed(restart_action(namespace, name, context), settings)
     dep = io.get("deployments", namespace, name)
     if dep is None:
         raise RolloutError(f'deployments.apps "{name}" not found')
     if (dep.get("spec") or {}).get("paused"):
         raise RolloutError(f"deployments/{name} can't restart paused deployment (run rollout resume first)")
-    io.patch("deployments", namespace, name, restart_patch(now), STRATEGIC_PATCH)
-    return f"deployment.apps/{name} restarted"
+    reply = io.patch("deployments", namespace, name, restart_patch(now), STRATEGIC_PATCH)
+    return Outcome(f"deployment.apps/{name} restarted", {"restartedAt": restarted_at(dep)},
+                   {"restartedAt": restarted_at(reply)})
+
+
+def restarted_at(deployment: dict[str, Any]) -> str | None:
+    """The `kubectl.kubernetes.io/restartedAt` annotation of the pod template (None: never restarted)."""
+    meta = ((deployment.get("spec") or {}).get("template") or {}).get("metadata") or {}
+    return (meta.get("annotations") or {}).get(RESTARTED_AT)
 
 
 def scale(io: KubeIO, settings: Settings, namespace: str, name: str, replicas: int,
-          context: str | None = None) -> str:
-    """`kubectl scale deployment/NAME --replicas=N` (merge patch of the scale subresource)."""
+          context: str | None = None) -> Outcome:
+    """`kubectl scale deployment/NAME --replicas=N` (merge patch of the scale subresource); before/after:
+    the replicas as read just before and as the server answered."""
     safety.require_allowed(scale_action(namespace, name, replicas, context), settings)
-    io.patch("deployments", namespace, name, scale_patch(replicas), MERGE_PATCH, sub="scale")
-    return f"deployment.apps/{name} scaled to {replicas}"
+    dep = io.get("deployments", namespace, name)
+    if dep is None:
+        raise RolloutError(f'deployments.apps "{name}" not found')
+    reply = io.patch("deployments", namespace, name, scale_patch(replicas), MERGE_PATCH, sub="scale")
+    return Outcome(f"deployment.apps/{name} scaled to {replicas}",
+                   {"replicas": (dep.get("spec") or {}).get("replicas")},
+                   {"replicas": (reply.get("spec") or {}).get("replicas", replicas)})

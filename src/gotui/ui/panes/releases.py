@@ -3,8 +3,9 @@ Deployment revision history, and Helm releases decoded from Helm's storage Secre
 
 Reads only from the watch cache (`app.services["kube"].store`); every change goes through `app.perform`
 (safety, RBAC, ConfirmModal, audit) and runs in a worker thread through `gotui.ops`.
-Keys: c cutover, C cutover with scale-up, R rollback (scales the old colour up first when needed), u undo
-to a revision, X restart, s scale, D scale the idle colour down, b helm rollback, m helm manifest/values.
+Keys: c cutover, C cutover with scale-up, R rollback (scales the old colour up first when needed; with no
+recorded previous colour, to the only other ready colour), u undo to a revision, X restart, s scale, D scale
+the idle colour down, b helm rollback (guarded when it switches a Service's colour), m helm manifest/values.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from textual.widgets import DataTable
 
 from gotui import clock
 from gotui.ops import helm as helm_ops
-from gotui.ops import rollout
+from gotui.ops import helm_guard, rollout
 from gotui.ops.bluegreen import BlueGreenApp, ColorState, age, discover_apps, parse_time
 from gotui.ops.cutover import audit_fields as cutover_audit_fields
 from gotui.ops.cutover import cutover_action, preflight_problems, rollback_problems
@@ -389,7 +390,8 @@ class ReleasesPane(Pane):
         self._start_cutover(app, to, rollback=False, scale_up=scale_up)
 
     def action_rollback(self) -> None:
-        """`R`: cut back to the recorded previous colour, scaling it up first when needed.
+        """`R`: cut back to the recorded previous colour (none recorded: the one other colour with ready
+        pods, and the dialog says so), scaling it up first when needed.
 
         Scale-up is ON by default here, unlike `c` and headless: rollback is the 3 a.m. path. Right after a
         cutover the old colour's HPA scales it down to its minReplicas (often below the live count), and a
@@ -497,7 +499,7 @@ class ReleasesPane(Pane):
                                                 f"(template of revision {number})")
             settings = self.gotui_app.settings
             self.gotui_app.perform(action, lambda: rollout.undo(io, settings, app.namespace, st.deployment, number, self._kube_context()),
-                                   on_done=self._reload_soon)
+                                   on_done=self._reload_soon, audit_fields=rollout.audit_fields)
 
         self.app.push_screen(PickRevision(f"Undo {st.deployment} to revision…", rows), chosen)
 
@@ -510,7 +512,7 @@ class ReleasesPane(Pane):
         settings = self.gotui_app.settings
         self.gotui_app.perform(rollout.restart_action(app.namespace, st.deployment, self._kube_context()),
                                lambda: rollout.restart(io, settings, app.namespace, st.deployment, self._kube_context()),
-                               on_done=self._reload_soon)
+                               on_done=self._reload_soon, audit_fields=rollout.audit_fields)
 
     def action_scale(self) -> None:
         from gotui.ui.cutover_screen import AskNumber
@@ -539,7 +541,7 @@ class ReleasesPane(Pane):
         action = rollout.scale_action(app.namespace, st.deployment, replicas, self._kube_context(), st.replicas, detail=detail,
                                       hpa=hpa_for(self._hpas(), app.namespace, st.deployment))
         self.gotui_app.perform(action, lambda: rollout.scale(io, settings, app.namespace, st.deployment, replicas, self._kube_context()),
-                               on_done=self._reload_soon)
+                               on_done=self._reload_soon, audit_fields=rollout.audit_fields)
 
     def action_scale_down_idle(self) -> None:
         app = self.app_of(self.selected)
@@ -580,17 +582,39 @@ class ReleasesPane(Pane):
                 for r in reversed(revs) if cur is None or r.revision != cur.revision]
 
         def chosen(number: int | None) -> None:
-            if number is None:
-                return
-            bridge = self.bridge
-            settings = self.gotui_app.settings
-            ctx = self._kube_context()
-            action = helm_ops.rollback_action(ns, name, number, ctx)
-            self.gotui_app.perform(action, lambda: helm_ops.rollback(settings, name, number, ns, context=ctx,
-                                                                     kubeconfig=getattr(bridge, "kubeconfig", None)),
-                                   on_done=self._reload_soon)
+            if number is not None:
+                self._helm_rollback(ns, name, next(r for r in revs if r.revision == number))
 
         self.app.push_screen(PickRevision(f"Helm rollback {name} to revision…", rows), chosen)
+
+    def _helm_rollback(self, ns: str, name: str, rev: helm_ops.HelmRevision) -> None:
+        """Roll `ns/name` back to `rev`; when its manifest switches a Service's selector, the change is in
+        the dialog and the cutover's checks run around helm (gotui.ops.helm_guard); a switch onto a colour
+        with no ready pods is refused here, before any dialog."""
+        bridge = self.bridge
+        io = self._io()
+        if io is None or bridge is None:
+            return
+        title = f"Helm rollback of {name} to revision {rev.revision} refused"
+        if rev.error:
+            self.app.notify(f"cannot read revision {rev.revision}: {safe_text(rev.error, 300)}", title=title,
+                            severity="error", timeout=10)
+            return
+        store = bridge.store
+        try:
+            changes, problems = helm_guard.preflight(rev, store.list("services"), store.list("pods"), self.apps)
+        except helm_ops.HelmError as exc:
+            self.app.notify(safe_text(exc, 300), title=title, severity="error", timeout=10)
+            return
+        if problems:
+            self.app.notify(safe_text("; ".join(problems), 600), title=title, severity="error", timeout=12)
+            return
+        settings = self.gotui_app.settings
+        ctx = self._kube_context()
+        action = helm_ops.rollback_action(ns, name, rev.revision, ctx, detail=helm_guard.guard_detail(rev.revision, changes))
+        self.gotui_app.perform(action, lambda: helm_guard.guarded_rollback(
+            io, settings, name, rev, ns, context=ctx, kubeconfig=getattr(bridge, "kubeconfig", None)),
+            on_done=self._reload_soon, audit_fields=helm_guard.audit_fields)
 
     def action_helm_show(self) -> None:
         from gotui.ui.cutover_screen import HelmRevisionScreen
