@@ -225,7 +225,9 @@ class Kubelet:
         if len(c.runs) > 20:
             del c.runs[:-20]
         c.waiting_reason = None
-        ms = 200 + self.mgr.rng.randrange(800)
+        # From the names, not the shared RNG: the order controllers draw from it depends on timing, and
+        # the events (shown in snapshots) must be the same for the same seed on a loaded machine too.
+        ms = 200 + zlib.crc32(f"{state.namespace}/{state.name}/{c.name}/{len(c.runs)}".encode()) % 800
         fp = f"spec.containers{{{c.name}}}"
         if first:
             size = 8_000_000 + (int(hashlib.sha256(c.image.encode()).hexdigest()[:6], 16) % 30_000_000)
