@@ -17,6 +17,7 @@ JSON_PATCH = "application/json-patch+json"
 MERGE_PATCH = "application/merge-patch+json"
 STRATEGIC_PATCH = "application/strategic-merge-patch+json"
 SSAR_PATH = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
+EXTRA_PREFIXES = {"endpointslices": "/apis/discovery.k8s.io/v1"}  # kinds kube_wire does not route
 
 
 class KubeError(Exception):
@@ -35,6 +36,25 @@ class KubeError(Exception):
         return self.status == 409 or (self.status == 422 and "test" in text)
 
 
+def answer_lost(exc: BaseException) -> bool:
+    """True when a request got no usable answer, so whether a write applied is unknown and a read may be
+    retried: the connection dropped, was reset or refused, the read timed out (urllib3 errors, OSError),
+    or the server answered 5xx / 429."""
+    if isinstance(exc, KubeError):
+        return exc.status >= 500 or exc.status == 429
+    if isinstance(exc, (OSError, TimeoutError)):
+        return True
+    return any(cls.__module__.startswith("urllib3") for cls in type(exc).__mro__)
+
+
+def describe_lost(exc: BaseException) -> str:
+    """A short description of a lost answer (`HTTP 503: …`, `ProtocolError: Connection aborted`)."""
+    if isinstance(exc, KubeError):
+        return f"HTTP {exc.status}: {exc}"[:200]
+    text = str(exc).split(": ", 1)[0] if "Max retries" not in str(exc) else "no answer after retries"
+    return f"{type(exc).__name__}: {text}"[:200]
+
+
 def escape_pointer(key: str) -> str:
     """Escape a map key for a JSON pointer (RFC 6901): `~` -> `~0`, `/` -> `~1`."""
     return key.replace("~", "~0").replace("/", "~1")
@@ -48,7 +68,11 @@ class KubeIO:
     timeout: float = 10.0
 
     def _path(self, kind: str, namespace: str | None, name: str | None = None, sub: str | None = None) -> str:
-        path = object_path(kind, namespace, name)
+        if kind in EXTRA_PREFIXES:
+            path = EXTRA_PREFIXES[kind] + (f"/namespaces/{namespace}" if namespace else "") + f"/{kind}"
+            path += f"/{name}" if name else ""
+        else:
+            path = object_path(kind, namespace, name)
         return f"{path}/{sub}" if sub else path
 
     def _call(self, method: str, path: str, *, query: list[tuple[str, str]] | None = None,

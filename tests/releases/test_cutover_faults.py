@@ -1,0 +1,194 @@
+"""The cutover's fault model against the sandbox over real HTTP, with injected faults (/sandbox/v1/faults):
+lost answers to writes are re-read, VERIFY and REVERT retry until their deadlines, and the result, exit code
+and audit line say what the cluster really holds."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from gotui.ops.bluegreen import ANN_LOCK, Lock, endpoint_pods
+from gotui.ops.cutover import (
+    Cutover,
+    CutoverOptions,
+    Step,
+    audit_fields,
+    endpoints_from_slices,
+    now_rfc3339,
+)
+from gotui.ops.kube_io import MERGE_PATCH
+from releases.conftest import ready_pods, service_selector, wait_for
+from releases.test_cutover_sandbox import stray_green_pod
+
+pytestmark = [pytest.mark.sandbox, pytest.mark.timeout(180)]
+
+SVC_PATH = "^/api/v1/namespaces/shop/services/go-api$"
+
+
+def run(io, settings, to="green", **opts):
+    options = CutoverOptions(**{"verify_timeout": 10.0, **opts})
+    return Cutover(io, "shop", "go-api", to, options, settings=settings).run()
+
+
+def steps(result) -> list[tuple[Step, str]]:
+    return [(r.step, r.status) for r in result.steps]
+
+
+def annotations(io) -> dict:
+    return io.get("services", "shop", "go-api")["metadata"].get("annotations") or {}
+
+
+def test_lost_answer_to_the_switch_is_re_read_then_verified(cluster, settings):
+    """PATCH 1 takes the lock, PATCH 2 switches: its answer is lost after it applied. Before: REFUSED
+    "nothing changed" (exit 2) with the Service switched and VERIFY never run."""
+    sb, io = cluster
+    sb.set_faults([{"method": "PATCH", "path": SVC_PATH, "nth": 2, "effect": "drop"}])
+    result = run(io, settings)
+    assert result.state is Step.DONE and result.exit_code == 0, result.message
+    assert steps(result) == [(Step.PREFLIGHT, "ok"), (Step.SMOKE, "skip"), (Step.SWITCH, "ok"), (Step.VERIFY, "ok")]
+    assert "answer lost" in result.steps[2].message
+    assert service_selector(io)["version"] == "green" and ANN_LOCK not in annotations(io)
+    fields = audit_fields(result)
+    assert fields["outcome"] == "ok" and fields["after"] == {"color": "green"}
+    assert any("switch" in x and "applied" in x for x in fields["lost_answers"])
+    assert sb.faults()[0]["fired"] == 1
+
+
+def test_switch_answered_5xx_without_applying_is_sent_again(cluster, settings):
+    sb, io = cluster
+    sb.set_faults([{"method": "PATCH", "path": SVC_PATH, "nth": 2, "effect": "error", "status": 503}])
+    result = run(io, settings)
+    assert result.state is Step.DONE, result.message
+    assert service_selector(io)["version"] == "green"
+    assert any("not applied" in x for x in result.lost_answers)
+
+
+@pytest.mark.parametrize("effect", ["drop", "reset"])
+def test_lost_answer_to_the_lock_patch_leaves_no_lock(cluster, settings, effect):
+    """Before: the lock stayed on the Service and every cutover or rollback was refused for 10 minutes."""
+    sb, io = cluster
+    sb.set_faults([{"method": "PATCH", "path": SVC_PATH, "nth": 1, "effect": effect}])
+    result = run(io, settings)
+    assert result.state is Step.DONE, result.message
+    assert ANN_LOCK not in annotations(io)
+    back = run(io, settings, None, rollback=True)
+    assert back.state is Step.DONE and service_selector(io)["version"] == "blue", back.message
+
+
+def test_verify_retries_dropped_connections_until_its_deadline(cluster, settings):
+    """GETs 3..8 of the Service (VERIFY's polls) are reset: urllib3 retries 3 times, then the read fails.
+    Before: VERIFY gave up on the first failed read (in ~10 ms) and the cutover reverted."""
+    sb, io = cluster
+    sb.set_faults([{"method": "GET", "path": SVC_PATH, "nth": 3, "count": 6, "effect": "reset"}])
+    result = run(io, settings)
+    assert result.state is Step.DONE and result.exit_code == 0, result.message
+    assert sb.faults()[0]["fired"] == 6
+    assert "retried" in result.steps[-1].message
+    assert audit_fields(result)["after"] == {"color": "green"}
+
+
+@pytest.mark.parametrize("effect", ["drop", "error"])
+def test_revert_blip_ends_failed_reverted_not_revert_failed(cluster, settings, effect):
+    """VERIFY fails (a stray green pod), then the revert PATCH (the 3rd) loses its answer (drop: applied;
+    error: a 503 without applying). Before: REVERT_FAILED (exit 3, "fix it by hand") although the Service
+    was back on blue (drop) or a second try would have put it back (503)."""
+    sb, io = cluster
+    stray_green_pod(io)
+    sb.set_faults([{"method": "PATCH", "path": SVC_PATH, "nth": 3, "effect": effect}])
+    result = run(io, settings, verify_timeout=1.5)
+    assert result.state is Step.FAILED_REVERTED and result.exit_code == 1, result.message
+    assert service_selector(io)["version"] == "blue"
+    assert result.live_color == "blue" and audit_fields(result)["after"] == {"color": "blue"}
+    assert ANN_LOCK not in annotations(io)
+
+
+def test_revert_failed_only_when_the_service_really_stays_on_the_target(cluster, settings):
+    sb, io = cluster
+    stray_green_pod(io)
+    sb.set_faults([{"method": "PATCH", "path": SVC_PATH, "nth": 3, "count": 0, "effect": "error"}])
+    result = run(io, settings, verify_timeout=1.0, write_timeout=1.0)
+    assert result.state is Step.REVERT_FAILED and result.exit_code == 3, result.message
+    assert "selects green" in result.message
+    sb.set_faults([])
+    assert service_selector(io)["version"] == "green"
+    assert result.live_color == "green" and audit_fields(result)["after"] == {"color": "green"}
+
+
+def test_lock_names_owner_and_expiry_and_break_lock_takes_it_over(cluster, settings):
+    sb, io = cluster
+    lock = Lock("other", "bob@ci-7 (pid 4242)", now_rfc3339(), "green").dump()
+    io.patch("services", "shop", "go-api", {"metadata": {"annotations": {ANN_LOCK: lock}}}, MERGE_PATCH)
+    refused = run(io, settings)
+    assert refused.state is Step.REFUSED and refused.exit_code == 2
+    assert "bob@ci-7 (pid 4242)" in refused.message and "expires 20" in refused.message
+    assert "--break-lock" in refused.message
+    taken = run(io, settings, break_lock=True)
+    assert taken.state is Step.DONE, taken.message
+    assert taken.broken_lock is not None and taken.broken_lock["by"] == "bob@ci-7 (pid 4242)"
+    assert audit_fields(taken)["broken_lock"]["id"] == "other"
+    assert "took over the lock of bob@ci-7" in taken.steps[0].message
+    assert ANN_LOCK not in annotations(io) and service_selector(io)["version"] == "green"
+
+
+def test_our_lock_names_user_host_and_pid(cluster, settings):
+    import os
+    import socket
+
+    sb, io = cluster
+    seen = []
+
+    def on_event(ev):
+        if ev.step is Step.PREFLIGHT and ev.status == "ok":
+            seen.append(Lock.parse(annotations(io).get(ANN_LOCK)))
+
+    Cutover(io, "shop", "go-api", "green", CutoverOptions(verify_timeout=10), settings=settings,
+            on_event=on_event).run()
+    assert seen and seen[0] is not None
+    assert seen[0].by.endswith(f"@{socket.gethostname()} (pid {os.getpid()})")
+
+
+def test_verify_reads_endpointslices_not_the_deprecated_endpoints(cluster, settings):
+    """core/v1 Endpoints answer 503 throughout (as if that API were gone): the cutover does not need them.
+    Before: PREFLIGHT failed reading them (REFUSED)."""
+    sb, io = cluster
+    sb.set_faults([{"method": "GET", "path": "^/api/v1/namespaces/shop/endpoints", "count": 0, "effect": "error"}])
+    result = run(io, settings)
+    assert result.state is Step.DONE, result.message
+    assert sb.faults()[0]["matched"] == 0
+
+
+def test_sandbox_keeps_endpointslices_in_step_with_endpoints(cluster, settings):
+    sb, io = cluster
+
+    def both():
+        eps = endpoint_pods(io.get("endpoints", "shop", "go-api"))
+        slices = io.list("endpointslices", "shop", "kubernetes.io/service-name=go-api")
+        return eps, endpoint_pods(endpoints_from_slices(slices)), slices
+
+    eps, from_slices, slices = both()
+    assert eps == from_slices == ready_pods(io, "blue")
+    assert all(s["addressType"] == "IPv4" and s["metadata"]["labels"]["kubernetes.io/service-name"] == "go-api"
+               for s in slices)
+    assert run(io, settings).state is Step.DONE
+    wait_for(lambda: both()[0] == both()[1] == ready_pods(io, "green"), what="both views on green")
+
+
+def test_measure_preflight_to_done_with_and_without_faults(cluster, settings, capsys):
+    """Figures for the report: PREFLIGHT -> DONE, clean and with a lost switch answer + VERIFY resets."""
+    sb, io = cluster
+    t0 = time.monotonic()
+    clean = run(io, settings)
+    clean_s = time.monotonic() - t0
+    assert clean.state is Step.DONE
+    sb.set_faults([{"method": "PATCH", "path": SVC_PATH, "nth": 2, "effect": "drop"},
+                   {"method": "GET", "path": SVC_PATH, "nth": 3, "count": 6, "effect": "reset"}])
+    t0 = time.monotonic()
+    faulty = run(io, settings, to="blue")
+    faulty_s = time.monotonic() - t0
+    assert faulty.state is Step.DONE, faulty.message
+    with capsys.disabled():
+        print(f"\n[measure] clean PREFLIGHT->DONE {clean_s * 1000:.0f} ms "
+              f"({', '.join(f'{r.step.value} {r.duration_s * 1000:.0f}' for r in clean.steps)}); "
+              f"lost switch answer + 6 resets in VERIFY {faulty_s * 1000:.0f} ms "
+              f"({', '.join(f'{r.step.value} {r.duration_s * 1000:.0f}' for r in faulty.steps)})")
