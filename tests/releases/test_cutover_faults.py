@@ -14,7 +14,6 @@ from gotui.ops.cutover import (
     CutoverOptions,
     Step,
     audit_fields,
-    endpoints_from_slices,
     now_rfc3339,
 )
 from gotui.ops.kube_io import MERGE_PATCH
@@ -159,6 +158,8 @@ def test_verify_reads_endpointslices_not_the_deprecated_endpoints(cluster, setti
 
 
 def test_sandbox_keeps_endpointslices_in_step_with_endpoints(cluster, settings):
+    from gotui.ops.cutover import endpoints_from_slices
+
     sb, io = cluster
 
     def both():
