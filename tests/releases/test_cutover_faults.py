@@ -193,3 +193,71 @@ def test_measure_preflight_to_done_with_and_without_faults(cluster, settings, ca
               f"({', '.join(f'{r.step.value} {r.duration_s * 1000:.0f}' for r in clean.steps)}); "
               f"lost switch answer + 6 resets in VERIFY {faulty_s * 1000:.0f} ms "
               f"({', '.join(f'{r.step.value} {r.duration_s * 1000:.0f}' for r in faulty.steps)})")
+
+
+# -- smoke targets: never a URL from an annotation ----------------------------------------------------
+
+
+class Canary:
+    """A local HTTP server that counts the requests it gets (stands for anything on the operator's network)."""
+
+    def __init__(self) -> None:
+        import http.server
+        import threading
+
+        hits = self.hits = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802
+                hits.append(self.path)
+                self.send_response(200)
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_smoke_never_fetches_a_url_named_by_a_pod_or_service_annotation(cluster, settings):
+    """Anyone allowed to annotate pods (or the Service) set gotui.dev/url to a canary: SMOKE and VERIFY go
+    through the API server's proxy to the pods' own ports instead. Before: SMOKE GETs went to the canary."""
+    sb, io = cluster
+    canary = Canary()
+    try:
+        targets = [("pods", p["metadata"]["name"]) for p in io.list("pods", "shop", "app=go-api")]
+        for kind, name in targets + [("services", "go-api")]:
+            io.patch(kind, "shop", name, {"metadata": {"annotations": {"gotui.dev/url": canary.url + "/steal"}}},
+                     MERGE_PATCH)
+        result = run(io, settings, smoke_path="/healthz")
+        assert result.state is Step.DONE, result.message
+        assert canary.hits == []
+        assert "pod proxy" in result.steps[1].message and "through the Service ok" in result.steps[-1].message
+    finally:
+        canary.close()
+
+
+def test_smoke_port_from_the_deployment_annotation_must_be_declared_by_the_pods(cluster, settings):
+    sb, io = cluster
+    io.patch("deployments", "shop", "go-api-green",
+             {"metadata": {"annotations": {"gotui.dev/smoke-port": "9999"}}}, MERGE_PATCH)
+    refused = run(io, settings, smoke_path="/healthz")
+    assert refused.state is Step.REFUSED and "gotui.dev/smoke-port='9999' is not a port" in refused.message
+    assert service_selector(io)["version"] == "blue"
+    io.patch("deployments", "shop", "go-api-green",
+             {"metadata": {"annotations": {"gotui.dev/smoke-port": "http"}}}, MERGE_PATCH)
+    assert run(io, settings, smoke_path="/healthz").state is Step.DONE
+
+
+def test_a_failing_smoke_check_refuses_before_the_switch(cluster, settings):
+    sb, io = cluster
+    result = run(io, settings, smoke_path="/no-such-page")
+    assert result.state is Step.REFUSED and "HTTP 404" in result.message
+    assert service_selector(io)["version"] == "blue" and ANN_LOCK not in annotations(io)

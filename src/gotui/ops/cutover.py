@@ -27,7 +27,6 @@ expires after `LOCK_TTL_S`; `break_lock` takes over another's lock (recorded in 
 
 from __future__ import annotations
 
-import asyncio
 import getpass
 import os
 import socket
@@ -99,7 +98,7 @@ TRANSITIONS: dict[Step, frozenset[Step]] = {
 TERMINAL = frozenset({Step.DONE, Step.FAILED_REVERTED, Step.REVERT_FAILED, Step.REFUSED, Step.CANCELLED})
 EXIT_CODES = {Step.DONE: 0, Step.FAILED_REVERTED: 1, Step.REFUSED: 2, Step.CANCELLED: 2, Step.REVERT_FAILED: 3}
 MAIN_STEPS = (Step.PREFLIGHT, Step.SMOKE, Step.SWITCH, Step.VERIFY)
-URL_ANNOTATIONS = ("gotui.dev/url", "sandbox.gotui.dev/url")
+SMOKE_PORT_ANNOTATION = "gotui.dev/smoke-port"  # on the Deployment only: the port smoke checks GET on its pods
 SCALE_UP_HINT = "--scale-up headless; key C for a cutover in the TUI, where R rollback does it by default"
 
 
@@ -259,16 +258,53 @@ def kubectl_preview(namespace: str, service: str, patch: list[dict[str, Any]]) -
     return f"kubectl -n {namespace} patch service {service} --type json -p '{json.dumps(patch, separators=(',', ':'))}'"
 
 
-def pod_url(pod: dict[str, Any]) -> str | None:
-    """The HTTP base URL of a pod for smoke checks (annotation `gotui.dev/url` or the sandbox's)."""
-    ann = (pod.get("metadata") or {}).get("annotations") or {}
-    for key in URL_ANNOTATIONS:
-        if ann.get(key):
-            return ann[key].rstrip("/")
+def declared_ports(pod: dict[str, Any]) -> list[tuple[str, int]]:
+    """(name, containerPort) of every port the pod's containers declare."""
+    return [(str(p.get("name") or ""), int(p.get("containerPort") or 0))
+            for c in (pod.get("spec") or {}).get("containers") or [] for p in c.get("ports") or []]
+
+
+def smoke_port(service: dict[str, Any], deployment: dict[str, Any] | None,
+               pod: dict[str, Any]) -> tuple[str | None, str]:
+    """(port, why not) for a smoke check of `pod`, GET through the API server's pod proxy, so the request
+    only ever reaches the pod itself. The port is the Deployment's annotation gotui.dev/smoke-port (a
+    container port number or name the pod declares), else the Service's first targetPort (a name resolved
+    against the pod's ports), else the pod's first declared port. No URL is ever read from an annotation:
+    anyone allowed to annotate pods or Services could make the operator's machine fetch it."""
+    declared = declared_ports(pod)
+    name = (pod.get("metadata") or {}).get("name", "?")
+    wanted = (((deployment or {}).get("metadata") or {}).get("annotations") or {}).get(SMOKE_PORT_ANNOTATION)
+    if wanted:
+        for pname, number in declared:
+            if str(wanted) in (pname, str(number)):
+                return str(number), ""
+        have = ", ".join(f"{n or '-'}/{p}" for n, p in declared) or "none"
+        return None, (f"the Deployment's {SMOKE_PORT_ANNOTATION}={wanted!r} is not a port pod {name} declares "
+                      f"({have})")
+    for sp in (service.get("spec") or {}).get("ports") or []:
+        target = sp.get("targetPort", sp.get("port"))
+        if isinstance(target, int) or str(target).isdigit():
+            return str(target), ""
+        for pname, number in declared:
+            if pname == str(target):
+                return str(number), ""
+    if declared:
+        return str(declared[0][1]), ""
+    return None, f"pod {name} declares no port and the Service names none"
+
+
+def service_smoke_port(service: dict[str, Any], forced: bool) -> str | None:
+    """The Service port VERIFY's smoke GETs go to (through the API server's service proxy): its first port
+    that speaks HTTP (appProtocol http/https/h2c, or a name starting with `http`); any first port when a
+    smoke path was given (`forced`); None: no smoke through the Service."""
+    ports = (service.get("spec") or {}).get("ports") or []
+    for sp in ports:
+        proto = str(sp.get("appProtocol") or "").lower()
+        if str(sp.get("name") or "").startswith("http") or proto in ("http", "https", "kubernetes.io/h2c"):
+            return str(sp.get("name") or sp.get("port"))
+    if forced and ports:
+        return str(ports[0].get("name") or ports[0].get("port"))
     return None
-
-
-service_url = pod_url  # a Service carries the same annotations
 
 
 def cutover_action(namespace: str, service: str, from_color: str, to_color: str, context: str | None,
@@ -442,6 +478,7 @@ class Cutover:
         self._now_hpa_min: int | None = None
         self._service_obj: dict[str, Any] = {}
         self._pods: list[dict[str, Any]] = []
+        self._deployments: list[dict[str, Any]] = []
         self._lost: list[str] = []  # lost answers and what the re-read found
         self._broken_lock: dict[str, str] | None = None
         self.interrupted: str | None = None  # set by interrupt(): the signal's name
@@ -574,6 +611,7 @@ class Cutover:
             base = {}
         lsel = ",".join(f"{k}={v}" for k, v in sorted(base.items())) or None
         deployments = self.io.list("deployments", self.namespace)
+        self._deployments = deployments
         replicasets = self.io.list("replicasets", self.namespace, lsel)
         pods = self.io.list("pods", self.namespace, lsel)
         endpoints = read_endpoints(self.io, self.namespace, self.service)
@@ -767,20 +805,40 @@ class Cutover:
         assert self.app is not None
         target = self.app.colors[self.to_color]
         pods = {p["metadata"]["name"]: p for p in self._pods if p.get("metadata", {}).get("name") in target.ready_pods}
-        urls: list[tuple[str, str]] = []
+        deployment = next((d for d in self._deployments
+                           if (d.get("metadata") or {}).get("name") == target.deployment), None)
+        checks: list[tuple[str, str]] = []
         for name in target.ready_pods:
-            url = pod_url(pods.get(name, {}))
-            if url is None and not self.options.smoke_required:
-                return f"skipped (pod {name} has no URL; set annotation gotui.dev/url or port-forward)"
-            if url is None:
-                raise _Stop(Step.REFUSED, f"pod {name} has no URL for the smoke check (annotation gotui.dev/url); "
-                            "port-forward it and set the annotation, or run without a smoke path.")
-            urls.append((name, url + (path if path.startswith("/") else "/" + path)))
-        failures = asyncio.run(_get_all(urls, self.options.http_timeout))
+            port, why = smoke_port(self._service_obj, deployment, pods.get(name, {"metadata": {"name": name}}))
+            if port is None and not self.options.smoke_required:
+                return f"skipped ({why})"
+            if port is None:
+                raise _Stop(Step.REFUSED, f"no port for the smoke check: {why}; set annotation "
+                            f"{SMOKE_PORT_ANNOTATION} on {target.deployment}, or run without a smoke path.")
+            checks.append((name, port))
+        failures = self._proxy_gets("pods", checks, path)
         if failures:
             raise _Stop(Step.REFUSED, "smoke check failed: " + "; ".join(failures[:3]))
         self._check_cancel()
-        return f"GET {path} ok on {len(urls)} pod(s)"
+        return f"GET {path} ok on {len(checks)} pod(s) (through the API server's pod proxy)"
+
+    def _proxy_gets(self, kind: str, targets: list[tuple[str, str]], path: str) -> list[str]:
+        """GET `path` on each (name, port) of `kind` through the API server's proxy, concurrently; returns
+        failure descriptions (empty: all 2xx). An answer lost on the way reads `no answer: ...`."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        def one(target: tuple[str, str]) -> str:
+            name, port = target
+            try:
+                status, _ = self.io.proxy_get(kind, self.namespace, name, port, path, timeout=self.options.http_timeout)
+            except Exception as exc:  # noqa: BLE001 - classified below
+                if not answer_lost(exc):
+                    raise
+                return f"{name}: no answer: {describe_lost(exc)}"
+            return "" if 200 <= status < 300 else f"{name}: HTTP {status} from port {port}{path}"
+
+        with ThreadPoolExecutor(max_workers=min(8, max(1, len(targets)))) as pool:
+            return [f for f in pool.map(one, targets) if f]
 
     def _switch(self) -> str:
         assert self.app is not None
@@ -863,19 +921,19 @@ class Cutover:
             raise _Stop(Step.REVERT, f"endpoints did not become exactly {self.to_color}'s ready pods within "
                         f"{self.options.verify_timeout:g}s ({detail}).")
         n = self.options.verify_smoke_requests
-        url = service_url(self._service_obj)
-        if n and url:
+        port = service_smoke_port(self._service_obj, bool(self.options.smoke_path))
+        path = self.options.smoke_path or "/healthz"
+        if n and port:
             deadline = started + self.options.verify_timeout
             while True:
                 self._check_abort(Step.VERIFY)
-                failures = asyncio.run(_get_all([(self.service, url + "/healthz")] * n, self.options.http_timeout))
-                answered = [f for f in failures if " HTTP " in f]
+                failures = self._proxy_gets("services", [(self.service, port)] * n, path)
                 if not failures:
                     break
-                if answered or time.monotonic() >= deadline:  # an app's answer is final; no answer: retry
+                if time.monotonic() >= deadline:  # no answer or a 5xx: retried until VERIFY's deadline
                     raise _Stop(Step.REVERT, "smoke through the Service failed: " + "; ".join(failures[:3]))
                 time.sleep(self.options.retry_interval)
-            detail += f"; {n} GET(s) through the Service ok"
+            detail += f"; {n} GET(s) {path} through the Service ok"
         return detail
 
     def _revert(self) -> str:
@@ -1047,27 +1105,6 @@ class Cutover:
         if not result.ok:
             raise CutoverFailed(result)
         return result
-
-
-async def _get_all(targets: list[tuple[str, str]], timeout: float) -> list[str]:
-    """GET every URL concurrently; returns failure descriptions (empty: all 2xx)."""
-    import aiohttp
-
-    failures: list[str] = []
-    client_timeout = aiohttp.ClientTimeout(total=timeout)
-    async with aiohttp.ClientSession(timeout=client_timeout) as session:
-
-        async def one(name: str, url: str) -> None:
-            try:
-                async with session.get(url) as resp:
-                    await resp.read()
-                    if not 200 <= resp.status < 300:
-                        failures.append(f"{name}: HTTP {resp.status} from {url}")
-            except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-                failures.append(f"{name}: {type(exc).__name__} from {url}")
-
-        await asyncio.gather(*(one(n, u) for n, u in targets))
-    return failures
 
 
 SERVICE_NAME_LABEL = "kubernetes.io/service-name"
