@@ -261,3 +261,39 @@ def test_a_failing_smoke_check_refuses_before_the_switch(cluster, settings):
     result = run(io, settings, smoke_path="/no-such-page")
     assert result.state is Step.REFUSED and "HTTP 404" in result.message
     assert service_selector(io)["version"] == "blue" and ANN_LOCK not in annotations(io)
+
+
+# -- more than 1,000 endpoints ------------------------------------------------------------------------
+
+
+def test_cutover_of_a_colour_with_more_than_1000_pods(cluster, settings):
+    """Like a real cluster, the sandbox truncates core/v1 Endpoints at 1,000 addresses (annotation
+    over-capacity: truncated) and spreads EndpointSlices at 100 endpoints each. VERIFY reads the slices, so
+    1,001 ready pods converge. Before: VERIFY compared 1,000 truncated addresses with 1,001 ready pods,
+    never converged and reverted."""
+    sb, io = cluster
+    n = 1001
+    for color in ("blue", "green"):
+        io._call("POST", "/apis/apps/v1/namespaces/shop/deployments", content_type="application/json", body={
+            "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": f"wide-{color}"},
+            "spec": {"replicas": n, "selector": {"matchLabels": {"app": "wide", "version": color}},
+                     "template": {"metadata": {"labels": {"app": "wide", "version": color}},
+                                  "spec": {"containers": [{"name": "c", "image": "wide:1",
+                                                           "ports": [{"containerPort": 9000}]}]}}}})
+    io._call("POST", "/api/v1/namespaces/shop/services", content_type="application/json", body={
+        "metadata": {"name": "wide"},
+        "spec": {"selector": {"app": "wide", "version": "blue"}, "ports": [{"port": 9000}]}})
+    wait_for(lambda: all((d.get("status") or {}).get("readyReplicas") == n for d in io.list("deployments", "shop")
+                         if d["metadata"]["name"].startswith("wide-")), timeout=120, what="2 x 1001 ready pods")
+
+    def slice_count() -> tuple[int, int]:
+        slices = io.list("endpointslices", "shop", "kubernetes.io/service-name=wide")
+        return len(slices), sum(len(s.get("endpoints") or []) for s in slices)
+
+    wait_for(lambda: slice_count() == (11, n), what="11 slices holding 1001 endpoints")
+    ep = io.get("endpoints", "shop", "wide")
+    assert sum(len(s.get("addresses") or []) for s in ep["subsets"]) == 1000
+    assert ep["metadata"]["annotations"]["endpoints.kubernetes.io/over-capacity"] == "truncated"
+    result = Cutover(io, "shop", "wide", "green", CutoverOptions(verify_timeout=10.0), settings=settings).run()
+    assert result.state is Step.DONE, result.message
+    assert "1001 ready green pod(s)" in result.steps[-1].message
