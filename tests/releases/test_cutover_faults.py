@@ -297,3 +297,18 @@ def test_cutover_of_a_colour_with_more_than_1000_pods(cluster, settings):
     result = Cutover(io, "shop", "wide", "green", CutoverOptions(verify_timeout=10.0), settings=settings).run()
     assert result.state is Step.DONE, result.message
     assert "1001 ready green pod(s)" in result.steps[-1].message
+    # `gotui status` reads the slices too
+    import argparse
+    import io as stringio
+    import json
+
+    from gotui.commands.status import run as status
+    from gotui.config import Settings
+
+    out = stringio.StringIO()
+    code = status(argparse.Namespace(json=True), Settings(kubeconfig=str(sb.kubeconfig), namespace="shop",
+                                                          audit_log=settings.audit_log, config_path=settings.config_path),
+                  out=out, err=stringio.StringIO())
+    assert code == 0
+    wide = next(a for a in json.loads(out.getvalue())["apps"] if a["service"] == "wide")
+    assert len(wide["endpoints"]) == n and wide["live"] == "green"

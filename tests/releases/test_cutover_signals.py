@@ -132,6 +132,8 @@ def test_break_lock_flag_takes_over_and_is_audited(cluster, tmp_path):
     audit = tmp_path / "audit.jsonl"
     refused = gotui(sb, audit, "cutover", "go-api", "--to", "green", "-n", "shop", "--yes")
     assert refused.returncode == 2 and "bob@ci-7 (pid 4242)" in refused.stderr and "--break-lock" in refused.stderr
+    status = gotui(sb, audit, "status", "-n", "shop")
+    assert "LOCKED by bob@ci-7 (pid 4242) since" in status.stdout and "expires 20" in status.stdout
     done = gotui(sb, audit, "cutover", "go-api", "--to", "green", "-n", "shop", "--yes", "--break-lock")
     assert done.returncode == 0, done.stdout + done.stderr
     assert service_selector(io)["version"] == "green" and lock_on(io) is None
