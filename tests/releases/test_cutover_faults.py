@@ -312,3 +312,21 @@ def test_cutover_of_a_colour_with_more_than_1000_pods(cluster, settings):
     assert code == 0
     wide = next(a for a in json.loads(out.getvalue())["apps"] if a["service"] == "wide")
     assert len(wide["endpoints"]) == n and wide["live"] == "green"
+
+
+def test_scale_step_re_reads_lost_answers(cluster, settings):
+    """SCALE's HPA raise and /scale patch both lose their answers after applying: re-read, the scale-up goes
+    on. Before: the first lost answer ended the run REFUSED with the HPA minimum raised behind its back."""
+    from releases.test_scale_up_sandbox import hpa, replicas, shrink_by_hpa
+
+    sb, io = cluster
+    shrink_by_hpa(sb, io, "green")
+    sb.set_faults([
+        {"method": "PATCH", "path": "/horizontalpodautoscalers/go-api-green$", "effect": "drop"},
+        {"method": "PATCH", "path": "/deployments/go-api-green/scale$", "effect": "drop"},
+    ])
+    result = run(io, settings, scale_up=True, verify_timeout=15.0)
+    assert result.state is Step.DONE, result.message
+    assert [r["fired"] for r in sb.faults()] == [1, 1]
+    assert replicas(io, "green") == 3 and hpa(io, "green")["spec"]["minReplicas"] == 3
+    assert sum("applied" in x for x in result.lost_answers) == 2

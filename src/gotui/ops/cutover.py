@@ -722,14 +722,23 @@ class Cutover:
                 raise _Stop(Step.REFUSED, f"the HPA {plan.hpa} disappeared; nothing was scaled.")
             patch, annotates = hpa_raise_patch(hpa, plan)
             try:
-                self.io.patch("horizontalpodautoscalers", self.namespace, plan.hpa, patch, JSON_PATCH)
+                self._write("HPA minReplicas raise", "horizontalpodautoscalers", plan.hpa, patch,
+                            lambda h: (h.get("spec") or {}).get("minReplicas") == plan.hpa_min_to)
             except KubeError as exc:
                 why = "its minReplicas changed since PREFLIGHT" if exc.conflict else str(exc)
                 raise _Stop(Step.REFUSED, f"could not raise the HPA {plan.hpa}'s minReplicas: {why}") from None
+            except _Unknown as exc:  # maybe raised: the restore (conditional on the new value) runs at the end
+                self._raised_hpa, self._annotated_hpa = True, annotates
+                raise _Stop(Step.REFUSED, f"could not raise the HPA {plan.hpa}'s minReplicas: {exc}") from None
             self._raised_hpa, self._annotated_hpa = True, annotates
             self._now_hpa_min = plan.hpa_min_to
-        self.io.patch("deployments", self.namespace, plan.deployment, {"spec": {"replicas": plan.replicas_to}},
-                      MERGE_PATCH, sub="scale")
+        try:
+            self._write("scale", "deployments", plan.deployment, {"spec": {"replicas": plan.replicas_to}},
+                        lambda d: (d.get("spec") or {}).get("replicas") == plan.replicas_to,
+                        content_type=MERGE_PATCH, sub="scale")
+        except _Unknown as exc:
+            self._scaled_replicas = True  # maybe scaled: the conditional restore runs at the end
+            raise _Stop(Step.REFUSED, f"could not scale {plan.deployment}: {exc}") from None
         self._scaled_replicas = True
         self._now_replicas = plan.replicas_to
         timeout = self.options.scale_timeout if self.options.scale_timeout is not None else self.options.verify_timeout
@@ -764,8 +773,9 @@ class Cutover:
         done: list[str] = []
         if self._raised_hpa and plan.hpa is not None:
             try:
-                self.io.patch("horizontalpodautoscalers", self.namespace, plan.hpa,
-                              hpa_restore_patch(plan, self._annotated_hpa), JSON_PATCH)
+                self._write("HPA minReplicas restore", "horizontalpodautoscalers", plan.hpa,
+                            hpa_restore_patch(plan, self._annotated_hpa),
+                            lambda h: (h.get("spec") or {}).get("minReplicas") == plan.hpa_min_from)
                 done.append(f"HPA {plan.hpa} minReplicas back to {plan.hpa_min_from}")
                 self._now_hpa_min = plan.hpa_min_from
             except KubeError as exc:
@@ -775,8 +785,8 @@ class Cutover:
             self._raised_hpa = False
         if self._scaled_replicas:
             try:
-                self.io.patch("deployments", self.namespace, plan.deployment, replicas_restore_patch(plan),
-                              JSON_PATCH, sub="scale")
+                self._write("scale restore", "deployments", plan.deployment, replicas_restore_patch(plan),
+                            lambda d: (d.get("spec") or {}).get("replicas") == plan.replicas_from, sub="scale")
                 done.append(f"{plan.deployment} back to {plan.replicas_from} replicas")
                 self._now_replicas = plan.replicas_from
             except KubeError as exc:
