@@ -89,11 +89,11 @@ def test_signal_during_verify_reverts_releases_the_lock_and_audits(cluster, tmp_
 
 
 def test_sigterm_before_switch_cancels_and_releases_the_lock(cluster, tmp_path):
-    """The lock PATCH is held 2 s by an injected delay; SIGTERM lands then: the run ends CANCELLED (exit 2)
+    """The lock PATCH is held 4 s by an injected delay; SIGTERM lands then: the run ends CANCELLED (exit 2)
     after the lock was taken, and the lock is removed."""
     sb, io = cluster
     sb.set_faults([{"method": "PATCH", "path": "^/api/v1/namespaces/shop/services/go-api$", "effect": "delay",
-                    "ms": 2000}])
+                    "ms": 4000}])
     audit = tmp_path / "audit.jsonl"
     run = Running(sb, audit, "cutover", "go-api", "--to", "green", "-n", "shop", "--yes")
     wait_for(lambda: sb.faults()[0]["matched"] == 1, what="the lock PATCH in flight")

@@ -34,6 +34,10 @@ def test_pod_and_service_proxy(fresh_sandbox, kubectl_for):
     status, body = io.proxy_get("pods", "shop", pod, 9999, "/healthz")  # not a declared port: a refused dial
     assert status == 503 and json.loads(body)["reason"] == "ServiceUnavailable"
     assert io.proxy_get("pods", "shop", "nope", 8080, "/healthz")[0] == 404
+    deadline = time.monotonic() + 30  # the Service's site opens once blue's pods serve
+    while (status := io.proxy_get("services", "shop", "go-api", "http", "/version")[0]) != 200 \
+            and time.monotonic() < deadline:
+        time.sleep(0.1)
     status, body = io.proxy_get("services", "shop", "go-api", "http", "/version")
     assert status == 200 and json.loads(body)["version"] == "1.4.2"  # the Service selects blue
     assert io.proxy_get("services", "shop", "go-api", None, "/healthz") == (200, b"ok")
