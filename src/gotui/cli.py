@@ -121,6 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     co.add_argument("--dry-run", action="store_true", help="run the checks and print the patch, change nothing")
     co.add_argument("--yes", action="store_true", help="do not ask (required without a terminal)")
     add_scale_up_argument(co)
+    co.add_argument("--break-lock", action="store_true", help="take over the lock of a cutover whose process is gone")
     _add_common(co, sub=True)
 
     rb = sub.add_parser("rollback", help="cut a Service back to its recorded previous colour", description="Roll a Service back to the colour it selected before the last cutover.")
@@ -128,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     rb.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for VERIFY")
     rb.add_argument("--yes", action="store_true", help="do not ask (required without a terminal)")
     add_scale_up_argument(rb)
+    rb.add_argument("--break-lock", action="store_true", help="take over the lock of a cutover whose process is gone")
     _add_common(rb, sub=True)
 
     st = sub.add_parser("status", help="apps, colours, the live colour, readiness, HPA", description="Print the blue-green status of every app in a namespace.")

@@ -39,7 +39,8 @@ def test_cutover_exit_0_and_audit(cluster, tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "DONE" in proc.stdout and "VERIFY" in proc.stdout
     assert service_selector(io)["version"] == "green" and endpoint_names(io) == ready_pods(io, "green")
-    (line,) = audit_lines(audit)
+    started, line = audit_lines(audit)  # audit first: "started" is on disk before anything changes
+    assert started["outcome"] == "started" and started["action"] == "cutover service"
     assert line["source"] == "cli" and line["action"] == "cutover service" and line["target"] == "go-api"
     assert line["outcome"] == "ok" and line["context"] == "gotui-sandbox" and line["namespace"] == "shop"
     assert line["before"] == {"color": "blue"} and line["after"] == {"color": "green"}
@@ -70,7 +71,7 @@ def test_exit_2_refusals(cluster, tmp_path):
     bad = gotui(sb, audit, "status", env_extra={"KUBECONFIG": str(tmp_path / "missing")})
     assert bad.returncode == 2 and "kubeconfig" in bad.stderr.lower() and "Traceback" not in bad.stderr
     assert service_selector(io)["version"] == "blue"
-    outcomes = [a["outcome"] for a in audit_lines(audit)]
+    outcomes = [a["outcome"] for a in audit_lines(audit) if a["outcome"] != "started"]
     assert outcomes[0].startswith("refused: no terminal")
     assert all(o.startswith("refused") for o in outcomes), outcomes
     assert len(outcomes) == 4
@@ -85,7 +86,8 @@ def test_exit_1_failed_and_reverted(cluster, tmp_path):
     assert "FAILED_REVERTED" in proc.stderr and "stray-green" in proc.stderr
     svc = io.get("services", "shop", "go-api")
     assert svc["spec"]["selector"]["version"] == "blue" and ANN_LOCK not in svc["metadata"]["annotations"]
-    (line,) = audit_lines(audit)
+    started, line = audit_lines(audit)
+    assert started["outcome"] == "started"
     assert line["outcome"].startswith("failed-reverted:") and line["after"] == {"color": "blue"}
 
 

@@ -7,13 +7,23 @@ confirmation), 3 the revert failed too (or undoing a scale-up failed). Every run
 `--scale-up` (cutover and rollback): when the target colour has fewer replicas than the live one (an HPA
 scaled the idle colour down to its minReplicas), scale it up to the live count first and raise its HPA's
 minReplicas to match (SCALE step, see gotui.ops.scale_up). Off by default headless: a pipeline states it.
+
+Audit first: a "started" line is flushed before anything changes; when it cannot be written (read-only
+directory, a directory at the path, a full disk) the command refuses (exit 2) naming the path and the cause.
+SIGINT, SIGTERM and SIGHUP stop the run cleanly: before SWITCH it ends CANCELLED, after it VERIFY stops and
+REVERT restores the old colour; the lock is released and the audit line records the signal.
+`--break-lock` takes over the lock of another cutover whose process is gone (recorded in the audit line).
 """
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, TextIO
 
 from gotui.config import Settings
@@ -28,6 +38,7 @@ from gotui.ops.cutover import (
     audit_fields,
     cutover_action,
     read_app,
+    rollback_problems,
 )
 from gotui.ops.kube_io import KubeError, KubeIO, api_client_from_settings
 from gotui.ops.sanitize import safe_text
@@ -87,6 +98,50 @@ def audit_result(audit: AuditLog, action: Action, result: CutoverResult) -> None
     audit.record(action, fields.pop("outcome"), fields.pop("duration_s"), **fields)
 
 
+def audit_problem(audit: AuditLog, exc: OSError) -> str:
+    """Why the audit log cannot be written: its path and the OS's cause."""
+    cause = exc.strerror or type(exc).__name__
+    return f"cannot write the audit log {audit.path}: {cause}"
+
+
+def try_audit(audit: AuditLog, action: Action, outcome: str, prog: str, err: TextIO, **fields: Any) -> bool:
+    """Record one audit line; on an OSError print why on `err` and return False."""
+    try:
+        audit.record(action, outcome, **fields)
+    except OSError as exc:
+        print(f"gotui {prog}: {audit_problem(audit, exc)}", file=err)
+        return False
+    return True
+
+
+SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+@contextmanager
+def interrupts(cutover: Cutover, prog: str, err: TextIO) -> Iterator[None]:
+    """While the block runs, SIGINT/SIGTERM/SIGHUP interrupt `cutover` (it stops cleanly, releases its lock
+    and the caller writes the audit line) instead of killing the process. Main thread only."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, _frame: Any) -> None:
+        name = signal.Signals(signum).name
+        if cutover.interrupted:
+            print(f"gotui {prog}: {name}: already stopping, please wait", file=err, flush=True)
+            return
+        print(f"gotui {prog}: {name}: stopping (before SWITCH nothing changes; after it the old colour is "
+              "put back)", file=err, flush=True)
+        cutover.interrupt(name)
+
+    previous = {sig: signal.signal(sig, handler) for sig in SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
 def execute(args: argparse.Namespace, settings: Settings, *, rollback: bool,
             out: TextIO | None = None, err: TextIO | None = None, stdin: TextIO | None = None) -> int:
     """The shared body of `gotui cutover` and `gotui rollback`."""
@@ -108,8 +163,8 @@ def execute(args: argparse.Namespace, settings: Settings, *, rollback: bool,
         return EXIT_REFUSED
     to_color = None if rollback else args.to_color
     from_color = app.live_color if app else "?"
-    if rollback and app is not None:
-        to_color = app.previous_color
+    if rollback and app is not None:  # the recorded previous colour, or the one other ready colour
+        to_color = rollback_problems(app)[0] or app.previous_color
     scale_up = bool(getattr(args, "scale_up", False))
     plan = preview_scale_plan(io, app, to_color) if scale_up else None
     action = cutover_action(namespace, args.service, from_color, to_color or "?", context, rollback=rollback, app=app,
@@ -118,12 +173,12 @@ def execute(args: argparse.Namespace, settings: Settings, *, rollback: bool,
     if not dry_run:
         verdict = safety.check(action, settings)
         if not verdict.allowed:
-            audit.record(action, "refused: " + verdict.reason, message=verdict.reason)
+            try_audit(audit, action, "refused: " + verdict.reason, prog, err, message=verdict.reason)
             print(f"gotui {prog}: refused: {verdict.reason}", file=err)
             return EXIT_REFUSED
         go, why = confirm(action, settings, bool(args.yes), stdin=stdin, out=out)
         if not go:
-            audit.record(action, "refused: " + why if "terminal" in why else "cancelled", message=why)
+            try_audit(audit, action, "refused: " + why if "terminal" in why else "cancelled", prog, err, message=why)
             print(f"gotui {prog}: {why}", file=err)
             return EXIT_REFUSED
     options = CutoverOptions(
@@ -132,15 +187,28 @@ def execute(args: argparse.Namespace, settings: Settings, *, rollback: bool,
         dry_run=dry_run,
         rollback=rollback,
         scale_up=scale_up,
+        break_lock=bool(getattr(args, "break_lock", False)),
     )
     print(f"gotui {prog}: {namespace}/{args.service} {from_color} → {to_color or '?'}" + (" (dry run)" if dry_run else ""), file=out)
     if plan is not None:
         print(f"  {plan.describe()}", file=out)
     start = time.monotonic()
-    result = Cutover(io, namespace, args.service, to_color, options, settings=settings, context=context,
-                     on_event=printer(out)).run()
+    cutover = Cutover(io, namespace, args.service, to_color, options, settings=settings, context=context,
+                      on_event=printer(out))
+    with interrupts(cutover, prog, err):
+        if not dry_run:  # audit first: nothing changes unless this line is on disk
+            try:
+                audit.record(action, "started", message=f"{from_color} → {to_color or '?'}",
+                             break_lock=options.break_lock)
+            except OSError as exc:
+                print(f"gotui {prog}: refused, nothing changed: {audit_problem(audit, exc)}", file=err)
+                return EXIT_REFUSED
+        result = cutover.run()
     if not dry_run:
-        audit_result(audit, action, result)
+        try:
+            audit_result(audit, action, result)
+        except OSError as exc:
+            print(f"gotui {prog}: the result could not be audited: {audit_problem(audit, exc)}", file=err)
     elif result.patch:
         import json
 

@@ -1,4 +1,7 @@
-"""`gotui status [-n NS] [--json]`: apps, their colours, the live colour, readiness and HPA."""
+"""`gotui status [-n NS] [--json]`: apps, their colours, the live colour, readiness and HPA.
+
+Endpoints come from EndpointSlices (core/v1 Endpoints is deprecated and truncated at 1,000 addresses);
+a held lock shows its owner and expiry."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from typing import Any, TextIO
 from gotui.commands.cutover import EXIT_OK, EXIT_REFUSED, connect
 from gotui.config import Settings
 from gotui.ops.bluegreen import BlueGreenApp, discover_apps
+from gotui.ops.cutover import SERVICE_NAME_LABEL, endpoints_from_slices, lock_expiry
 from gotui.ops.sanitize import safe_text
 
 
@@ -29,7 +33,8 @@ def app_dict(app: BlueGreenApp, hpas: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "service": app.name, "namespace": app.namespace, "colorKey": app.color_key, "live": app.live_color,
         "previous": app.previous_color, "switchedAt": app.switched_at, "switchedBy": app.switched_by,
-        "locked": app.lock.dump() if app.lock else None, "endpoints": app.endpoints,
+        "locked": app.lock.dump() if app.lock else None,
+        "lockExpires": lock_expiry(app.lock) if app.lock else None, "endpoints": app.endpoints,
         "colors": {
             c: {"deployment": s.deployment, "images": s.images, "replicas": s.replicas, "ready": s.ready,
                 "revision": s.revision, "rolloutComplete": s.rollout_complete,
@@ -37,6 +42,18 @@ def app_dict(app: BlueGreenApp, hpas: list[dict[str, Any]]) -> dict[str, Any]:
             for c, s in app.colors.items()
         },
     }
+
+
+def endpoints_by_service(slices: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One Endpoints-shaped object per Service (metadata namespace/name) from its EndpointSlices."""
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for sl in slices:
+        meta = sl.get("metadata") or {}
+        svc = (meta.get("labels") or {}).get(SERVICE_NAME_LABEL)
+        if svc:
+            groups.setdefault((meta.get("namespace", ""), svc), []).append(sl)
+    return [{"metadata": {"namespace": ns, "name": name}, **endpoints_from_slices(group)}
+            for (ns, name), group in groups.items()]
 
 
 def run(args: argparse.Namespace, settings: Settings, out: TextIO | None = None, err: TextIO | None = None) -> int:
@@ -48,12 +65,13 @@ def run(args: argparse.Namespace, settings: Settings, out: TextIO | None = None,
         return EXIT_REFUSED
     io, context, ns = conn
     try:
-        lists = {k: io.list(k, ns) for k in ("services", "deployments", "replicasets", "pods", "endpoints",
+        lists = {k: io.list(k, ns) for k in ("services", "deployments", "replicasets", "pods", "endpointslices",
                                               "horizontalpodautoscalers")}
     except Exception as exc:  # noqa: BLE001 - KubeError, connection refused
         print(f"gotui status: cannot read namespace {ns}: {exc}", file=err)
         return EXIT_REFUSED
-    apps = discover_apps(lists["services"], lists["deployments"], lists["replicasets"], lists["pods"], lists["endpoints"])
+    apps = discover_apps(lists["services"], lists["deployments"], lists["replicasets"], lists["pods"],
+                         endpoints_by_service(lists["endpointslices"]))
     hpas = lists["horizontalpodautoscalers"]
     if getattr(args, "json", False):
         json.dump({"context": context, "namespace": ns, "apps": [app_dict(a, hpas) for a in apps]}, out, indent=2)
@@ -62,7 +80,8 @@ def run(args: argparse.Namespace, settings: Settings, out: TextIO | None = None,
     print(f"context {context}  namespace {ns}  ({len(apps)} blue-green app(s))", file=out)
     for app in apps:
         extra = f"  previous {app.previous_color} (switched {app.switched_at} by {app.switched_by})" if app.previous_color else ""
-        lock = "  LOCKED by a cutover" if app.lock else ""
+        lock = (f"  LOCKED by {safe_text(app.lock.by or '?')} since {safe_text(app.lock.at or '?')}, expires "
+                f"{lock_expiry(app.lock)}" if app.lock else "")
         print(f"\n{safe_text(app.name)}  {app.color_key}={app.live_color} LIVE{extra}{lock}", file=out)
         print(f"  {'COLOR':<8}{'ROLE':<6}{'DEPLOYMENT':<22}{'READY':<7}{'REV':<5}{'HPA':<14}IMAGE", file=out)
         for color, st in app.colors.items():

@@ -16,14 +16,21 @@ Safety properties:
   resourceVersion read there; a second cutover sees the lock, or loses the precondition race.
 - SWITCH patches only the selector's colour key; the target must have ready pods at that moment. A
   revert is not made onto a colour without ready pods (that would select zero ready pods).
+
+Fault model: a write whose answer is lost (connection dropped or reset, timeout, 5xx) is followed by
+re-reads of the object until the write deadline (`CutoverOptions.write_timeout`) to learn whether it
+applied; one that did not apply is sent again (its `test` ops make a repeat safe). VERIFY and REVERT retry
+transport errors until their own deadlines. The result's `live_color` is the colour the Service was read
+to select at the end, and the audit `after` says that. The lock names its owner (user@host, pid) and
+expires after `LOCK_TTL_S`; `break_lock` takes over another's lock (recorded in the result).
 """
 
 from __future__ import annotations
 
-import asyncio
 import getpass
 import os
 import shlex
+import socket
 import threading
 import time
 import uuid
@@ -41,11 +48,20 @@ from gotui.ops.bluegreen import (
     ANN_PREVIOUS,
     ANN_SWITCHED_AT,
     ANN_SWITCHED_BY,
+    LOCK_TTL_S,
     BlueGreenApp,
     Lock,
     build_app,
 )
-from gotui.ops.kube_io import JSON_PATCH, MERGE_PATCH, KubeError, KubeIO, escape_pointer
+from gotui.ops.kube_io import (
+    JSON_PATCH,
+    MERGE_PATCH,
+    KubeError,
+    KubeIO,
+    answer_lost,
+    describe_lost,
+    escape_pointer,
+)
 from gotui.ops.scale_up import (
     ScalePlan,
     hpa_raise_patch,
@@ -83,7 +99,7 @@ TRANSITIONS: dict[Step, frozenset[Step]] = {
 TERMINAL = frozenset({Step.DONE, Step.FAILED_REVERTED, Step.REVERT_FAILED, Step.REFUSED, Step.CANCELLED})
 EXIT_CODES = {Step.DONE: 0, Step.FAILED_REVERTED: 1, Step.REFUSED: 2, Step.CANCELLED: 2, Step.REVERT_FAILED: 3}
 MAIN_STEPS = (Step.PREFLIGHT, Step.SMOKE, Step.SWITCH, Step.VERIFY)
-URL_ANNOTATIONS = ("gotui.dev/url", "sandbox.gotui.dev/url")
+SMOKE_PORT_ANNOTATION = "gotui.dev/smoke-port"  # on the Deployment only: the port smoke checks GET on its pods
 SCALE_UP_HINT = "--scale-up headless; key C for a cutover in the TUI, where R rollback does it by default"
 
 
@@ -106,6 +122,21 @@ def operator_name() -> str:
 
 def now_rfc3339() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def lock_owner(operator: str | None = None) -> str:
+    """Who holds a lock we take: `user@host (pid N)`."""
+    return f"{operator or operator_name()}@{socket.gethostname()} (pid {os.getpid()})"
+
+
+def lock_expiry(lock: Lock) -> str:
+    """When `lock` stops blocking (its time + LOCK_TTL_S), RFC 3339; `?` when its time is unreadable."""
+    from gotui.clock import parse_time
+
+    at = parse_time(lock.at)
+    if at is None:
+        return "?"
+    return datetime.fromtimestamp(at.timestamp() + LOCK_TTL_S, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # -- pure rules -------------------------------------------------------------------------------------
@@ -147,7 +178,8 @@ def preflight_problems(app: BlueGreenApp, to_color: str, *, now: datetime | None
     if lock is not None and lock.id != own_lock_id and not lock.stale(now):
         problems.append(
             f"another cutover holds the lock on {app.name}: {lock.by or '?'} since {lock.at or '?'} "
-            f"(to {lock.to or '?'}); wait for it to finish."
+            f"(to {lock.to or '?'}), expires {lock_expiry(lock)}; wait for it to finish, or take it over with "
+            "--break-lock if that process is gone."
         )
     return problems
 
@@ -234,16 +266,53 @@ def kubectl_preview(namespace: str, service: str, patch: list[dict[str, Any]], c
             f"-p '{json.dumps(patch, separators=(',', ':'))}'")
 
 
-def pod_url(pod: dict[str, Any]) -> str | None:
-    """The HTTP base URL of a pod for smoke checks (annotation `gotui.dev/url` or the sandbox's)."""
-    ann = (pod.get("metadata") or {}).get("annotations") or {}
-    for key in URL_ANNOTATIONS:
-        if ann.get(key):
-            return ann[key].rstrip("/")
+def declared_ports(pod: dict[str, Any]) -> list[tuple[str, int]]:
+    """(name, containerPort) of every port the pod's containers declare."""
+    return [(str(p.get("name") or ""), int(p.get("containerPort") or 0))
+            for c in (pod.get("spec") or {}).get("containers") or [] for p in c.get("ports") or []]
+
+
+def smoke_port(service: dict[str, Any], deployment: dict[str, Any] | None,
+               pod: dict[str, Any]) -> tuple[str | None, str]:
+    """(port, why not) for a smoke check of `pod`, GET through the API server's pod proxy, so the request
+    only ever reaches the pod itself. The port is the Deployment's annotation gotui.dev/smoke-port (a
+    container port number or name the pod declares), else the Service's first targetPort (a name resolved
+    against the pod's ports), else the pod's first declared port. No URL is ever read from an annotation:
+    anyone allowed to annotate pods or Services could make the operator's machine fetch it."""
+    declared = declared_ports(pod)
+    name = (pod.get("metadata") or {}).get("name", "?")
+    wanted = (((deployment or {}).get("metadata") or {}).get("annotations") or {}).get(SMOKE_PORT_ANNOTATION)
+    if wanted:
+        for pname, number in declared:
+            if str(wanted) in (pname, str(number)):
+                return str(number), ""
+        have = ", ".join(f"{n or '-'}/{p}" for n, p in declared) or "none"
+        return None, (f"the Deployment's {SMOKE_PORT_ANNOTATION}={wanted!r} is not a port pod {name} declares "
+                      f"({have})")
+    for sp in (service.get("spec") or {}).get("ports") or []:
+        target = sp.get("targetPort", sp.get("port"))
+        if isinstance(target, int) or str(target).isdigit():
+            return str(target), ""
+        for pname, number in declared:
+            if pname == str(target):
+                return str(number), ""
+    if declared:
+        return str(declared[0][1]), ""
+    return None, f"pod {name} declares no port and the Service names none"
+
+
+def service_smoke_port(service: dict[str, Any], forced: bool) -> str | None:
+    """The Service port VERIFY's smoke GETs go to (through the API server's service proxy): its first port
+    that speaks HTTP (appProtocol http/https/h2c, or a name starting with `http`); any first port when a
+    smoke path was given (`forced`); None: no smoke through the Service."""
+    ports = (service.get("spec") or {}).get("ports") or []
+    for sp in ports:
+        proto = str(sp.get("appProtocol") or "").lower()
+        if str(sp.get("name") or "").startswith("http") or proto in ("http", "https", "kubernetes.io/h2c"):
+            return str(sp.get("name") or sp.get("port"))
+    if forced and ports:
+        return str(ports[0].get("name") or ports[0].get("port"))
     return None
-
-
-service_url = pod_url  # a Service carries the same annotations
 
 
 def cutover_action(namespace: str, service: str, from_color: str, to_color: str, context: str | None,
@@ -387,6 +456,10 @@ class CutoverResult:
     patch: list[dict[str, Any]] = field(default_factory=list)
     # SCALE: {"before": {...}, "after": {...}} with deployment, replicas, hpa, hpa_min (None: no SCALE)
     scale: dict[str, dict[str, Any]] | None = None
+    live_color: str | None = None  # the colour the Service was read to select at the end (None: unknown)
+    lost_answers: list[str] = field(default_factory=list)  # writes/reads whose answer was lost, and what we learnt
+    broken_lock: dict[str, str] | None = None  # another's lock this run took over (break_lock or stale)
+    interrupted: str | None = None  # the signal that interrupted the run (SIGINT, SIGTERM, SIGHUP)
 
     @property
     def exit_code(self) -> int:
@@ -422,6 +495,13 @@ class CutoverOptions:
     http_timeout: float = 3.0
     scale_up: bool = False  # allow SCALE: raise the target to the live colour's replicas (and its HPA min)
     scale_timeout: float | None = None  # bound of SCALE's wait for Ready pods (None: verify_timeout)
+    write_timeout: float = 10.0  # how long a write whose answer was lost is re-read (and re-sent) to learn its fate
+    retry_interval: float = 0.2  # pause between retries after a transport error
+    break_lock: bool = False  # take over a lock held by another cutover (its process is gone)
+
+
+class _Unknown(Exception):
+    """The outcome of a write could not be learnt before its deadline (the cluster did not answer)."""
 
 
 class _Stop(Exception):
@@ -466,6 +546,14 @@ class Cutover:
         self._annotated_hpa = False  # ... and added the min-replicas-before annotation
         self._now_replicas: int | None = None  # the target's replicas / HPA min as SCALE left them
         self._now_hpa_min: int | None = None
+        self._service_obj: dict[str, Any] = {}
+        self._pods: list[dict[str, Any]] = []
+        self._deployments: list[dict[str, Any]] = []
+        self._lost: list[str] = []  # lost answers and what the re-read found
+        self._broken_lock: dict[str, str] | None = None
+        self.interrupted: str | None = None  # set by interrupt(): the signal's name
+        self._abort = threading.Event()  # interrupt() after SWITCH: VERIFY stops and REVERT runs
+        self._live_color: str | None = None  # the colour last read from the Service
 
     # -- plumbing -------------------------------------------------------------------------------
     def cancel(self) -> bool:
@@ -474,6 +562,13 @@ class Cutover:
             return False
         self.cancel_event.set()
         return True
+
+    def interrupt(self, reason: str) -> None:
+        """A signal arrived (SIGINT/SIGTERM/SIGHUP, headless): before SWITCH the run ends CANCELLED; after
+        it, VERIFY stops and REVERT puts the old colour back. Either way the lock is released."""
+        self.interrupted = reason
+        self.cancel_event.set()
+        self._abort.set()
 
     def _emit(self, step: Step, status: str, message: str = "", duration: float | None = None) -> None:
         if self.on_event is not None:
@@ -509,11 +604,74 @@ class Cutover:
 
     def _check_cancel(self) -> None:
         if self.cancel_event.is_set():
-            raise _Stop(Step.CANCELLED, "cancelled by the operator before SWITCH; nothing was changed.")
+            who = f"interrupted by {self.interrupted}" if self.interrupted else "cancelled by the operator"
+            raise _Stop(Step.CANCELLED, f"{who} before SWITCH; nothing was changed.")
+
+    def _check_abort(self, step: Step) -> None:
+        if self._abort.is_set():
+            raise _Stop(Step.REVERT, f"interrupted by {self.interrupted or 'the operator'} during {step.value}.")
+
+    # -- writes whose answer may be lost ------------------------------------------------------------
+    def _read(self, kind: str, name: str, deadline: float) -> dict[str, Any] | None:
+        """GET one object, retrying lost answers until `deadline` (then _Unknown)."""
+        while True:
+            try:
+                return self.io.get(kind, self.namespace, name)
+            except Exception as exc:  # noqa: BLE001 - classified below
+                if not answer_lost(exc):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise _Unknown(f"no answer reading {kind}/{name}: {describe_lost(exc)}") from None
+            time.sleep(self.options.retry_interval)
+
+    def _write(self, what: str, kind: str, name: str, body: Any, landed: Callable[[dict[str, Any]], bool], *,
+               content_type: str = JSON_PATCH, sub: str | None = None) -> dict[str, Any]:
+        """PATCH `kind/name`; when the answer is lost, re-read the object to learn whether the patch applied
+        (`landed`): applied -> the object read; not applied -> send it again, until the write deadline.
+        A refusal the server did answer (409, 422...) is raised as KubeError; no answer in time -> _Unknown."""
+        deadline = time.monotonic() + self.options.write_timeout
+        while True:
+            try:
+                return self.io.patch(kind, self.namespace, name, body, content_type, sub=sub)
+            except Exception as exc:  # noqa: BLE001 - classified below
+                if not answer_lost(exc):
+                    raise
+                lost = describe_lost(exc)
+            try:
+                obj = self._read(kind, name, deadline)
+            except _Unknown as unknown:
+                self._lost.append(f"{what}: answer lost ({lost}); outcome unknown ({unknown})")
+                raise _Unknown(f"the answer to the {what} patch was lost ({lost}) and {kind}/{name} could not be "
+                               f"read back within {self.options.write_timeout:g}s") from None
+            if obj is not None and landed(obj):
+                self._lost.append(f"{what}: answer lost ({lost}); re-read: applied")
+                return obj
+            self._lost.append(f"{what}: answer lost ({lost}); re-read: not applied" +
+                              ("; sending it again" if time.monotonic() < deadline else ""))
+            if obj is None or time.monotonic() >= deadline:
+                raise _Unknown(f"the {what} patch got no answer ({lost}) and had not applied after "
+                               f"{self.options.write_timeout:g}s")
+            time.sleep(self.options.retry_interval)
+
+    def _color_of(self, svc: dict[str, Any] | None) -> str | None:
+        key = self.app.color_key if self.app is not None else None
+        if svc is None or key is None:
+            return None
+        return ((svc.get("spec") or {}).get("selector") or {}).get(key)
+
+    def _observe_color(self, timeout: float) -> str | None:
+        """The colour the Service selects now, read (with retries) until `timeout`; None: unknown."""
+        try:
+            svc = self._read("services", self.service, time.monotonic() + timeout)
+        except (_Unknown, KubeError):
+            return None
+        except Exception:  # noqa: BLE001 - anything else: unknown
+            return None
+        return self._color_of(svc)
 
     def _snapshot(self, color_key: str | None = None) -> BlueGreenApp | None:
         """Read the Service, Deployments, ReplicaSets, pods (narrowed by the selector minus the colour key)
-        and Endpoints, and build the app view."""
+        and its EndpointSlices, and build the app view."""
         svc = self.io.get("services", self.namespace, self.service)
         if svc is None:
             raise _Stop(Step.REFUSED, f"Service {self.namespace}/{self.service} not found.")
@@ -523,9 +681,10 @@ class Cutover:
             base = {}
         lsel = ",".join(f"{k}={v}" for k, v in sorted(base.items())) or None
         deployments = self.io.list("deployments", self.namespace)
+        self._deployments = deployments
         replicasets = self.io.list("replicasets", self.namespace, lsel)
         pods = self.io.list("pods", self.namespace, lsel)
-        endpoints = self.io.get("endpoints", self.namespace, self.service)
+        endpoints = read_endpoints(self.io, self.namespace, self.service)
         self._service_obj = svc
         self._pods = pods
         return build_app(svc, deployments, replicasets, pods, endpoints)
@@ -546,7 +705,10 @@ class Cutover:
                 self.to_color = prev or ""
             elif self.to_color != prev:
                 raise _Stop(Step.REFUSED, f"rollback goes to the recorded previous colour {prev}, not {self.to_color}.")
-        problems = preflight_problems(app, self.to_color, scale_up=self.options.scale_up)
+        held = app.lock
+        takeover = held is not None and (self.options.break_lock or held.stale())
+        problems = preflight_problems(app, self.to_color, scale_up=self.options.scale_up,
+                                      own_lock_id=held.id if takeover and held is not None else None)
         if problems:
             raise _Stop(Step.REFUSED, "; ".join(problems))
         if self.options.scale_up:
@@ -562,19 +724,29 @@ class Cutover:
             return (f"{self.from_color} → {self.to_color}: {target.ready}/{target.replicas} ready, "
                     f"rollout complete{scale_note} (dry run: no lock taken, nothing scaled)")
         self._check_cancel()
-        lock = Lock(uuid.uuid4().hex[:12], self.options.operator, now_rfc3339(), self.to_color)
+        lock = Lock(uuid.uuid4().hex[:12], lock_owner(self.options.operator), now_rfc3339(), self.to_color)
+        value = lock.dump()
+        self._lock = lock  # from here on, the end of the run removes it if it is there (test op: only ours)
+        patch = lock_patch(app.resource_version, lock, bool(ann) or "annotations" in (self._service_obj.get("metadata") or {}))
         try:
-            reply = self.io.patch("services", self.namespace, self.service,
-                                  lock_patch(app.resource_version, lock, bool(ann) or "annotations" in (self._service_obj.get("metadata") or {})))
+            reply = self._write("lock", "services", self.service, patch,
+                                lambda svc: ((svc.get("metadata") or {}).get("annotations") or {}).get(ANN_LOCK) == value)
         except KubeError as exc:
+            self._lock = None
             if exc.conflict:
                 raise _Stop(Step.REFUSED, f"the Service {self.service} changed while PREFLIGHT ran (another "
                             "cutover took the lock first?); nothing was changed.") from None
             raise _Stop(Step.REFUSED, f"could not take the cutover lock: {exc}") from None
-        self._lock = lock
+        except _Unknown as exc:
+            raise _Stop(Step.REFUSED, f"could not take the cutover lock: {exc}; nothing else was changed.") from None
         self._lock_rv = str((reply.get("metadata") or {}).get("resourceVersion", ""))
+        took = ""
+        if takeover and held is not None:
+            self._broken_lock = {"by": held.by, "at": held.at, "to": held.to, "id": held.id,
+                                 "stale": str(held.stale()).lower()}
+            took = f"; took over the {'stale ' if held.stale() else ''}lock of {held.by or '?'} (since {held.at or '?'})"
         return (f"{self.from_color} → {self.to_color}: {target.ready}/{target.replicas} ready, "
-                f"rollout complete, lock taken at rv {self._lock_rv}{scale_note}")
+                f"rollout complete, lock taken at rv {self._lock_rv}{took}{scale_note}")
 
     def _plan_scale(self, app: BlueGreenApp) -> ScalePlan | None:
         """SCALE's plan from fresh reads (HPAs), refused before anything changes when it cannot be done:
@@ -620,14 +792,23 @@ class Cutover:
                 raise _Stop(Step.REFUSED, f"the HPA {plan.hpa} disappeared; nothing was scaled.")
             patch, annotates = hpa_raise_patch(hpa, plan)
             try:
-                self.io.patch("horizontalpodautoscalers", self.namespace, plan.hpa, patch, JSON_PATCH)
+                self._write("HPA minReplicas raise", "horizontalpodautoscalers", plan.hpa, patch,
+                            lambda h: (h.get("spec") or {}).get("minReplicas") == plan.hpa_min_to)
             except KubeError as exc:
                 why = "its minReplicas changed since PREFLIGHT" if exc.conflict else str(exc)
                 raise _Stop(Step.REFUSED, f"could not raise the HPA {plan.hpa}'s minReplicas: {why}") from None
+            except _Unknown as exc:  # maybe raised: the restore (conditional on the new value) runs at the end
+                self._raised_hpa, self._annotated_hpa = True, annotates
+                raise _Stop(Step.REFUSED, f"could not raise the HPA {plan.hpa}'s minReplicas: {exc}") from None
             self._raised_hpa, self._annotated_hpa = True, annotates
             self._now_hpa_min = plan.hpa_min_to
-        self.io.patch("deployments", self.namespace, plan.deployment, {"spec": {"replicas": plan.replicas_to}},
-                      MERGE_PATCH, sub="scale")
+        try:
+            self._write("scale", "deployments", plan.deployment, {"spec": {"replicas": plan.replicas_to}},
+                        lambda d: (d.get("spec") or {}).get("replicas") == plan.replicas_to,
+                        content_type=MERGE_PATCH, sub="scale")
+        except _Unknown as exc:
+            self._scaled_replicas = True  # maybe scaled: the conditional restore runs at the end
+            raise _Stop(Step.REFUSED, f"could not scale {plan.deployment}: {exc}") from None
         self._scaled_replicas = True
         self._now_replicas = plan.replicas_to
         timeout = self.options.scale_timeout if self.options.scale_timeout is not None else self.options.verify_timeout
@@ -662,8 +843,9 @@ class Cutover:
         done: list[str] = []
         if self._raised_hpa and plan.hpa is not None:
             try:
-                self.io.patch("horizontalpodautoscalers", self.namespace, plan.hpa,
-                              hpa_restore_patch(plan, self._annotated_hpa), JSON_PATCH)
+                self._write("HPA minReplicas restore", "horizontalpodautoscalers", plan.hpa,
+                            hpa_restore_patch(plan, self._annotated_hpa),
+                            lambda h: (h.get("spec") or {}).get("minReplicas") == plan.hpa_min_from)
                 done.append(f"HPA {plan.hpa} minReplicas back to {plan.hpa_min_from}")
                 self._now_hpa_min = plan.hpa_min_from
             except KubeError as exc:
@@ -673,8 +855,8 @@ class Cutover:
             self._raised_hpa = False
         if self._scaled_replicas:
             try:
-                self.io.patch("deployments", self.namespace, plan.deployment, replicas_restore_patch(plan),
-                              JSON_PATCH, sub="scale")
+                self._write("scale restore", "deployments", plan.deployment, replicas_restore_patch(plan),
+                            lambda d: (d.get("spec") or {}).get("replicas") == plan.replicas_from, sub="scale")
                 done.append(f"{plan.deployment} back to {plan.replicas_from} replicas")
                 self._now_replicas = plan.replicas_from
             except KubeError as exc:
@@ -703,20 +885,40 @@ class Cutover:
         assert self.app is not None
         target = self.app.colors[self.to_color]
         pods = {p["metadata"]["name"]: p for p in self._pods if p.get("metadata", {}).get("name") in target.ready_pods}
-        urls: list[tuple[str, str]] = []
+        deployment = next((d for d in self._deployments
+                           if (d.get("metadata") or {}).get("name") == target.deployment), None)
+        checks: list[tuple[str, str]] = []
         for name in target.ready_pods:
-            url = pod_url(pods.get(name, {}))
-            if url is None and not self.options.smoke_required:
-                return f"skipped (pod {name} has no URL; set annotation gotui.dev/url or port-forward)"
-            if url is None:
-                raise _Stop(Step.REFUSED, f"pod {name} has no URL for the smoke check (annotation gotui.dev/url); "
-                            "port-forward it and set the annotation, or run without a smoke path.")
-            urls.append((name, url + (path if path.startswith("/") else "/" + path)))
-        failures = asyncio.run(_get_all(urls, self.options.http_timeout))
+            port, why = smoke_port(self._service_obj, deployment, pods.get(name, {"metadata": {"name": name}}))
+            if port is None and not self.options.smoke_required:
+                return f"skipped ({why})"
+            if port is None:
+                raise _Stop(Step.REFUSED, f"no port for the smoke check: {why}; set annotation "
+                            f"{SMOKE_PORT_ANNOTATION} on {target.deployment}, or run without a smoke path.")
+            checks.append((name, port))
+        failures = self._proxy_gets("pods", checks, path)
         if failures:
             raise _Stop(Step.REFUSED, "smoke check failed: " + "; ".join(failures[:3]))
         self._check_cancel()
-        return f"GET {path} ok on {len(urls)} pod(s)"
+        return f"GET {path} ok on {len(checks)} pod(s) (through the API server's pod proxy)"
+
+    def _proxy_gets(self, kind: str, targets: list[tuple[str, str]], path: str) -> list[str]:
+        """GET `path` on each (name, port) of `kind` through the API server's proxy, concurrently; returns
+        failure descriptions (empty: all 2xx). An answer lost on the way reads `no answer: ...`."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        def one(target: tuple[str, str]) -> str:
+            name, port = target
+            try:
+                status, _ = self.io.proxy_get(kind, self.namespace, name, port, path, timeout=self.options.http_timeout)
+            except Exception as exc:  # noqa: BLE001 - classified below
+                if not answer_lost(exc):
+                    raise
+                return f"{name}: no answer: {describe_lost(exc)}"
+            return "" if 200 <= status < 300 else f"{name}: HTTP {status} from port {port}{path}"
+
+        with ThreadPoolExecutor(max_workers=min(8, max(1, len(targets)))) as pool:
+            return [f for f in pool.map(one, targets) if f]
 
     def _switch(self) -> str:
         assert self.app is not None
@@ -725,84 +927,157 @@ class Cutover:
         if fresh is None or self.to_color not in fresh.colors or fresh.colors[self.to_color].ready == 0:
             raise _Stop(Step.REFUSED, f"{self.to_color} has no ready pod any more; not switching.")
         self._check_cancel()
-        patch = switch_patch(self.app, self.to_color, self._lock_rv, self.options.operator, now_rfc3339())
+        at = now_rfc3339()
+        patch = switch_patch(self.app, self.to_color, self._lock_rv, self.options.operator, at)
         self._patch = patch
+        key, lock = self.app.color_key, self._lock.dump() if self._lock else None
+
+        def landed(svc: dict[str, Any]) -> bool:
+            ann = (svc.get("metadata") or {}).get("annotations") or {}
+            return (((svc.get("spec") or {}).get("selector") or {}).get(key) == self.to_color
+                    and ann.get(ANN_SWITCHED_AT) == at and ann.get(ANN_SWITCHED_BY) == self.options.operator
+                    and ann.get(ANN_LOCK) == lock)
+
+        recovered = len(self._lost)
         try:
-            self.io.patch("services", self.namespace, self.service, patch)
+            self._write("switch", "services", self.service, patch, landed)
         except KubeError as exc:
-            if exc.conflict:
+            if exc.conflict and len(self._lost) == recovered:
                 raise _Stop(Step.REFUSED, f"the Service {self.service} was changed by someone else after "
                             "PREFLIGHT (resourceVersion precondition failed); nothing was switched.") from None
-            # Unknown whether it applied: go through REVERT, which checks the selector first.
+            # Refused after a resend, or another error: whether it applied is for REVERT to read.
             self._switched = True
             raise _Stop(Step.REVERT, f"the switch patch failed: {exc}") from None
+        except _Unknown as exc:
+            self._switched = True  # maybe: REVERT reads the selector first
+            raise _Stop(Step.REVERT, f"{exc}.") from None
         self._switched = True
-        return f"selector {self.app.color_key}={self.from_color} → {self.to_color}"
+        self._live_color = self.to_color
+        note = " (answer lost; re-read: applied)" if len(self._lost) > recovered else ""
+        return f"selector {key}={self.from_color} → {self.to_color}{note}"
 
-    def _wait_endpoints(self, color: str, timeout: float) -> tuple[bool, str]:
+    def _wait_endpoints(self, color: str, timeout: float, step: Step | None = None) -> tuple[bool, str]:
+        """Poll until the Service's endpoints (EndpointSlices) are exactly `color`'s ready pods; read errors
+        without an answer are retried until the deadline. `step` VERIFY stops early on interrupt()."""
         assert self.app is not None
         deadline = time.monotonic() + timeout
         last = ""
+        lost = 0
         while True:
+            if step is Step.VERIFY:
+                self._check_abort(step)
             try:
                 fresh = self._snapshot(self.app.color_key)
-            except KubeError as exc:  # a transient read error: keep trying until the deadline
-                fresh, last = None, f"cannot read the Service's state: {exc}"
+            except Exception as exc:  # noqa: BLE001 - classified below
+                if not (isinstance(exc, KubeError) or answer_lost(exc)):
+                    raise
+                lost += 1
+                fresh, last = None, f"cannot read the Service's state: {describe_lost(exc)}"
+            if fresh is not None:
+                self._live_color = fresh.live_color
             if fresh is not None and color in fresh.colors:
                 want = sorted(fresh.colors[color].ready_pods)
                 have = fresh.endpoints
-                if want and have == want:
-                    return True, f"endpoints = {len(want)} ready {color} pod(s)"
+                if want and have == want and fresh.live_color == color:
+                    retried = f" ({lost} read(s) without an answer retried)" if lost else ""
+                    if lost:
+                        self._lost.append(f"{(step or Step.REVERT).value}: {lost} read(s) without an answer, retried")
+                    return True, f"endpoints = {len(want)} ready {color} pod(s){retried}"
                 extra = sorted(set(have) - set(want))
                 last = f"endpoints {len(have)} pod(s), {color} ready {len(want)}" + (
                     f"; not {color}'s: {', '.join(extra[:3])}" if extra else "")
                 if not want:
                     last = f"{color} has no ready pod"
+                if fresh.live_color != color:
+                    last = f"the Service selects {fresh.live_color!r}, not {color}"
             if time.monotonic() >= deadline:
                 return False, last
             time.sleep(self.options.poll_interval)
 
     def _verify(self) -> str:
-        ok, detail = self._wait_endpoints(self.to_color, self.options.verify_timeout)
+        started = time.monotonic()
+        ok, detail = self._wait_endpoints(self.to_color, self.options.verify_timeout, Step.VERIFY)
         if not ok:
             raise _Stop(Step.REVERT, f"endpoints did not become exactly {self.to_color}'s ready pods within "
                         f"{self.options.verify_timeout:g}s ({detail}).")
         n = self.options.verify_smoke_requests
-        url = service_url(self._service_obj)
-        if n and url:
-            failures = asyncio.run(_get_all([(self.service, url + "/healthz")] * n, self.options.http_timeout))
-            if failures:
-                raise _Stop(Step.REVERT, "smoke through the Service failed: " + "; ".join(failures[:3]))
-            detail += f"; {n} GET(s) through the Service ok"
+        port = service_smoke_port(self._service_obj, bool(self.options.smoke_path))
+        path = self.options.smoke_path or "/healthz"
+        if n and port:
+            deadline = started + self.options.verify_timeout
+            while True:
+                self._check_abort(Step.VERIFY)
+                failures = self._proxy_gets("services", [(self.service, port)] * n, path)
+                if not failures:
+                    break
+                if time.monotonic() >= deadline:  # no answer or a 5xx: retried until VERIFY's deadline
+                    raise _Stop(Step.REVERT, "smoke through the Service failed: " + "; ".join(failures[:3]))
+                time.sleep(self.options.retry_interval)
+            detail += f"; {n} GET(s) {path} through the Service ok"
         return detail
 
     def _revert(self) -> str:
         assert self.app is not None
-        fresh = self._snapshot(self.app.color_key)
-        sel = (self._service_obj.get("spec") or {}).get("selector") or {}
-        if sel.get(self.app.color_key) != self.to_color:
-            return f"selector is {sel.get(self.app.color_key)!r}: the switch did not apply, nothing to revert"
+        timeout = max(5.0, self.options.verify_timeout)
+        deadline = time.monotonic() + timeout
+        try:
+            svc = self._read("services", self.service, deadline)
+        except _Unknown as exc:
+            raise _Stop(Step.REVERT_FAILED, f"{exc}: cannot tell which colour {self.service} selects.") from None
+        now = self._color_of(svc)
+        self._live_color = now
+        if svc is None:
+            raise _Stop(Step.REVERT_FAILED, f"the Service {self.service} is gone.")
+        if now != self.to_color:
+            if now == self.from_color:
+                return f"selector is {now!r}: the switch did not apply, nothing to revert"
+            raise _Stop(Step.REVERT_FAILED, f"selector is {now!r} (changed by someone else): not reverting it.")
+        fresh = None
+        while True:  # the old colour's readiness, read with retries
+            try:
+                fresh = self._snapshot(self.app.color_key)
+                break
+            except Exception as exc:  # noqa: BLE001
+                if not (isinstance(exc, KubeError) or answer_lost(exc)) or time.monotonic() >= deadline:
+                    raise _Stop(Step.REVERT_FAILED, f"cannot read the state of {self.from_color}: {exc}") from None
+                time.sleep(self.options.retry_interval)
         if fresh is None or self.from_color not in fresh.colors or fresh.colors[self.from_color].ready == 0:
             raise _Stop(Step.REVERT_FAILED, f"{self.from_color} has no ready pod: reverting would select zero "
                         f"ready pods, so {self.service} stays on {self.to_color}. Fix it by hand.")
+        key = self.app.color_key
         try:
-            self.io.patch("services", self.namespace, self.service,
-                          revert_patch(self.app, self.from_color, self.to_color, self._old_annotations))
-        except KubeError as exc:
-            raise _Stop(Step.REVERT_FAILED, f"the revert patch failed: {exc}") from None
-        ok, detail = self._wait_endpoints(self.from_color, max(5.0, self.options.verify_timeout))
+            self._write("revert", "services", self.service,
+                        revert_patch(self.app, self.from_color, self.to_color, self._old_annotations),
+                        lambda s: ((s.get("spec") or {}).get("selector") or {}).get(key) == self.from_color)
+        except (KubeError, _Unknown) as exc:
+            now = self._observe_color(self.options.write_timeout)
+            self._live_color = now
+            if now == self.from_color:  # someone (or our lost patch) put it back after all
+                return f"selector is back on {self.from_color} (the revert patch: {exc})"
+            raise _Stop(Step.REVERT_FAILED, f"the revert patch failed: {exc}; the Service selects "
+                        f"{now or 'an unknown colour (no answer)'}.") from None
+        self._live_color = self.from_color
+        ok, detail = self._wait_endpoints(self.from_color, max(1.0, deadline - time.monotonic()))
         if not ok:
-            raise _Stop(Step.REVERT_FAILED, f"selector is back on {self.from_color} but its endpoints did not "
-                        f"converge ({detail}).")
+            return (f"selector back on {self.from_color}, but its endpoints had not converged within "
+                    f"{timeout:g}s ({detail}): check them")
         return f"selector back on {self.from_color}; {detail}"
 
     def _unlock(self) -> str:
+        """Remove our lock (retried when the answer is lost); a sentence when it could not be removed."""
         if self._lock is None:
             return ""
+        lock, value = self._lock, self._lock.dump()
         try:
-            self.io.patch("services", self.namespace, self.service, unlock_patch(self._lock))
+            self._write("unlock", "services", self.service, unlock_patch(lock),
+                        lambda svc: ((svc.get("metadata") or {}).get("annotations") or {}).get(ANN_LOCK) != value)
         except KubeError as exc:
-            return f" (could not release the lock: {exc}; it expires after 10 minutes)"
+            if exc.conflict or exc.status == 404:
+                return ""  # not there (never taken, or gone with the Service) or no longer ours: nothing to do
+            return (f" (could not release the lock: {exc}; it expires at {lock_expiry(lock)}, or take it over "
+                    "with --break-lock)")
+        except _Unknown as exc:
+            return f" (could not release the lock: {exc}; it expires at {lock_expiry(lock)}, or --break-lock)"
         finally:
             self._lock = None
         return ""
@@ -818,6 +1093,9 @@ class Cutover:
             return Step.REVERT_FAILED, f"{reason} Revert failed: {stop.message}"
         except Exception as exc:  # noqa: BLE001
             return Step.REVERT_FAILED, f"{reason} Revert failed: {exc}"
+        last = self.records[-1].message if self.records else ""
+        if "nothing to revert" in last:
+            return Step.FAILED_REVERTED, f"{reason} The Service still selects {self.from_color}: {last}."
         return Step.FAILED_REVERTED, f"{reason} Reverted to {self.from_color}."
 
     def run(self) -> CutoverResult:
@@ -873,14 +1151,28 @@ class Cutover:
                     message += self._unlock()
                 except Exception as exc:  # noqa: BLE001
                     message += f" (lock not released: {exc!r})"
+        live = self._final_color(final)
         self.state = final
         self._emit(final, "end", message)
         return CutoverResult(
             state=final, message=message, service=self.service, namespace=self.namespace,
             from_color=self.from_color, to_color=self.to_color, steps=list(self.records),
             duration_s=time.monotonic() - self._t0, dry_run=self.options.dry_run, patch=self._patch,
-            scale=self.scale_record(final),
+            scale=self.scale_record(final), live_color=live, lost_answers=list(self._lost),
+            broken_lock=self._broken_lock, interrupted=self.interrupted,
         )
+
+    def _final_color(self, final: Step) -> str | None:
+        """The colour the Service selects at the end: known without a read when nothing was sent or VERIFY
+        just saw it; read back (with retries) after a failure past SWITCH."""
+        if not self._switched:
+            return self.from_color or None
+        if final is Step.DONE:
+            return self.to_color
+        if self.state is Step.REVERT or final in (Step.FAILED_REVERTED, Step.REVERT_FAILED):
+            seen = self._observe_color(self.options.write_timeout)
+            return seen if seen is not None else None
+        return self._live_color
 
     def action(self) -> Action:
         """The Action value of this cutover (for safety checks, the modal and the audit log)."""
@@ -895,25 +1187,31 @@ class Cutover:
         return result
 
 
-async def _get_all(targets: list[tuple[str, str]], timeout: float) -> list[str]:
-    """GET every URL concurrently; returns failure descriptions (empty: all 2xx)."""
-    import aiohttp
+SERVICE_NAME_LABEL = "kubernetes.io/service-name"
 
-    failures: list[str] = []
-    client_timeout = aiohttp.ClientTimeout(total=timeout)
-    async with aiohttp.ClientSession(timeout=client_timeout) as session:
 
-        async def one(name: str, url: str) -> None:
-            try:
-                async with session.get(url) as resp:
-                    await resp.read()
-                    if not 200 <= resp.status < 300:
-                        failures.append(f"{name}: HTTP {resp.status} from {url}")
-            except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-                failures.append(f"{name}: {type(exc).__name__} from {url}")
+def endpoints_from_slices(slices: list[dict[str, Any]]) -> dict[str, Any]:
+    """An Endpoints-shaped view (ready addresses only) of a Service's EndpointSlices (discovery.k8s.io/v1):
+    an endpoint counts when `conditions.ready` is true or unset (nil means ready) and it is not
+    terminating; one listed by two slices (mid-update) counts once."""
+    seen: dict[str, dict[str, Any]] = {}
+    for sl in slices:
+        for ep in sl.get("endpoints") or []:
+            cond = ep.get("conditions") or {}
+            if cond.get("ready") is False or cond.get("terminating"):
+                continue
+            ref = ep.get("targetRef") or {}
+            addrs = ep.get("addresses") or []
+            key = ref.get("name") or (addrs[0] if addrs else "")
+            if key and key not in seen:
+                seen[key] = {"ip": addrs[0] if addrs else "", "targetRef": ref}
+    return {"subsets": [{"addresses": list(seen.values())}]} if seen else {"subsets": []}
 
-        await asyncio.gather(*(one(n, u) for n, u in targets))
-    return failures
+
+def read_endpoints(io: KubeIO, namespace: str, service: str) -> dict[str, Any]:
+    """The ready endpoints of a Service, from its EndpointSlices (label kubernetes.io/service-name): core/v1
+    Endpoints is deprecated since Kubernetes 1.33 and truncated at 1,000 addresses."""
+    return endpoints_from_slices(io.list("endpointslices", namespace, f"{SERVICE_NAME_LABEL}={service}"))
 
 
 def read_app(io: KubeIO, namespace: str, service: str) -> BlueGreenApp | None:
@@ -922,7 +1220,7 @@ def read_app(io: KubeIO, namespace: str, service: str) -> BlueGreenApp | None:
     if svc is None:
         return None
     return build_app(svc, io.list("deployments", namespace), io.list("replicasets", namespace),
-                     io.list("pods", namespace), io.get("endpoints", namespace, service))
+                     io.list("pods", namespace), read_endpoints(io, namespace, service))
 
 
 def outcome_word(result: CutoverResult) -> str:
@@ -937,9 +1235,10 @@ def outcome_word(result: CutoverResult) -> str:
 
 
 def audit_fields(result: CutoverResult) -> dict[str, Any]:
-    """The audit-log fields of a cutover or rollback result (shared by the TUI and headless)."""
+    """The audit-log fields of a cutover or rollback result (shared by the TUI and headless); `after` is
+    the colour the Service was read to select at the end (null: it could not be read)."""
     before: dict[str, Any] = {"color": result.from_color}
-    after: dict[str, Any] = {"color": result.to_color if result.ok else result.from_color}
+    after: dict[str, Any] = {"color": result.live_color}
     if result.scale is not None:  # SCALE ran: the target's replicas and HPA minimum, before and after
         before["scaled"] = result.scale["before"]
         after["scaled"] = result.scale["after"]
@@ -950,4 +1249,7 @@ def audit_fields(result: CutoverResult) -> dict[str, Any]:
         "after": after,
         "message": result.message,
         "steps": [{"step": s.step.value, "status": s.status, "ms": round(s.duration_s * 1000)} for s in result.steps],
+        **({"lost_answers": result.lost_answers} if result.lost_answers else {}),
+        **({"broken_lock": result.broken_lock} if result.broken_lock else {}),
+        **({"interrupted": result.interrupted} if result.interrupted else {}),
     }

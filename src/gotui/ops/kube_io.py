@@ -17,6 +17,7 @@ JSON_PATCH = "application/json-patch+json"
 MERGE_PATCH = "application/merge-patch+json"
 STRATEGIC_PATCH = "application/strategic-merge-patch+json"
 SSAR_PATH = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
+EXTRA_PREFIXES = {"endpointslices": "/apis/discovery.k8s.io/v1"}  # kinds kube_wire does not route
 
 
 class KubeError(Exception):
@@ -35,6 +36,25 @@ class KubeError(Exception):
         return self.status == 409 or (self.status == 422 and "test" in text)
 
 
+def answer_lost(exc: BaseException) -> bool:
+    """True when a request got no usable answer, so whether a write applied is unknown and a read may be
+    retried: the connection dropped, was reset or refused, the read timed out (urllib3 errors, OSError),
+    or the server answered 5xx / 429."""
+    if isinstance(exc, KubeError):
+        return exc.status >= 500 or exc.status == 429
+    if isinstance(exc, (OSError, TimeoutError)):
+        return True
+    return any(cls.__module__.startswith("urllib3") for cls in type(exc).__mro__)
+
+
+def describe_lost(exc: BaseException) -> str:
+    """A short description of a lost answer (`HTTP 503: …`, `ProtocolError: Connection aborted`)."""
+    if isinstance(exc, KubeError):
+        return f"HTTP {exc.status}: {exc}"[:200]
+    text = str(exc).split(": ", 1)[0] if "Max retries" not in str(exc) else "no answer after retries"
+    return f"{type(exc).__name__}: {text}"[:200]
+
+
 def escape_pointer(key: str) -> str:
     """Escape a map key for a JSON pointer (RFC 6901): `~` -> `~0`, `/` -> `~1`."""
     return key.replace("~", "~0").replace("/", "~1")
@@ -48,12 +68,18 @@ class KubeIO:
     timeout: float = 10.0
 
     def _path(self, kind: str, namespace: str | None, name: str | None = None, sub: str | None = None) -> str:
-        path = object_path(kind, namespace, name)
+        if kind in EXTRA_PREFIXES:
+            path = EXTRA_PREFIXES[kind] + (f"/namespaces/{namespace}" if namespace else "") + f"/{kind}"
+            path += f"/{name}" if name else ""
+        else:
+            path = object_path(kind, namespace, name)
         return f"{path}/{sub}" if sub else path
 
-    def _call(self, method: str, path: str, *, query: list[tuple[str, str]] | None = None,
-              body: Any = None, content_type: str | None = None) -> Any:
-        headers = {"Accept": "application/json"}
+    def _send(self, method: str, path: str, *, query: list[tuple[str, str]] | None = None,
+              body: Any = None, content_type: str | None = None, accept: str = "application/json",
+              timeout: float | None = None) -> tuple[int, bytes]:
+        """One request: (HTTP status, body). Transport errors (urllib3, OSError) are raised as they come."""
+        headers = {"Accept": accept}
         if content_type:
             headers["Content-Type"] = content_type
         api = self.api_client
@@ -62,10 +88,14 @@ class KubeIO:
             body=body, auth_settings=["BearerToken"],
         )
         resp = api.call_api(method_, url, header_params=headers_, body=body_, post_params=post,
-                            _request_timeout=self.timeout)
+                            _request_timeout=timeout or self.timeout)
         resp.read()
-        raw = resp.data or b""
-        if not 200 <= int(resp.status) <= 299:
+        return int(resp.status), resp.data or b""
+
+    def _call(self, method: str, path: str, *, query: list[tuple[str, str]] | None = None,
+              body: Any = None, content_type: str | None = None) -> Any:
+        status, raw = self._send(method, path, query=query, body=body, content_type=content_type)
+        if not 200 <= status <= 299:
             reason, message = "", ""
             try:
                 data = json.loads(raw)
@@ -73,7 +103,7 @@ class KubeIO:
                     message, reason = str(data.get("message") or ""), str(data.get("reason") or "")
             except ValueError:
                 message = raw[:300].decode("utf-8", "replace")
-            raise KubeError(int(resp.status), reason, message or f"HTTP {resp.status}")
+            raise KubeError(status, reason, message or f"HTTP {status}")
         return json.loads(raw) if raw else None
 
     def access_review(self, verb: str, resource: str, group: str, namespace: str | None,
@@ -103,6 +133,15 @@ class KubeIO:
             if exc.status == 404:
                 return None
             raise
+
+    def proxy_get(self, kind: str, namespace: str, name: str, port: str | int | None, path: str,
+                  timeout: float | None = None) -> tuple[int, bytes]:
+        """GET `path` on a pod's or Service's port through the API server's proxy subresource
+        (`pods/NAME:PORT/proxy/PATH`): the API server connects, with the caller's RBAC, so no URL from the
+        cluster's objects is ever fetched directly. Returns (status, body); transport errors raise."""
+        target = f"{name}:{port}" if port not in (None, "") else name
+        full = self._path(kind, namespace, target, "proxy") + "/" + path.lstrip("/")
+        return self._send("GET", full, accept="*/*", timeout=timeout)
 
     # -- writes ---------------------------------------------------------------------------------
     def patch(self, kind: str, namespace: str, name: str, body: Any, content_type: str = JSON_PATCH,

@@ -9,6 +9,8 @@ endpoints:
 - `POST /sandbox/v1/cpu` `{"namespace":..,"deployment":..,"percent":..}` (synthetic CPU, needs controllers)
 - `POST /sandbox/v1/compact` drops the watch history (next watch from an older RV gets 410 Expired)
 - `GET /sandbox/v1/info` scenario, seed, resourceVersion, object counts
+- `GET .../pods/NAME[:PORT]/proxy/...`, `.../services/NAME[:PORT]/proxy/...` (see proxy.py)
+- `GET|POST|DELETE /sandbox/v1/faults` injected faults (lost responses, delays, resets, 5xx; see faults.py)
 
 Bodies are JSON (or YAML); `application/vnd.kubernetes.protobuf` is accepted for SelfSubjectAccessReviews
 (kubectl auth can-i) and for creating/updating v1 Secrets and ConfigMaps (helm v4 storage), see protowire.py;
@@ -38,7 +40,7 @@ from typing import Any
 from aiohttp import web
 
 from gotui import clock as gotui_clock
-from gotui.sandbox import discovery, errors, kubeconfig
+from gotui.sandbox import discovery, errors, faults, kubeconfig, proxy
 from gotui.sandbox.errors import ApiError
 from gotui.sandbox.patch import APPLY_PATCH, apply_patch
 from gotui.sandbox.policy import Policy
@@ -174,10 +176,15 @@ class ApiServer:
         self.info = info or {}
         self._watchers: set[_Watcher] = set()
         self._closing = False
+        self.faults = faults.Faults()
+        self.proxy = proxy.Proxy(self)
 
     def make_app(self) -> web.Application:
         """The aiohttp Application (one catch-all route, dispatched by path)."""
-        app = web.Application(client_max_size=self.max_body)
+        app = web.Application(client_max_size=self.max_body, middlewares=[self.faults.middleware])
+        app.router.add_route("*", faults.PATH, self.faults.endpoint)
+        app.router.add_route("*", proxy.POD_ROUTE, self.proxy.pod)
+        app.router.add_route("*", proxy.SERVICE_ROUTE, self.proxy.service)
         app.router.add_route("*", "/{tail:.*}", self.handle)
         app.on_shutdown.append(self._on_shutdown)
         return app

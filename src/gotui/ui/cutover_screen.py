@@ -73,7 +73,7 @@ class CutoverScreen(ModalScreen[None]):
 
     def __init__(self, app_view: BlueGreenApp, to_color: str, *, rollback: bool = False,
                  traffic_rate: float = TRAFFIC_RATE, meter: TrafficMeter | None = None,
-                 scale_up: bool = False, scale_planned: bool = False) -> None:
+                 scale_up: bool = False, scale_planned: bool = False, break_lock: bool = False) -> None:
         super().__init__(classes="cutover-screen")
         self.view = app_view
         self.to_color = to_color
@@ -81,6 +81,7 @@ class CutoverScreen(ModalScreen[None]):
         self.rollback = rollback
         self.scale_up = scale_up  # the operator allowed SCALE
         self.scale_planned = scale_planned  # ... and the target is short of replicas: show the SCALE row
+        self.break_lock = break_lock  # the operator confirmed taking over another cutover's lock (audited)
         self.cancel_event = threading.Event()
         self.steps: dict[Step, StepEvent] = {}
         self.final: StepEvent | None = None
@@ -117,7 +118,7 @@ class CutoverScreen(ModalScreen[None]):
     def execute(self, io: KubeIO, settings: Settings, context: str | None) -> str:
         """Run the cutover in the calling (worker) thread; raise CutoverFailed unless DONE."""
         options = CutoverOptions(smoke_path=settings.smoke_path or None, smoke_required=False, rollback=self.rollback,
-                                 scale_up=self.scale_up)
+                                 scale_up=self.scale_up, break_lock=self.break_lock)
         self.cutover = Cutover(io, self.view.namespace, self.view.name, self.to_color, options, settings=settings,
                                context=context, on_event=lambda ev: self.post_message(self.StepMsg(ev)),
                                cancel=self.cancel_event)

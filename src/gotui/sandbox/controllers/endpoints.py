@@ -1,4 +1,11 @@
-"""Endpoints and discovery.k8s.io/v1 EndpointSlices from the pods matching each Service's selector."""
+"""Endpoints and discovery.k8s.io/v1 EndpointSlices from the pods matching each Service's selector.
+
+Both are written in the same reconcile, so they never disagree, with the real controllers' limits: an
+Endpoints object holds at most MAX_ENDPOINTS_ADDRESSES addresses (ready ones first) and is then annotated
+`endpoints.kubernetes.io/over-capacity: truncated`; EndpointSlices hold MAX_ENDPOINTS_PER_SLICE endpoints
+each (kube-controller-manager's default `--max-endpoints-per-slice`), as many slices as needed, all
+labelled `kubernetes.io/service-name`.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +19,9 @@ if TYPE_CHECKING:
 SERVICE_NAME_LABEL = "kubernetes.io/service-name"
 MANAGED_BY_LABEL = "endpointslice.kubernetes.io/managed-by"
 MANAGED_BY = "endpointslice-controller.k8s.io"
+MAX_ENDPOINTS_ADDRESSES = 1000  # the Endpoints controller's cap (k8s.io/kubernetes pkg/controller/endpoint)
+MAX_ENDPOINTS_PER_SLICE = 100
+OVER_CAPACITY = "endpoints.kubernetes.io/over-capacity"
 
 
 def resolve_target_port(svc_port: dict, pod: dict) -> int | None:
@@ -61,7 +71,7 @@ class EndpointsController:
 
     def __init__(self, mgr: ControllerManager) -> None:
         self.mgr = mgr
-        self._slice_names: dict[str, str] = {}  # service uid -> slice name
+        self._slice_names: dict[str, list[str]] = {}  # service uid -> its slices' names, in order
 
     def reconcile(self, namespace: str, name: str) -> int:
         """Sync the Endpoints and EndpointSlice of one Service; returns writes made."""
@@ -95,6 +105,13 @@ class EndpointsController:
                               "uid": pmeta.get("uid")},
             }
             subset["addresses" if pod_is_ready(p) else "notReadyAddresses"].append(addr)
+        total = sum(len(g["addresses"]) + len(g["notReadyAddresses"]) for g in groups.values())
+        if total > MAX_ENDPOINTS_ADDRESSES:  # keep ready addresses first, as the real controller does
+            room = MAX_ENDPOINTS_ADDRESSES
+            for field in ("addresses", "notReadyAddresses"):
+                for g in groups.values():
+                    g[field] = g[field][:room]
+                    room -= len(g[field])
         subsets = []
         for subset in groups.values():
             s = {k: v for k, v in subset.items() if v}
@@ -104,14 +121,21 @@ class EndpointsController:
                 subsets.append(s)
         existing = self.mgr.store.get("endpoints", meta.get("namespace"), meta["name"])
         labels = dict(meta.get("labels") or {})
+        truncated = total > MAX_ENDPOINTS_ADDRESSES
         if existing is not None:
-            if (existing.get("subsets") or []) == subsets and (existing["metadata"].get("labels") or {}) == labels:
+            was = (existing["metadata"].get("annotations") or {}).get(OVER_CAPACITY) == "truncated"
+            if (existing.get("subsets") or []) == subsets and (existing["metadata"].get("labels") or {}) == labels \
+                    and was == truncated:
                 return 0
             obj = fast_copy(existing)
             obj["subsets"] = subsets
             obj["metadata"]["labels"] = labels
-            obj["metadata"].setdefault("annotations", {})["endpoints.kubernetes.io/last-change-trigger-time"] = (
-                iso(self.mgr.clock()))
+            ann = obj["metadata"].setdefault("annotations", {})
+            ann["endpoints.kubernetes.io/last-change-trigger-time"] = iso(self.mgr.clock())
+            if truncated:
+                ann[OVER_CAPACITY] = "truncated"
+            else:
+                ann.pop(OVER_CAPACITY, None)
             self.mgr.store.update("endpoints", obj, check_rv=False)
             return 1
         obj = {
@@ -121,7 +145,8 @@ class EndpointsController:
                 "name": meta["name"],
                 "namespace": meta.get("namespace"),
                 "labels": labels,
-                "annotations": {"endpoints.kubernetes.io/last-change-trigger-time": iso(self.mgr.clock())},
+                "annotations": {"endpoints.kubernetes.io/last-change-trigger-time": iso(self.mgr.clock()),
+                                **({OVER_CAPACITY: "truncated"} if truncated else {})},
             },
             "subsets": subsets,
         }
@@ -153,33 +178,59 @@ class EndpointsController:
             })
         uid = meta.get("uid", "")
         labels = {**(meta.get("labels") or {}), SERVICE_NAME_LABEL: meta["name"], MANAGED_BY_LABEL: MANAGED_BY}
-        name = self._slice_names.get(uid)
-        existing = None
-        if name is None:
+        chunks = [endpoints[i:i + MAX_ENDPOINTS_PER_SLICE] for i in range(0, len(endpoints), MAX_ENDPOINTS_PER_SLICE)]
+        chunks = chunks or [[]]  # a Service without endpoints keeps one empty slice
+        names = self._slice_names.get(uid)
+        if names is None:
             found, _ = self.mgr.store.list("endpointslices", ns, label_selector=f"{SERVICE_NAME_LABEL}={meta['name']}")
-            if found:
-                existing = found[0]
-                name = existing["metadata"]["name"]
-                self._slice_names[uid] = name
-        else:
-            existing = self.mgr.store.get("endpointslices", ns, name)
-        if existing is not None:
-            if (existing.get("endpoints") or []) == endpoints and (existing.get("ports") or []) == ports \
-                    and (existing["metadata"].get("labels") or {}) == labels:
-                return 0
-            obj = fast_copy(existing)
-            obj["endpoints"] = endpoints
-            obj["ports"] = ports
-            obj["metadata"]["labels"] = labels
-            self.mgr.store.update("endpointslices", obj, check_rv=False)
-            return 1
+            names = sorted(o["metadata"]["name"] for o in found)
+            self._slice_names[uid] = names
+        writes = 0
+        for i, chunk in enumerate(chunks):
+            if i < len(names) and self.mgr.store.get("endpointslices", ns, names[i]) is not None:
+                writes += self._update_slice(ns, names[i], chunk, ports, labels)
+            elif i < len(names):  # deleted by someone: make a new one in its place
+                name = self._create_slice(svc, chunk, ports, labels)
+                if name is not None:
+                    names[i] = name
+                    writes += 1
+            else:
+                name = self._create_slice(svc, chunk, ports, labels)
+                if name is not None:
+                    names.append(name)
+                    writes += 1
+        for name in names[len(chunks):]:
+            try:
+                self.mgr.store.delete("endpointslices", ns, name)
+                writes += 1
+            except Exception:  # noqa: BLE001 - already gone
+                pass
+        del names[len(chunks):]
+        return writes
+
+    def _update_slice(self, ns: str, name: str, endpoints: list[dict], ports: list[dict], labels: dict) -> int:
+        existing = self.mgr.store.get("endpointslices", ns, name)
+        if existing is None:
+            return 0
+        if (existing.get("endpoints") or []) == endpoints and (existing.get("ports") or []) == ports \
+                and (existing["metadata"].get("labels") or {}) == labels:
+            return 0
+        obj = fast_copy(existing)
+        obj["endpoints"] = endpoints
+        obj["ports"] = ports
+        obj["metadata"]["labels"] = labels
+        self.mgr.store.update("endpointslices", obj, check_rv=False)
+        return 1
+
+    def _create_slice(self, svc: dict, endpoints: list[dict], ports: list[dict], labels: dict) -> str | None:
+        meta = svc["metadata"]
         name = f"{meta['name']}-{random_suffix(self.mgr.rng)}"
         obj = {
             "apiVersion": "discovery.k8s.io/v1",
             "kind": "EndpointSlice",
             "metadata": {
                 "name": name,
-                "namespace": ns,
+                "namespace": meta.get("namespace"),
                 "generateName": f"{meta['name']}-",
                 "labels": labels,
                 "annotations": {"endpoints.kubernetes.io/last-change-trigger-time": iso(self.mgr.clock())},
@@ -192,9 +243,8 @@ class EndpointsController:
         try:
             self.mgr.store.create("endpointslices", obj)
         except Exception:  # noqa: BLE001
-            return 0
-        self._slice_names[uid] = name
-        return 1
+            return None
+        return name
 
     def forget(self, svc: dict) -> None:
         """Drop cached state of a deleted Service (its Endpoints/EndpointSlice go by garbage collection)."""
