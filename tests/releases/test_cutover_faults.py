@@ -330,3 +330,26 @@ def test_scale_step_re_reads_lost_answers(cluster, settings):
     assert [r["fired"] for r in sb.faults()] == [1, 1]
     assert replicas(io, "green") == 3 and hpa(io, "green")["spec"]["minReplicas"] == 3
     assert sum("applied" in x for x in result.lost_answers) == 2
+
+
+def test_tui_traffic_meter_goes_through_the_service_proxy_never_an_annotated_url(cluster):
+    """The cutover screen's traffic meter used to GET the Service's `gotui.dev/url` annotation: anyone allowed
+    to annotate the Service made the operator's machine call any URL. It now GETs through the API server's
+    service proxy, with the operator's credentials, and still counts the answers by version."""
+    from gotui.ui.cutover_screen import start_meter
+
+    sb, io = cluster
+    canary = Canary()
+    try:
+        io.patch("services", "shop", "go-api", {"metadata": {"annotations": {"gotui.dev/url": canary.url}}},
+                 MERGE_PATCH)
+        meter = start_meter(io, "shop", "go-api", rate=20)
+        assert meter is not None
+        try:
+            wait_for(lambda: meter.snapshot().ok >= 10, what="answers through the service proxy")
+        finally:
+            snap = meter.stop()
+        assert canary.hits == []
+        assert set(snap.by_version) == {"1.4.2"}, snap  # blue is live in the quiet scenario
+    finally:
+        canary.close()

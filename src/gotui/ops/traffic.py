@@ -12,7 +12,9 @@ import json
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from gotui.ops.sanitize import safe_text
 
@@ -53,12 +55,36 @@ class TrafficSnapshot:
         return dict(total)
 
 
-class TrafficMeter:
-    """Send `rate` GETs a second to `url + path` until stopped."""
+Fetch = Callable[[], tuple[int, bytes]]
 
-    def __init__(self, url: str, rate: float = 20.0, path: str = "/version", timeout: float = 2.0,
-                 max_requests: int | None = None, max_seconds: float | None = 600.0) -> None:
-        self.url = url.rstrip("/") + path
+
+def service_proxy_fetch(io: Any, namespace: str, service: str, path: str = "/version",
+                        timeout: float = 2.0) -> Fetch:
+    """A fetch that GETs `path` on `service` through the API server's service proxy (with the operator's
+    credentials and RBAC), its port resolved on first use as VERIFY's smoke does. No URL is ever read from
+    an annotation: anyone allowed to annotate a Service could make the operator's machine fetch it."""
+    port: list[str] = []
+
+    def fetch() -> tuple[int, bytes]:
+        if not port:
+            from gotui.ops.cutover import service_smoke_port
+
+            port.append(service_smoke_port(io.get("services", namespace, service) or {}, True) or "")
+        return io.proxy_get("services", namespace, service, port[0], path, timeout=timeout)
+
+    return fetch
+
+
+class TrafficMeter:
+    """Send `rate` GETs a second to `url + path` (or through `fetch`, called in a thread) until stopped."""
+
+    def __init__(self, url: str | None = None, rate: float = 20.0, path: str = "/version", timeout: float = 2.0,
+                 max_requests: int | None = None, max_seconds: float | None = 600.0,
+                 fetch: Fetch | None = None) -> None:
+        if not url and fetch is None:
+            raise ValueError("TrafficMeter needs a url or a fetch")
+        self.url = url.rstrip("/") + path if url else ""
+        self.fetch = fetch
         self.rate = max(0.1, float(rate))
         self.timeout = timeout
         self.max_requests = max_requests
@@ -96,6 +122,17 @@ class TrafficMeter:
     async def _one(self, session) -> None:  # noqa: ANN001 - aiohttp.ClientSession
         import aiohttp
 
+        if self.fetch is not None:
+            try:
+                status, body = await asyncio.wait_for(asyncio.to_thread(self.fetch), self.timeout + 1)
+            except Exception as exc:  # noqa: BLE001 - any failure of a request is a failed request
+                self._record(None, type(exc).__name__)
+                return
+            if 200 <= status < 300:
+                self._record(version_of(body), None)
+            else:
+                self._record(None, f"HTTP {status}")
+            return
         try:
             async with session.get(self.url) as resp:
                 body = await resp.read()

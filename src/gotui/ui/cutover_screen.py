@@ -28,7 +28,7 @@ from gotui.ops.cutover import (
 )
 from gotui.ops.kube_io import KubeIO
 from gotui.ops.sanitize import safe_text, sanitize_lines
-from gotui.ops.traffic import TrafficMeter
+from gotui.ops.traffic import TrafficMeter, service_proxy_fetch
 
 STATUS_WORD = {"start": "… running", "ok": "✓ ok", "skip": "– skipped", "fail": "✗ FAILED"}
 STATUS_STYLE = {"start": "bold", "ok": "green", "skip": "dim", "fail": "bold red"}
@@ -42,12 +42,11 @@ FINAL_WORD = {
 TRAFFIC_RATE = 20.0
 
 
-def start_meter(url: str | None, rate: float = TRAFFIC_RATE) -> TrafficMeter | None:
-    """A running traffic meter on the Service URL (bounded to 10 minutes), or None without a URL."""
-    if not url:
-        return None
+def start_meter(io: Any, namespace: str, service: str, rate: float = TRAFFIC_RATE) -> TrafficMeter | None:
+    """A running traffic meter on the Service through the API server's service proxy (bounded to 10
+    minutes), or None when it cannot start."""
     try:
-        return TrafficMeter(url, rate=rate, max_seconds=600).start()
+        return TrafficMeter(rate=rate, max_seconds=600, fetch=service_proxy_fetch(io, namespace, service)).start()
     except Exception:  # noqa: BLE001 - the meter is a nice-to-have
         return None
 
@@ -104,8 +103,6 @@ class CutoverScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         self.render_timeline()
-        if self.meter is None:
-            self.meter = start_meter(self.view.url, self.traffic_rate)
         self.render_traffic()
         self.set_interval(0.25, self.render_traffic)
 
@@ -185,7 +182,7 @@ class CutoverScreen(ModalScreen[None]):
     def render_traffic(self) -> None:
         widget = self.query_one("#cutover-traffic", Static)
         if self.meter is None:
-            widget.update(Text("traffic meter: the Service has no URL (annotation gotui.dev/url)", style="dim"))
+            widget.update(Text("traffic meter: off", style="dim"))
             return
         snap = self.meter.snapshot()
         text = Text()

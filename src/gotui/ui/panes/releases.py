@@ -433,7 +433,7 @@ class ReleasesPane(Pane):
         action = cutover_action(app.namespace, app.name, app.live_color, to, self._kube_context(), rollback=rollback,
                                 app=app, scale_plan=plan)
         # The traffic meter starts now, so the screen shows traffic from before the switch too.
-        meter = start_meter(app.url)
+        meter = start_meter(io, app.namespace, app.name)
         screen = CutoverScreen(app, to, rollback=rollback, meter=meter, scale_up=scale_up, scale_planned=plan is not None)
         settings = self.gotui_app.settings
         started = threading.Event()
