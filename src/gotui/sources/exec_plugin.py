@@ -55,12 +55,26 @@ def kill_running_plugins() -> None:
             pass
 
 
-# Run before the interpreter joins its worker threads (a worker waiting on a plugin would hold exit).
-_register = getattr(threading, "_register_atexit", None)
-if _register is not None:
-    _register(kill_running_plugins)
-else:  # pragma: no cover - other Pythons
-    import atexit
+_hooked = False
+
+
+def _kill_at_exit() -> None:
+    """Have `kill_running_plugins` run before the interpreter joins its worker threads (a worker
+    waiting on a plugin would hold exit). Registered at the first run, i.e. after the thread pool
+    that runs it registered its own join: the threading exit hooks run last-registered first."""
+    global _hooked
+    with _running_lock:
+        if _hooked:
+            return
+        _hooked = True
+    register = getattr(threading, "_register_atexit", None)
+    try:
+        if register is not None:
+            register(kill_running_plugins)
+            return
+    except RuntimeError:  # already shutting down
+        return
+    import atexit  # pragma: no cover - other Pythons
 
     atexit.register(kill_running_plugins)
 
@@ -113,6 +127,7 @@ def run_exec_plugin(
         info["spec"]["cluster"] = _cluster_info(cluster)
     env["KUBERNETES_EXEC_INFO"] = json.dumps(info)
 
+    _kill_at_exit()
     try:
         proc = subprocess.Popen(  # noqa: S603 - the operator's own kubeconfig names it
             args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
