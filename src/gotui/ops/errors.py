@@ -76,6 +76,9 @@ def describe_tls(text: str, context: str | None = None) -> str:
                               "certificate expired", "certificate revoked")):
         return (f"TLS: the server rejected the client certificate{where}; fix the user's "
                 "client-certificate(-data) / client-key(-data) (signed by the cluster's client CA, not expired).")
+    if "eof occurred in violation of protocol" in low:
+        return (f"TLS: the server closed the connection during the handshake{where} — a server that rejects "
+                "the client certificate may do this; check the user's client-certificate(-data).")
     if "wrong version number" in low:
         return f"TLS: the server does not speak TLS at this address{where}; is the server URL http:// rather than https://?"
     return f"TLS handshake failed{where}: {text[:200]}"
