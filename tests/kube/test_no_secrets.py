@@ -93,8 +93,10 @@ def test_tui_never_shows_a_credential(sandbox, tmp_path, name):
         for keys in (["2"], ["3"], ["4"], ["1"], ["?"], ["Escape"], ["c"], ["Escape"], ["n"], ["Escape"],
                      ["C-p"], ["Escape"], ["2"]):
             session.send_keys(*keys)
-            time.sleep(0.3)
+            time.sleep(0.8 if keys == ["Escape"] else 0.4)  # an Escape and the next key must not merge
             screens.append(session.screen())
+        session.send_keys("Escape")
+        time.sleep(0.8)
         session.send_keys("q")
         screens.append(session.wait_prompt(timeout=20))
     finally:
