@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import http.client
 import json
 import uuid
 
@@ -22,7 +21,7 @@ def _ns(sbx) -> str:
 
 def _stream(sbx, path: str, headers: dict | None = None, timeout: float = 10) -> list[dict]:
     """GET a watch path and return its newline-delimited events."""
-    conn = http.client.HTTPConnection("127.0.0.1", sbx.port, timeout=timeout)
+    conn = sbx.connection(timeout=timeout)
     conn.request("GET", path, headers=headers or {})
     resp = conn.getresponse()
     assert resp.status == 200, resp.read()
