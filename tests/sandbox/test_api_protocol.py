@@ -38,7 +38,8 @@ def test_legacy_discovery(sandbox):
     assert api["kind"] == "APIVersions" and api["versions"] == ["v1"]
     _, apis = sandbox.request("GET", "/apis")
     groups = {g["name"]: g["preferredVersion"]["version"] for g in apis["groups"]}
-    assert groups == {"apps": "v1", "autoscaling": "v2", "discovery.k8s.io": "v1", "authorization.k8s.io": "v1"}
+    assert groups == {"apps": "v1", "autoscaling": "v2", "discovery.k8s.io": "v1", "authorization.k8s.io": "v1",
+                      "authentication.k8s.io": "v1"}
     _, core = sandbox.request("GET", "/api/v1")
     names = {r["name"] for r in core["resources"]}
     assert {"pods", "pods/log", "pods/status", "services", "endpoints", "events", "secrets", "configmaps",

@@ -1,6 +1,7 @@
 """Who is calling: the sandbox's authenticators, as the API server runs them.
 
-- `cert`: a client certificate signed by the sandbox CA (TLS only); user = CN, groups = each O.
+Every method needs TLS (client-go sends no credentials to an http:// server).
+- `cert`: a client certificate signed by the sandbox CA; user = CN, groups = each O.
 - `token`: `Authorization: Bearer <token>` against a table of static tokens (the API server's
   --token-auth-file); the `exec` credential plugin hands out one of these tokens too.
 With no method enabled every request is `system:anonymous` (the sandbox's historical behaviour). With any

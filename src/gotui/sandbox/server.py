@@ -53,7 +53,7 @@ from gotui.sandbox.patch import APPLY_PATCH, apply_patch
 from gotui.sandbox.policy import Policy
 from gotui.sandbox.protowire import SUPPORTED_KINDS as PROTOBUF_KINDS
 from gotui.sandbox.protowire import ProtobufError, decode_object, decode_ssar
-from gotui.sandbox.resources import RESOURCES, STATUS_SUBRESOURCE, ResourceInfo
+from gotui.sandbox.resources import RESOURCES, REVIEWS, STATUS_SUBRESOURCE, ResourceInfo
 from gotui.sandbox.selectors import label_selector_string, parse_field_selector, parse_label_selector
 from gotui.sandbox.store import HistoryEvent, ObjectStore, dumps
 from gotui.sandbox.tables import build_table, build_table_bytes, parse_time
@@ -67,6 +67,8 @@ DEFAULT_WATCH_TIMEOUT = 1800.0
 BASE_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 PROTECTED_NAMESPACES = ("default", "kube-system", "kube-public")
 _SENTINEL = object()
+# As on a real cluster: kubectl sends no credentials to an http:// server, and API servers serve HTTPS only.
+AUTH_NEEDS_TLS = "--auth needs --tls (kubectl and client-go send no credentials over plain HTTP)"
 
 
 def _json(obj: Any, status: int = 200) -> web.Response:
@@ -365,6 +367,10 @@ class ApiServer:
             if method != "POST" or t.name:
                 raise errors.method_not_allowed()
             return await self._ssar(request)
+        if plural == "selfsubjectreviews":
+            if method != "POST" or t.name:
+                raise errors.method_not_allowed()
+            return self._whoami()
         if t.name is None:
             if method == "GET":
                 if t.watch or _bool(q.get("watch")):
@@ -648,6 +654,13 @@ class ApiServer:
                "metadata": {"creationTimestamp": None}, "spec": spec, "status": self.policy.review(body)}
         return _json(out, 201)
 
+    def _whoami(self) -> web.Response:
+        """A SelfSubjectReview (`kubectl auth whoami`): the authenticated user and groups."""
+        user = CURRENT_USER.get()
+        return _json({"kind": "SelfSubjectReview", "apiVersion": "authentication.k8s.io/v1",
+                      "metadata": {"creationTimestamp": self.store.now()},
+                      "status": {"userInfo": {"username": user.name, "groups": list(user.groups)}}}, 201)
+
     # --- watch -----------------------------------------------------------------------------------
 
     async def _watch(self, request: web.Request, t: _Target, name: str | None = None) -> web.StreamResponse:
@@ -927,7 +940,7 @@ class ApiServer:
         if what == "info":
             if method != "GET":
                 raise errors.method_not_allowed()
-            counts = {r: self.store.count(r) for r in RESOURCES if r != "selfsubjectaccessreviews"}
+            counts = {r: self.store.count(r) for r in RESOURCES if r not in REVIEWS}
             return _json({**self.info, "resourceVersion": self.store.resource_version,
                           "oldestResourceVersion": str(self.store.oldest_resource_version("pods")),
                           "oldestResourceVersions": {r: str(self.store.oldest_resource_version(r)) for r in counts},
@@ -1021,10 +1034,10 @@ async def start(host: str = "127.0.0.1", port: int = 0, scenario: str = "default
                 pods: int | None = None, kubeconfig_out: str | None = None, *, allow_remote: bool = False,
                 store: ObjectStore | None = None, tls: bool = False, auth: str | tuple[str, ...] = ()) -> Sandbox:
     """Start a sandbox on the running loop: store, controllers (when available), HTTP(S) server, kubeconfig(s).
-    `auth`: methods from auth.METHODS (or their --auth spelling); "cert" needs `tls`."""
+    `auth`: methods from auth.METHODS (or their --auth spelling); they need `tls`."""
     methods = parse_methods(auth) if isinstance(auth, str) else tuple(auth)
-    if "cert" in methods and not tls:
-        raise ValueError("client-certificate authentication needs --tls")
+    if methods and not tls:
+        raise ValueError(AUTH_NEEDS_TLS)
     if not allow_remote and not is_loopback(host):
         raise ValueError(f"refusing to serve the sandbox on non-loopback host {host!r} without allow_remote "
                          "(it has no authentication)")
@@ -1101,9 +1114,8 @@ def main(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"gotui sandbox: {exc}", file=sys.stderr, flush=True)
         return 2
-    if "cert" in methods and not getattr(args, "tls", False):
-        print("gotui sandbox: --auth cert (or all) needs --tls: client certificates only travel over TLS",
-              file=sys.stderr, flush=True)
+    if methods and not getattr(args, "tls", False):
+        print(f"gotui sandbox: {AUTH_NEEDS_TLS}", file=sys.stderr, flush=True)
         return 2
     if not getattr(args, "allow_remote", False) and not is_loopback(args.host):
         print(f"gotui sandbox: refusing non-loopback host {args.host} (no authentication); "
