@@ -9,7 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.kubeauth_kit import TOKEN, RecordingProxy, exec_user, json_log, write_kubeconfig, write_plugin
+from fixtures.kubeauth_kit import (
+    TOKEN,
+    RecordingProxy,
+    exec_user,
+    json_log,
+    write_kubeconfig,
+    write_plugin,
+)
 from gotui.sources.kube_source import KubeConfigProblem, Watcher, make_api_client, server_version
 from gotui.store import ClusterStore
 
@@ -40,9 +47,9 @@ def plugin_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return {"PLUGIN_LOG": str(tmp_path / "plugin.json"), "PLUGIN_TOKEN": TOKEN, **extra}
 
 
-def test_plugin_token_is_used_and_the_plugin_never_gets_the_terminal(sandbox, tmp_path, proxy, capfd):
+def test_plugin_token_is_used_and_the_plugin_never_gets_the_terminal(plain_sandbox, tmp_path, proxy, capfd):
     plugin = write_plugin(tmp_path)
-    kc = write_kubeconfig(tmp_path / "kc", sandbox.url,
+    kc = write_kubeconfig(tmp_path / "kc", plain_sandbox.url,
                           exec_user(str(plugin), plugin_env(tmp_path, PLUGIN_STDERR="noise-from-the-plugin\n")),
                           cluster_extra={"proxy-url": proxy.url})
     api, ctx, ns = make_api_client(str(kc))
@@ -57,11 +64,11 @@ def test_plugin_token_is_used_and_the_plugin_never_gets_the_terminal(sandbox, tm
     assert "noise-from-the-plugin" not in out + err
 
 
-def test_failing_plugin_stops_the_connection_with_its_message_and_hint(sandbox, tmp_path):
+def test_failing_plugin_stops_the_connection_with_its_message_and_hint(plain_sandbox, tmp_path):
     plugin = write_plugin(tmp_path, "aws")
     stderr = ("\nAn error occurred (ExpiredTokenException) when calling the GetCallerIdentity operation:\n"
               "\x1b[31mThe security token included in the request is expired\x1b[0m\n")
-    kc = write_kubeconfig(tmp_path / "kc", sandbox.url,
+    kc = write_kubeconfig(tmp_path / "kc", plain_sandbox.url,
                           exec_user(str(plugin), plugin_env(tmp_path, PLUGIN_MODE="fail", PLUGIN_EXIT="255",
                                                             PLUGIN_STDERR=stderr), installHint=HINT))
     with pytest.raises(KubeConfigProblem) as info:
@@ -74,8 +81,8 @@ def test_failing_plugin_stops_the_connection_with_its_message_and_hint(sandbox, 
     assert "context 'ctx'" in message
 
 
-def test_missing_plugin_is_named_with_its_install_hint(sandbox, tmp_path):
-    kc = write_kubeconfig(tmp_path / "kc", sandbox.url,
+def test_missing_plugin_is_named_with_its_install_hint(plain_sandbox, tmp_path):
+    kc = write_kubeconfig(tmp_path / "kc", plain_sandbox.url,
                           exec_user("gke-gcloud-auth-plugin-not-installed", {}, installHint=HINT))
     with pytest.raises(KubeConfigProblem) as info:
         make_api_client(str(kc))
@@ -84,20 +91,20 @@ def test_missing_plugin_is_named_with_its_install_hint(sandbox, tmp_path):
     assert "pip install fake-auth-plugin" in message and "\n" not in message
 
 
-def test_interactive_always_is_refused_without_running_the_plugin(sandbox, tmp_path):
+def test_interactive_always_is_refused_without_running_the_plugin(plain_sandbox, tmp_path):
     plugin = write_plugin(tmp_path)
-    kc = write_kubeconfig(tmp_path / "kc", sandbox.url,
+    kc = write_kubeconfig(tmp_path / "kc", plain_sandbox.url,
                           exec_user(str(plugin), plugin_env(tmp_path), interactiveMode="Always"))
     with pytest.raises(KubeConfigProblem, match="needs a terminal to prompt"):
         make_api_client(str(kc))
     assert not (tmp_path / "plugin.json.started").exists()
 
 
-def test_hanging_plugin_times_out_and_is_killed(sandbox, tmp_path):
+def test_hanging_plugin_times_out_and_is_killed(plain_sandbox, tmp_path):
     from gotui.sources.kube_auth import build_api_client, read_kubeconfig
 
     plugin = write_plugin(tmp_path)
-    kc = write_kubeconfig(tmp_path / "kc", sandbox.url, exec_user(str(plugin), plugin_env(tmp_path, PLUGIN_MODE="hang")))
+    kc = write_kubeconfig(tmp_path / "kc", plain_sandbox.url, exec_user(str(plugin), plugin_env(tmp_path, PLUGIN_MODE="hang")))
     t0 = time.monotonic()
     with pytest.raises(KubeConfigProblem, match=r"did not answer within 2s"):
         build_api_client(read_kubeconfig([kc]), exec_timeout=2.0)
@@ -107,7 +114,7 @@ def test_hanging_plugin_times_out_and_is_killed(sandbox, tmp_path):
              5, "the plugin to be killed")
 
 
-def test_plugin_failing_on_refresh_ends_the_watch_with_its_message(sandbox, tmp_path, proxy):
+def test_plugin_failing_on_refresh_ends_the_watch_with_its_message(plain_sandbox, tmp_path, proxy):
     """The credential expires; the renewal fails: the watcher stops with the plugin's message and no
     request goes out without the credential."""
     from gotui.sources import kube_auth
@@ -115,7 +122,7 @@ def test_plugin_failing_on_refresh_ends_the_watch_with_its_message(sandbox, tmp_
     plugin = write_plugin(tmp_path)
     env = plugin_env(tmp_path, PLUGIN_TTL=str(kube_auth.EXPIRY_SKEW + 3), PLUGIN_COUNT=str(tmp_path / "runs"),
                      PLUGIN_FAIL_FROM_RUN="2", PLUGIN_STDERR="sso session expired, run aws sso login\n")
-    kc = write_kubeconfig(tmp_path / "kc", sandbox.url, exec_user(str(plugin), env),
+    kc = write_kubeconfig(tmp_path / "kc", plain_sandbox.url, exec_user(str(plugin), env),
                           cluster_extra={"proxy-url": proxy.url})
     api, _, _ = make_api_client(str(kc))
     store = ClusterStore()
@@ -166,10 +173,10 @@ def tui(tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.timeout(120)
-def test_tui_plugin_cannot_draw_on_the_screen_or_read_keys(sandbox, tmp_path, tui):
+def test_tui_plugin_cannot_draw_on_the_screen_or_read_keys(plain_sandbox, tmp_path, tui):
     plugin = write_plugin(tmp_path)
     env = plugin_env(tmp_path, PLUGIN_STDIN_WAIT="4", PLUGIN_STDERR="NOISE-FROM-PLUGIN-STDERR\n")
-    kc = write_kubeconfig(tmp_path / "kc", sandbox.url, exec_user(str(plugin), env))
+    kc = write_kubeconfig(tmp_path / "kc", plain_sandbox.url, exec_user(str(plugin), env))
     session = tui(kc)
     wait_for(lambda: (tmp_path / "plugin.json.started").exists(), 60, "the plugin to start")
     session.send_keys("2")  # the operator's key, sent while the plugin waits on its stdin
@@ -191,9 +198,9 @@ def test_tui_plugin_cannot_draw_on_the_screen_or_read_keys(sandbox, tmp_path, tu
 
 @pytest.mark.slow
 @pytest.mark.timeout(120)
-def test_tui_quits_at_once_while_a_plugin_hangs(sandbox, tmp_path, tui):
+def test_tui_quits_at_once_while_a_plugin_hangs(plain_sandbox, tmp_path, tui):
     plugin = write_plugin(tmp_path)
-    kc = write_kubeconfig(tmp_path / "kc", sandbox.url, exec_user(str(plugin), plugin_env(tmp_path, PLUGIN_MODE="hang")))
+    kc = write_kubeconfig(tmp_path / "kc", plain_sandbox.url, exec_user(str(plugin), plugin_env(tmp_path, PLUGIN_MODE="hang")))
     session = tui(kc)
     wait_for(lambda: (tmp_path / "plugin.json").exists(), 60, "the plugin to hang")
     pid = int((tmp_path / "plugin.json.started").read_text())

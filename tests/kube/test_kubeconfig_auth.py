@@ -5,6 +5,7 @@ loopback terminator with real certificates in front of the plain-HTTP sandbox.""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -57,21 +58,21 @@ def proxy():
 
 
 # -- tokens --------------------------------------------------------------------------------------
-def test_token_file_with_trailing_newline_is_trimmed_like_kubectl(sandbox, tmp_path, proxy):
+def test_token_file_with_trailing_newline_is_trimmed_like_kubectl(plain_sandbox, tmp_path, proxy):
     token_file = tmp_path / "token"
     token_file.write_text(TOKEN + "\n")
-    kc = write_kubeconfig(tmp_path / "kc", sandbox.url, {"tokenFile": str(token_file)},
+    kc = write_kubeconfig(tmp_path / "kc", plain_sandbox.url, {"tokenFile": str(token_file)},
                           cluster_extra={"proxy-url": proxy.url})
     api, _, _ = make_api_client(str(kc))
     assert server_version(api)
     assert proxy.requests and {auth for _, _, auth in proxy.requests} == {f"Bearer {TOKEN}"}
 
 
-def test_token_file_relative_to_the_kubeconfig_and_rotated(sandbox, tmp_path, proxy, monkeypatch):
+def test_token_file_relative_to_the_kubeconfig_and_rotated(plain_sandbox, tmp_path, proxy, monkeypatch):
     from gotui.sources import kube_auth
 
     (tmp_path / "token").write_text(f"  {TOKEN}\n\n")
-    kc = write_kubeconfig(tmp_path / "kc", sandbox.url, {"tokenFile": "token"}, cluster_extra={"proxy-url": proxy.url})
+    kc = write_kubeconfig(tmp_path / "kc", plain_sandbox.url, {"tokenFile": "token"}, cluster_extra={"proxy-url": proxy.url})
     monkeypatch.setattr(kube_auth, "TOKEN_FILE_RECHECK", 0.0)
     api, _, _ = make_api_client(str(kc))
     server_version(api)
@@ -81,8 +82,8 @@ def test_token_file_relative_to_the_kubeconfig_and_rotated(sandbox, tmp_path, pr
     assert [auth for _, _, auth in proxy.requests] == [f"Bearer {TOKEN}", "Bearer rotated-token-value"]
 
 
-def test_token_with_a_line_break_inside_is_refused_without_showing_it(sandbox, tmp_path):
-    kc = write_kubeconfig(tmp_path / "kc", sandbox.url, {"token": f"{TOKEN}\nsecond-line"})
+def test_token_with_a_line_break_inside_is_refused_without_showing_it(plain_sandbox, tmp_path):
+    kc = write_kubeconfig(tmp_path / "kc", plain_sandbox.url, {"token": f"{TOKEN}\nsecond-line"})
     try:
         api, _, _ = make_api_client(str(kc))
         server_version(api)
@@ -95,8 +96,8 @@ def test_token_with_a_line_break_inside_is_refused_without_showing_it(sandbox, t
 
 
 # -- contexts ------------------------------------------------------------------------------------
-def test_no_current_context_works_with_a_named_context(sandbox, tmp_path):
-    kc = write_kubeconfig(tmp_path / "kc", sandbox.url, {}, current=None)
+def test_no_current_context_works_with_a_named_context(plain_sandbox, tmp_path):
+    kc = write_kubeconfig(tmp_path / "kc", plain_sandbox.url, {}, current=None)
     assert [(c.name, c.current) for c in list_contexts(str(kc))] == [("ctx", False)]
     api, ctx, ns = make_api_client(str(kc), "ctx")
     assert (ctx, ns) == ("ctx", "shop") and server_version(api)
@@ -104,23 +105,23 @@ def test_no_current_context_works_with_a_named_context(sandbox, tmp_path):
         make_api_client(str(kc))
 
 
-def test_two_files_merge_like_kubectl(sandbox, tmp_path):
+def test_two_files_merge_like_kubectl(plain_sandbox, tmp_path):
     """The first file to name an entry or a current-context wins (kubectl's rule)."""
-    first = write_kubeconfig(tmp_path / "a", sandbox.url, {}, current=None)
+    first = write_kubeconfig(tmp_path / "a", plain_sandbox.url, {}, current=None)
     second = write_kubeconfig(tmp_path / "b", "http://127.0.0.1:1", {}, current="ctx", namespace="other")
     api, ctx, ns = make_api_client(f"{first}{os.pathsep}{second}")
     assert (ctx, ns) == ("ctx", "shop") and server_version(api)
 
 
 # -- SOCKS5 --------------------------------------------------------------------------------------
-def test_socks5_proxy_url_reaches_the_cluster_and_the_proxy_resolves_the_name(sandbox, tmp_path):
+def test_socks5_proxy_url_reaches_the_cluster_and_the_proxy_resolves_the_name(plain_sandbox, tmp_path):
     socks = Socks5Proxy()
     try:
-        kc = write_kubeconfig(tmp_path / "kc", f"http://localhost:{sandbox.port}", {"token": TOKEN},
+        kc = write_kubeconfig(tmp_path / "kc", f"http://localhost:{plain_sandbox.port}", {"token": TOKEN},
                               cluster_extra={"proxy-url": socks.url})
         api, _, _ = make_api_client(str(kc))
         assert server_version(api)
-        assert ("domain", "localhost", sandbox.port) in socks.targets  # socks5:// as kubectl: name sent to the proxy
+        assert ("domain", "localhost", plain_sandbox.port) in socks.targets  # socks5:// as kubectl: name sent to the proxy
     finally:
         socks.close()
 
@@ -187,13 +188,13 @@ def pki():
 
 
 @pytest.fixture
-def front(sandbox, tmp_path):
+def front(plain_sandbox, tmp_path):
     fronts = []
 
     def start(server, client_ca=None):
         d = tmp_path / f"front{len(fronts)}"
         d.mkdir()
-        f = TlsFront(sandbox.port, server, d, client_ca)
+        f = TlsFront(plain_sandbox.port, server, d, client_ca)
         fronts.append(f)
         return f
 
@@ -259,7 +260,9 @@ def test_tls_rejected_client_certificate_is_named_and_not_retried(front, pki, tm
     # TLS 1.3: the server judges the client certificate after the client's handshake is done, so the
     # client meets either the server's alert (terminal) or, racing it, a bare EOF (retried).
     message, _ = first_failure(api, tmp_path, blips=5)
-    assert "TLS: the server rejected the client certificate (context ctx)" in message
+    # (the alert: "rejected the client certificate"; bare EOFs three times running: "refuse the client certificate")
+    assert re.match(r"TLS: the server (rejected the client certificate \(context ctx\)|hangs up right after the "
+                    r"handshake \(context ctx\), as servers do when they refuse the client certificate)", message), message
     assert "client-certificate" in message
 
 
@@ -280,3 +283,80 @@ def test_transport_blips_are_still_retried(tmp_path):
     finally:
         w.stop()
         w.join(5)
+
+
+# -- the sandbox's own TLS + authentication (`gotui sandbox --tls --auth all`) ----------------------
+USERS = {"cert": "cert-user", "token": "token-user", "exec": "exec-user", "exec-v1beta1": "exec-user"}
+
+
+@pytest.fixture(scope="module")
+def secured(tmp_path_factory):
+    from fixtures.sandbox import start_sandbox
+
+    running = start_sandbox(tmp_path_factory.mktemp("secured"), "quiet", 1, tls=True, auth="all")
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def variant(src: Path, dst: Path, user: dict | None = None, **cluster) -> Path:
+    """A copy of a one-context kubeconfig with cluster keys changed (None removes) and maybe another user."""
+    import yaml
+
+    doc = yaml.safe_load(src.read_text())
+    body = doc["clusters"][0]["cluster"]
+    for key, value in cluster.items():
+        key = key.replace("_", "-")
+        if value is None:
+            body.pop(key, None)
+        else:
+            body[key] = value
+    if user is not None:
+        doc["users"][0]["user"] = user
+    dst.write_text(yaml.safe_dump(doc))
+    return dst
+
+
+@pytest.mark.parametrize("method", list(USERS))
+def test_secured_sandbox_through_every_kubeconfig(secured, method):
+    from gotui.ops.kube_io import KubeIO
+    from gotui.sources.kube_source import list_namespaces
+
+    api, ctx, _ = make_api_client(str(secured.kubeconfigs[method]))
+    assert ctx == f"gotui-sandbox-{method}"
+    assert "shop" in list_namespaces(api)
+    review = KubeIO(api)._call("POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews",
+                               body={"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"},
+                               content_type="application/json")
+    assert review["status"]["userInfo"]["username"] == USERS[method]
+
+
+def test_secured_sandbox_without_credentials_is_a_terminal_401(secured, tmp_path):
+    kc = variant(secured.kubeconfigs["token"], tmp_path / "kc", user={"token": "not-the-token"})
+    api, _, _ = make_api_client(str(kc))
+    message, _ = first_failure(api, tmp_path)
+    assert "Unauthorized" in message and "credentials were refused" in message
+    assert "not-the-token" not in message
+
+
+def test_secured_sandbox_tls_failures_named(secured, tmp_path, pki):
+    src = secured.kubeconfigs["token"]
+    cases = {
+        "wrong-ca": (variant(src, tmp_path / "a", certificate_authority_data=pki["other_ca"].cert_b64),
+                     "not signed by the kubeconfig's certificate-authority"),
+        "wrong-name": (variant(src, tmp_path / "b", tls_server_name="api.example.com"),
+                       "not valid for the server's name"),
+        "stranger-cert": (variant(secured.kubeconfigs["cert"], tmp_path / "c",
+                                  user={"client-certificate-data": pki["stranger"].cert_b64,
+                                        "client-key-data": pki["stranger"].key_b64}),
+                          # the sandbox hangs up instead of sending an alert: named after three in a row
+                          "the client certificate"),
+    }
+    for name, (kc, expected) in cases.items():
+        api, ctx, _ = make_api_client(str(kc))
+        message, _ = first_failure(api, tmp_path, blips=5 if name == "stranger-cert" else 0)
+        assert message.startswith("TLS: ") and expected in message and f"(context {ctx})" in message, (name, message)
+    ok = variant(src, tmp_path / "d", tls_server_name="gotui-sandbox")
+    api, _, _ = make_api_client(str(ok))
+    assert server_version(api)

@@ -14,7 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.kubeauth_kit import TOKEN, exec_user, files_containing, write_kubeconfig, write_plugin
+from fixtures.kubeauth_kit import (
+    TOKEN,
+    exec_user,
+    files_containing,
+    write_kubeconfig,
+    write_plugin,
+)
 
 pytestmark = pytest.mark.sandbox
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,10 +63,10 @@ def assert_no_secret_on_disk(tmp_path: Path) -> None:
         assert not hits, f"a credential is written to {hits}"
 
 
-def test_commands_never_print_a_credential(sandbox, tmp_path):
+def test_commands_never_print_a_credential(plain_sandbox, tmp_path):
     env = {**os.environ, **state_env(tmp_path)}
     results = {}
-    for name, kc in kubeconfigs(tmp_path, sandbox.url).items():
+    for name, kc in kubeconfigs(tmp_path, plain_sandbox.url).items():
         for argv in (["status", "-n", "shop"], ["status", "-n", "shop", "--json"]):
             proc = subprocess.run([sys.executable, "-m", "gotui", *argv, "--kubeconfig", str(kc)],
                                   capture_output=True, text=True, env=env, timeout=120)
@@ -75,13 +81,13 @@ def test_commands_never_print_a_credential(sandbox, tmp_path):
 @pytest.mark.slow
 @pytest.mark.timeout(240)
 @pytest.mark.parametrize("name", ["inline", "tokenfile-newline", "token-broken", "tokenfile-broken", "exec-failing"])
-def test_tui_never_shows_a_credential(sandbox, tmp_path, name):
+def test_tui_never_shows_a_credential(plain_sandbox, tmp_path, name):
     if shutil.which("tmux") is None:
         pytest.skip("tmux is not installed")
     sys.path.insert(0, str(ROOT / "tests" / "e2e"))
     from tmux import TmuxSession
 
-    kc = kubeconfigs(tmp_path, sandbox.url)[name]
+    kc = kubeconfigs(tmp_path, plain_sandbox.url)[name]
     workdir = tmp_path / "tmux"
     workdir.mkdir()
     session = TmuxSession(workdir, env=state_env(tmp_path))

@@ -84,6 +84,26 @@ def describe_tls(text: str, context: str | None = None) -> str:
     return f"TLS handshake failed{where}: {text[:200]}"
 
 
+def is_dropped_handshake(exc: BaseException) -> bool:
+    """True when the server hung up at or right after the TLS handshake, before any answer: what a
+    server that refuses the client certificate may do instead of sending an alert (also a restart)."""
+    for item in _chain(exc):
+        names = {cls.__name__ for cls in type(item).__mro__}
+        if names & {"RemoteDisconnected", "SSLEOFError", "SSLZeroReturnError", "ConnectionResetError"}:
+            return True
+        if "EOF occurred in violation of protocol" in str(item):
+            return True
+    return False
+
+
+def dropped_client_certificate(context: str | None = None) -> str:
+    """The wording for repeated `is_dropped_handshake` failures of a client that presents a certificate."""
+    where = f" (context {context})" if context else ""
+    return (f"TLS: the server hangs up right after the handshake{where}, as servers do when they refuse the client "
+            "certificate; check the user's client-certificate(-data) / client-key(-data) (signed by the cluster's "
+            "client CA, not expired).")
+
+
 def is_config_error(exc: BaseException) -> bool:
     """True when retrying cannot help until the kubeconfig (or the credentials) change: a TLS
     verification or client-certificate failure, a credential that cannot be had, or a 401."""

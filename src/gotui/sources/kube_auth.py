@@ -136,7 +136,12 @@ def build_api_client(cfg: KubeConfig, context: str | None = None, *,
     api: Any = ApiClient(configuration=conf)
     api.rest_client.pool_manager = _pool_manager(cluster.body, tls, conf.connection_pool_maxsize, cluster_name)
     api.gotui_context = name  # read by the error wording (names the context)
+    api.gotui_client_cert = tls is not None and _has_client_cert(user.body, creds.exec_cert)
     return api, name, (str(ctx["namespace"]) if ctx.get("namespace") else None)
+
+
+def _has_client_cert(user: dict[str, Any], exec_cert: tuple[bytes, bytes] | None) -> bool:
+    return exec_cert is not None or bool(user.get("client-certificate-data") or user.get("client-certificate"))
 
 
 # -- credentials -----------------------------------------------------------------------------------

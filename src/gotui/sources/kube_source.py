@@ -161,6 +161,7 @@ def read_object(api_client: Any, kind: str, namespace: str, name: str, timeout: 
     return obj
 
 
+DROPS_FATAL = 3  # hang-ups right after the TLS handshake in a row that end a Watcher (client cert refused)
 FREEZE_AT = 2000  # lists at least this long are gc.freeze()d once in the store
 _gc_lock = threading.Lock()
 _gc_pausers = 0
@@ -267,7 +268,7 @@ class Watcher(threading.Thread):
 
     # -- the loop -------------------------------------------------------------------------------
     def run(self) -> None:
-        failures = 0
+        failures = drops = 0
         self._set_state("connecting")
         while not self._halt.is_set():
             try:
@@ -282,10 +283,17 @@ class Watcher(threading.Thread):
             except Exception as exc:  # noqa: BLE001 - every failure is retried with backoff
                 if self._halt.is_set():
                     break
-                from gotui.ops.errors import describe_error, is_config_error
+                from gotui.ops import errors
 
-                message = describe_error(exc, context=getattr(self.api_client, "gotui_context", None))
-                if is_config_error(exc):
+                context = getattr(self.api_client, "gotui_context", None)
+                message = errors.describe_error(exc, context=context)
+                # A server refusing the client certificate may just hang up: after DROPS_FATAL of
+                # those in a row (a restart causes one or two), it is a configuration problem too.
+                dropped = getattr(self.api_client, "gotui_client_cert", False) and errors.is_dropped_handshake(exc)
+                drops = drops + 1 if dropped else 0
+                if dropped:
+                    message = errors.dropped_client_certificate(context)
+                if errors.is_config_error(exc) or drops >= DROPS_FATAL:
                     self.fatal = message
                     self._set_state("error", message)
                     return
