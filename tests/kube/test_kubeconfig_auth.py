@@ -126,6 +126,29 @@ def test_socks5_proxy_url_reaches_the_cluster_and_the_proxy_resolves_the_name(pl
         socks.close()
 
 
+def test_proxy_from_the_environment_as_kubectl(plain_sandbox, tmp_path, monkeypatch):
+    """Without proxy-url, HTTP(S)_PROXY applies (the official client did this too); NO_PROXY and
+    loopback addresses bypass it."""
+    env_proxy = RecordingProxy(upstream=("127.0.0.1", plain_sandbox.port))
+    try:
+        for var in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+            monkeypatch.delenv(var, raising=False)
+        monkeypatch.setenv("HTTP_PROXY", env_proxy.url)
+        far = write_kubeconfig(tmp_path / "far", f"http://cluster.gotui.test:{plain_sandbox.port}", {"token": TOKEN})
+        api, _, _ = make_api_client(str(far))
+        assert server_version(api)
+        assert env_proxy.hosts == [f"cluster.gotui.test:{plain_sandbox.port}"]
+        near = write_kubeconfig(tmp_path / "near", plain_sandbox.url, {"token": TOKEN})
+        assert server_version(make_api_client(str(near))[0])
+        monkeypatch.setenv("NO_PROXY", ".gotui.test")
+        api, _, _ = make_api_client(str(far))
+        with pytest.raises(Exception):  # noqa: B017 - the name does not resolve: it went direct
+            server_version(api, timeout=5)
+        assert len(env_proxy.hosts) == 1
+    finally:
+        env_proxy.close()
+
+
 def test_pysocks_is_a_declared_dependency():
     import tomllib
 

@@ -10,7 +10,8 @@ writes inline keys to /tmp. Here:
   a credential that cannot be had raises, so no request ever goes out without it;
 - TLS is one in-memory `ssl.SSLContext`: certificate-authority-data through `cadata`, an inline client
   certificate and key through an anonymous memory file (memfd) — no key material touches the disk;
-- `proxy-url` may be http(s):// or socks5:// (names resolved by the proxy, as kubectl does).
+- `proxy-url` may be http(s):// or socks5:// (names resolved by the proxy, as kubectl does); without
+  one, HTTPS_PROXY / HTTP_PROXY / NO_PROXY apply as in kubectl (never to loopback addresses).
 
 No Textual import here.
 """
@@ -134,7 +135,8 @@ def build_api_client(cfg: KubeConfig, context: str | None = None, *,
     conf.refresh_api_key_hook = creds.refresh
     tls = _ssl_context(cluster, cluster_name, user, user_name, creds.exec_cert) if server.startswith("https") else None
     api: Any = ApiClient(configuration=conf)
-    api.rest_client.pool_manager = _pool_manager(cluster.body, tls, conf.connection_pool_maxsize, cluster_name)
+    proxy = str(cluster.body.get("proxy-url") or "") or _env_proxy(server)
+    api.rest_client.pool_manager = _pool_manager(cluster.body, tls, conf.connection_pool_maxsize, cluster_name, proxy)
     api.gotui_context = name  # read by the error wording (names the context)
     api.gotui_client_cert = tls is not None and _has_client_cert(user.body, creds.exec_cert)
     return api, name, (str(ctx["namespace"]) if ctx.get("namespace") else None)
@@ -336,7 +338,32 @@ def _load_chain_in_memory(ctx: ssl.SSLContext, cert: bytes, key: bytes) -> None:
         ctx.load_cert_chain(path)
 
 
-def _pool_manager(cluster: dict[str, Any], tls: ssl.SSLContext | None, maxsize: int | None, cluster_name: str) -> Any:
+def _env_proxy(server: str) -> str:
+    """HTTPS_PROXY / HTTP_PROXY / ALL_PROXY for `server` unless NO_PROXY names it; never for a loopback
+    address (Go's ProxyFromEnvironment rule, so kubectl's)."""
+    import ipaddress
+    import urllib.request
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(server)
+    host = parts.hostname or ""
+    proxies = urllib.request.getproxies()
+    proxy = proxies.get(parts.scheme) or proxies.get("all") or ""
+    if not proxy or host == "localhost":
+        return ""
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return ""
+    except ValueError:
+        pass
+    bypass = getattr(urllib.request, "proxy_bypass_environment", None)  # NO_PROXY (not in the stubs)
+    if bypass is not None and (bypass(parts.netloc, proxies) or bypass(host, proxies)):
+        return ""
+    return proxy
+
+
+def _pool_manager(cluster: dict[str, Any], tls: ssl.SSLContext | None, maxsize: int | None, cluster_name: str,
+                  proxy: str) -> Any:
     import urllib3
 
     kw: dict[str, Any] = {"maxsize": maxsize or 4}
@@ -348,7 +375,6 @@ def _pool_manager(cluster: dict[str, Any], tls: ssl.SSLContext | None, maxsize: 
             kw["assert_hostname"] = False
         if cluster.get("tls-server-name"):
             kw["server_hostname"] = str(cluster["tls-server-name"])
-    proxy = str(cluster.get("proxy-url") or "")
     if not proxy:
         return urllib3.PoolManager(**kw)
     scheme = proxy.split("://", 1)[0].lower() if "://" in proxy else ""
