@@ -61,26 +61,25 @@ def _tls_text(exc: BaseException) -> str | None:
 
 
 def describe_tls(text: str, context: str | None = None) -> str:
-    """One sentence naming a TLS failure and its fix."""
+    """One sentence naming a TLS failure and its fix (short: it must fit the status line at 80 columns)."""
     where = f" (context {context})" if context else ""
     low = text.lower()
     if "hostname mismatch" in low or "ip address mismatch" in low or "doesn't match" in low:
-        return (f"TLS: the server's certificate is not valid for the server's name{where}; set the cluster's "
-                "tls-server-name to a name in the certificate, or fix the server address.")
+        return (f"TLS: the server's certificate is not valid for the server's name{where}; set tls-server-name "
+                "to a name it holds, or fix the server address.")
     if "certificate has expired" in low:
         return f"TLS: the server's certificate has expired{where}; renew it (or check this machine's clock)."
     if "certificate verify failed" in low:
         return (f"TLS: the server's certificate is not signed by the kubeconfig's certificate-authority{where}; "
-                "fix the cluster's certificate-authority(-data), or use tls-server-name if you reach it by another name.")
+                "fix certificate-authority-data or use tls-server-name.")
     if any(m in low for m in ("bad certificate", "unknown ca", "certificate required", "certificate unknown",
                               "certificate expired", "certificate revoked")):
-        return (f"TLS: the server rejected the client certificate{where}; fix the user's "
-                "client-certificate(-data) / client-key(-data) (signed by the cluster's client CA, not expired).")
+        return f"TLS: the server rejected the client certificate{where}; fix client-certificate-data / client-key-data."
     if "eof occurred in violation of protocol" in low:
-        return (f"TLS: the server closed the connection during the handshake{where} — a server that rejects "
-                "the client certificate may do this; check the user's client-certificate(-data).")
+        return (f"TLS: the server closed the connection during the handshake{where} (a refused client "
+                "certificate?).")
     if "wrong version number" in low:
-        return f"TLS: the server does not speak TLS at this address{where}; is the server URL http:// rather than https://?"
+        return f"TLS: the server does not speak TLS here{where}; should the server URL be http://?"
     return f"TLS handshake failed{where}: {text[:200]}"
 
 
@@ -99,9 +98,8 @@ def is_dropped_handshake(exc: BaseException) -> bool:
 def dropped_client_certificate(context: str | None = None) -> str:
     """The wording for repeated `is_dropped_handshake` failures of a client that presents a certificate."""
     where = f" (context {context})" if context else ""
-    return (f"TLS: the server hangs up right after the handshake{where}, as servers do when they refuse the client "
-            "certificate; check the user's client-certificate(-data) / client-key(-data) (signed by the cluster's "
-            "client CA, not expired).")
+    return (f"TLS: the server hangs up after the handshake{where}, as when it refuses the client certificate; "
+            "check client-certificate-data / client-key-data.")
 
 
 def is_config_error(exc: BaseException) -> bool:
