@@ -3,6 +3,7 @@ connection with the plugin's own message and installHint (never an unauthenticat
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -139,6 +140,53 @@ def test_plugin_failing_on_refresh_ends_the_watch_with_its_message(plain_sandbox
         assert all(auth == f"Bearer {TOKEN}" for _, _, auth in proxy.requests)
     finally:
         w.stop()
+
+
+def test_hanging_plugin_dies_with_a_killed_gotui(plain_sandbox, tmp_path):
+    """gotui gets SIGKILL (no exit hooks run) while a plugin hangs: the plugin goes too."""
+    import signal
+    import subprocess
+
+    plugin = write_plugin(tmp_path)
+    kc = write_kubeconfig(tmp_path / "kc", plain_sandbox.url, exec_user(str(plugin), plugin_env(tmp_path, PLUGIN_MODE="hang")))
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src")}
+    proc = subprocess.Popen([sys.executable, "-c", "import sys; from gotui.sources.kube_source import make_api_client; "
+                             "make_api_client(sys.argv[1])", str(kc)], env=env)
+    try:
+        wait_for(lambda: (tmp_path / "plugin.json").exists(), 30, "the plugin to hang")
+        pid = int((tmp_path / "plugin.json.started").read_text())
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+        wait_for(lambda: not Path(f"/proc/{pid}").exists() or Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z",
+                 10, "the orphaned plugin to die")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_plugin_client_certificate_is_used(plain_sandbox, tmp_path):
+    """A plugin that answers with a client certificate and key (EKS-style exec with certs): the TLS
+    server demanding a client certificate accepts it."""
+    from fixtures.kubeauth_kit import TlsFront, make_ca, make_cert
+    from gotui.ops.kube_io import KubeIO
+
+    ca, client_ca = make_ca("cluster-ca"), make_ca("client-ca")
+    client = make_cert("operator", client_ca, client=True)
+    (tmp_path / "c.pem").write_bytes(client.cert)
+    (tmp_path / "k.pem").write_bytes(client.key)
+    front_dir = tmp_path / "front"
+    front_dir.mkdir()
+    front = TlsFront(plain_sandbox.port, make_cert("apiserver", ca, ips=("127.0.0.1",)), front_dir, client_ca)
+    try:
+        plugin = write_plugin(tmp_path)
+        user = exec_user(str(plugin), plugin_env(tmp_path, PLUGIN_CERT=str(tmp_path / "c.pem"), PLUGIN_KEY=str(tmp_path / "k.pem")))
+        kc = write_kubeconfig(tmp_path / "kc", front.url, user, cluster_extra={"certificate-authority-data": ca.cert_b64})
+        api, _, _ = make_api_client(str(kc))
+        assert KubeIO(api).list("pods", "shop")
+        assert not front.handshake_errors
+    finally:
+        front.close()
 
 
 # -- the real TUI in tmux (80x24) ------------------------------------------------------------------

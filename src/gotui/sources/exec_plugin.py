@@ -16,8 +16,10 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +81,23 @@ def _kill_at_exit() -> None:
     atexit.register(kill_running_plugins)
 
 
+def _die_with_parent() -> Callable[[], None] | None:
+    """Linux: the plugin gets SIGKILL if gotui dies without a chance to kill it (SIGKILL, a crash)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        prctl = ctypes.CDLL("libc.so.6", use_errno=True).prctl  # looked up before the fork
+    except (OSError, AttributeError):
+        return None
+
+    def child() -> None:
+        prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+
+    return child
+
+
 def _resolve_command(command: str, base_dir: Path | None) -> str | None:
     """client-go's rule: a relative path with a separator is relative to the kubeconfig's directory."""
     if os.sep in command and not os.path.isabs(command) and base_dir is not None:
@@ -131,7 +150,7 @@ def run_exec_plugin(
     try:
         proc = subprocess.Popen(  # noqa: S603 - the operator's own kubeconfig names it
             args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            env=env, start_new_session=True, close_fds=True,
+            env=env, start_new_session=True, close_fds=True, preexec_fn=_die_with_parent(),
         )
     except OSError as exc:
         raise fail(f"could not start: {exc.strerror}.") from None
