@@ -212,6 +212,30 @@ def test_key_material_removed_when_the_sandbox_stops(tmp_path):
     assert not key.parent.exists()
 
 
+def test_restart_with_the_same_pki_dir_is_the_same_cluster_to_its_clients(tmp_path):
+    first = start_sandbox(tmp_path / "a", "quiet", 1, tls=True, auth="cert,token", pki_dir=tmp_path / "pki")
+    clients = {}
+    try:
+        for method in ("cert", "token"):
+            clients[method] = config.new_client_from_config(config_file=str(first.kubeconfigs[method]))
+            assert client.CoreV1Api(clients[method]).read_namespace("shop").metadata.name == "shop"
+        ca = (tmp_path / "pki" / "ca.crt").read_bytes()
+        first.stop()
+        second = start_sandbox(tmp_path / "b", "quiet", 1, tls=True, auth="cert,token", pki_dir=tmp_path / "pki",
+                               port=first.port)
+        try:
+            assert (tmp_path / "pki" / "ca.crt").read_bytes() == ca
+            for method, api in clients.items():  # the clients made for the first run, unchanged
+                assert client.CoreV1Api(api).read_namespace("shop").metadata.name == "shop", method
+        finally:
+            second.stop()
+        assert (tmp_path / "pki" / "ca.key").is_file()  # the caller's directory is kept
+    finally:
+        for api in clients.values():
+            api.close()
+        first.stop()
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["--auth", "cert"], "--auth needs --tls"),
     (["--auth", "token"], "--auth needs --tls"),
