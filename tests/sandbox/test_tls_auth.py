@@ -279,3 +279,26 @@ def test_the_shared_fixture_follows_the_tls_switch(sandbox):
     assert status == 201
     expected = "cert-user" if tls_default() else "system:anonymous"
     assert review["status"]["userInfo"]["username"] == expected
+
+
+def test_auth_methods_and_who_a_request_is():
+    from gotui.sandbox.auth import ANONYMOUS, Authenticator, parse_methods
+
+    assert parse_methods("none") == () and parse_methods("") == ()
+    assert parse_methods("all") == ("cert", "token", "exec")
+    assert parse_methods("exec, cert") == ("cert", "exec")  # always in METHODS order
+    with pytest.raises(ValueError, match="password"):
+        parse_methods("cert,password")
+    open_door = Authenticator()
+    assert open_door.authenticate({"Authorization": "Bearer x"}, None) is ANONYMOUS
+    auth = Authenticator(("token",))
+    token = auth.new_token("token-user", ("gotui:token",))
+    peer = {"subject": ((("organizationName", "team"),), (("commonName", "cert-user"),))}
+    assert auth.authenticate({"Authorization": f"Bearer {token}"}, None).name == "token-user"
+    assert auth.authenticate({"Authorization": f"bearer  {token} "}, None).name == "token-user"
+    assert auth.authenticate({}, peer) is None  # certificates count only when cert is enabled
+    assert auth.authenticate({"Authorization": "Bearer " + token[:-1]}, None) is None
+    both = Authenticator(("cert", "token"))
+    user = both.authenticate({"Authorization": "Bearer wrong"}, peer)  # a valid certificate wins, as upstream
+    assert user is not None and (user.name, user.groups) == ("cert-user", ("team", "system:authenticated"))
+    assert both.authenticate({}, {"subject": ((("organizationName", "team"),),)}) is None  # no CN: nobody
