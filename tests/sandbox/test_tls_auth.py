@@ -212,6 +212,30 @@ def test_key_material_removed_when_the_sandbox_stops(tmp_path):
     assert not key.parent.exists()
 
 
+def test_restart_with_the_same_pki_dir_is_the_same_cluster_to_its_clients(tmp_path):
+    first = start_sandbox(tmp_path / "a", "quiet", 1, tls=True, auth="cert,token", pki_dir=tmp_path / "pki")
+    clients = {}
+    try:
+        for method in ("cert", "token"):
+            clients[method] = config.new_client_from_config(config_file=str(first.kubeconfigs[method]))
+            assert client.CoreV1Api(clients[method]).read_namespace("shop").metadata.name == "shop"
+        ca = (tmp_path / "pki" / "ca.crt").read_bytes()
+        first.stop()
+        second = start_sandbox(tmp_path / "b", "quiet", 1, tls=True, auth="cert,token", pki_dir=tmp_path / "pki",
+                               port=first.port)
+        try:
+            assert (tmp_path / "pki" / "ca.crt").read_bytes() == ca
+            for method, api in clients.items():  # the clients made for the first run, unchanged
+                assert client.CoreV1Api(api).read_namespace("shop").metadata.name == "shop", method
+        finally:
+            second.stop()
+        assert (tmp_path / "pki" / "ca.key").is_file()  # the caller's directory is kept
+    finally:
+        for api in clients.values():
+            api.close()
+        first.stop()
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["--auth", "cert"], "--auth needs --tls"),
     (["--auth", "token"], "--auth needs --tls"),
@@ -255,3 +279,26 @@ def test_the_shared_fixture_follows_the_tls_switch(sandbox):
     assert status == 201
     expected = "cert-user" if tls_default() else "system:anonymous"
     assert review["status"]["userInfo"]["username"] == expected
+
+
+def test_auth_methods_and_who_a_request_is():
+    from gotui.sandbox.auth import ANONYMOUS, Authenticator, parse_methods
+
+    assert parse_methods("none") == () and parse_methods("") == ()
+    assert parse_methods("all") == ("cert", "token", "exec")
+    assert parse_methods("exec, cert") == ("cert", "exec")  # always in METHODS order
+    with pytest.raises(ValueError, match="password"):
+        parse_methods("cert,password")
+    open_door = Authenticator()
+    assert open_door.authenticate({"Authorization": "Bearer x"}, None) is ANONYMOUS
+    auth = Authenticator(("token",))
+    token = auth.new_token("token-user", ("gotui:token",))
+    peer = {"subject": ((("organizationName", "team"),), (("commonName", "cert-user"),))}
+    assert auth.authenticate({"Authorization": f"Bearer {token}"}, None).name == "token-user"
+    assert auth.authenticate({"Authorization": f"bearer  {token} "}, None).name == "token-user"
+    assert auth.authenticate({}, peer) is None  # certificates count only when cert is enabled
+    assert auth.authenticate({"Authorization": "Bearer " + token[:-1]}, None) is None
+    both = Authenticator(("cert", "token"))
+    user = both.authenticate({"Authorization": "Bearer wrong"}, peer)  # a valid certificate wins, as upstream
+    assert user is not None and (user.name, user.groups) == ("cert-user", ("team", "system:authenticated"))
+    assert both.authenticate({}, {"subject": ((("organizationName", "team"),),)}) is None  # no CN: nobody

@@ -77,9 +77,9 @@ class Authenticator:
         """Whether requests must carry credentials (any method enabled)."""
         return bool(self.methods)
 
-    def new_token(self, user: str, groups: tuple[str, ...] = (), method: str = "token") -> str:
-        """Register a fresh random token for `user` and return it."""
-        token = secrets.token_urlsafe(24)
+    def new_token(self, user: str, groups: tuple[str, ...] = (), method: str = "token", token: str | None = None) -> str:
+        """Register `token` (a fresh random one by default) for `user` and return it."""
+        token = token or secrets.token_urlsafe(24)
         self.tokens[token] = UserInfo(user, tuple(groups) + (AUTHENTICATED,), method)
         return token
 

@@ -14,7 +14,8 @@ endpoints:
 certificate, static bearer token and exec-plugin authentication (auth.py): then every API request needs
 credentials (401 Unauthorized otherwise) and 403s name the authenticated user. The /sandbox/v1/*
 endpoints stay open to unauthenticated callers (a test harness's back door). Key material lives in a
-private temp dir removed when the sandbox stops; the kubeconfig files are described in kubeconfig.py.
+private temp dir removed when the sandbox stops, or in `--pki-dir DIR` (kept; a restart there reuses the
+CA and tokens, like a real cluster's); the kubeconfig files are described in kubeconfig.py.
 
 Bodies are JSON (or YAML); `application/vnd.kubernetes.protobuf` is accepted for SelfSubjectAccessReviews
 (kubectl auth can-i) and for creating/updating v1 Secrets and ConfigMaps (helm v4 storage), see protowire.py;
@@ -1032,9 +1033,11 @@ def _ensure_namespaces(store: ObjectStore, names: tuple[str, ...]) -> None:
 
 async def start(host: str = "127.0.0.1", port: int = 0, scenario: str = "default", seed: int = 1,
                 pods: int | None = None, kubeconfig_out: str | None = None, *, allow_remote: bool = False,
-                store: ObjectStore | None = None, tls: bool = False, auth: str | tuple[str, ...] = ()) -> Sandbox:
+                store: ObjectStore | None = None, tls: bool = False, auth: str | tuple[str, ...] = (),
+                pki_dir: str | None = None) -> Sandbox:
     """Start a sandbox on the running loop: store, controllers (when available), HTTP(S) server, kubeconfig(s).
-    `auth`: methods from auth.METHODS (or their --auth spelling); they need `tls`."""
+    `auth`: methods from auth.METHODS (or their --auth spelling); they need `tls`. Key material goes to a
+    private temp dir removed by stop(), or to `pki_dir` (kept, and its CA and tokens reused)."""
     methods = parse_methods(auth) if isinstance(auth, str) else tuple(auth)
     if methods and not tls:
         raise ValueError(AUTH_NEEDS_TLS)
@@ -1056,9 +1059,11 @@ async def start(host: str = "127.0.0.1", port: int = 0, scenario: str = "default
         await controllers.start()
     else:
         _ensure_namespaces(store, BASE_NAMESPACES + ("shop",))
-    workdir = tempfile.mkdtemp(prefix="gotui-sandbox-") if (tls or methods) else None
+    workdir = tempfile.mkdtemp(prefix="gotui-sandbox-") if (tls or methods) and not pki_dir else None
     try:
-        pki, authenticator, credentials = security.build(workdir, tls, methods)
+        if pki_dir:
+            os.makedirs(pki_dir, mode=0o700, exist_ok=True)
+        pki, authenticator, credentials = security.build(pki_dir or workdir, tls, methods, keep=bool(pki_dir))
     except BaseException:
         if workdir:
             shutil.rmtree(workdir, ignore_errors=True)
@@ -1088,7 +1093,7 @@ async def start(host: str = "127.0.0.1", port: int = 0, scenario: str = "default
 async def _serve(args: argparse.Namespace) -> int:
     sandbox = await start(args.host, args.port, args.scenario, args.seed, getattr(args, "pods", None),
                           args.kubeconfig_out, allow_remote=args.allow_remote, tls=getattr(args, "tls", False),
-                          auth=getattr(args, "auth", None) or "none")
+                          auth=getattr(args, "auth", None) or "none", pki_dir=getattr(args, "pki_dir", None))
     try:
         print(f"gotui sandbox: serving at {sandbox.url}", flush=True)
         for method, path in (sandbox.kubeconfig_paths or {}).items():
@@ -1142,6 +1147,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--allow-remote", action="store_true")
     p.add_argument("--tls", action="store_true")
     p.add_argument("--auth", default="none")
+    p.add_argument("--pki-dir")
     return p.parse_args(argv)
 
 

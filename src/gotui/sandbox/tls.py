@@ -5,7 +5,7 @@ cluster's (kubeadm-style) PKI has them.
 localhost and `gotui-sandbox` (so a kubeconfig's `tls-server-name: gotui-sandbox` verifies);
 `issue_client(user, groups)` signs a client certificate with CN = user and one O per group, which is how
 the API server reads a user from a certificate. Every file is written into `directory` (mode 0600); the
-caller owns that directory and removes it.
+caller owns that directory and removes it (or keeps it, `keep=True`, to restart with the same CA).
 """
 
 from __future__ import annotations
@@ -81,21 +81,34 @@ class Pki:
         return _cert_pem(self.ca_cert)
 
     @classmethod
-    def create(cls, directory: str | os.PathLike, common_name: str = "gotui-sandbox-ca") -> Pki:
-        """A new CA and server certificate written into `directory`."""
+    def create(cls, directory: str | os.PathLike, common_name: str = "gotui-sandbox-ca", *,
+               keep: bool = False) -> Pki:
+        """A CA and a new server certificate written into `directory`. With `keep` the CA key is written
+        too (ca.key), and a CA already there (ca.crt + ca.key) is reused: a restarted sandbox is then the
+        same cluster to the clients that trust it."""
         directory = Path(directory)
-        ca_key = _key()
-        ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-        ca_cert = (_builder(ca_name, ca_name, ca_key.public_key())
-                   .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-                   .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
-                                                content_commitment=False, key_encipherment=False,
-                                                data_encipherment=False, key_agreement=False,
-                                                encipher_only=False, decipher_only=False), critical=True)
-                   .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
-                   .sign(ca_key, hashes.SHA256()))
-        pki = cls(directory, ca_cert, ca_key, _write(directory / "ca.crt", _cert_pem(ca_cert)),
-                  directory / "server.crt", directory / "server.key")
+        ca_path, ca_key_path = directory / "ca.crt", directory / "ca.key"
+        if keep and ca_path.is_file() and ca_key_path.is_file():
+            ca_cert = x509.load_pem_x509_certificate(ca_path.read_bytes())
+            loaded = serialization.load_pem_private_key(ca_key_path.read_bytes(), password=None)
+            if not isinstance(loaded, ec.EllipticCurvePrivateKey):
+                raise ValueError(f"{ca_key_path}: not an ECDSA key")
+            ca_key = loaded
+        else:
+            ca_key = _key()
+            ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+            ca_cert = (_builder(ca_name, ca_name, ca_key.public_key())
+                       .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+                       .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
+                                                    content_commitment=False, key_encipherment=False,
+                                                    data_encipherment=False, key_agreement=False,
+                                                    encipher_only=False, decipher_only=False), critical=True)
+                       .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+                       .sign(ca_key, hashes.SHA256()))
+            _write(ca_path, _cert_pem(ca_cert))
+            if keep:
+                _write(ca_key_path, _key_pem(ca_key))
+        pki = cls(directory, ca_cert, ca_key, ca_path, directory / "server.crt", directory / "server.key")
         server_key = _key()
         sans: list[x509.GeneralName] = [x509.DNSName(n) for n in SERVER_NAMES]
         sans += [x509.IPAddress(ipaddress.ip_address(ip)) for ip in SERVER_IPS]
