@@ -383,3 +383,39 @@ def test_secured_sandbox_tls_failures_named(secured, tmp_path, pki):
     ok = variant(src, tmp_path / "d", tls_server_name="gotui-sandbox")
     api, _, _ = make_api_client(str(ok))
     assert server_version(api)
+
+
+def test_secured_sandbox_a_refused_exec_token_reruns_the_plugin_once(secured, tmp_path):
+    """client-go's rule: a 401 runs the exec plugin again (its token was revoked before it expired);
+    if the new token is refused too, the 401 is final."""
+    import yaml
+
+    from fixtures.kubeauth_kit import exec_user, write_plugin
+
+    token = yaml.safe_load(secured.kubeconfigs["token"].read_text())["users"][0]["user"]["token"]
+    plugin = write_plugin(tmp_path)
+    runs = tmp_path / "runs"
+    # run 1 answers a stale token, later runs the valid one
+    stale = tmp_path / "stale-plugin"
+    stale.write_text(f"#!/bin/sh\nn=$(cat {runs} 2>/dev/null || echo 0); n=$((n+1)); echo $n > {runs}\n"
+                     f"if [ $n -eq 1 ]; then export PLUGIN_TOKEN=stale-token-value; fi\nexec {plugin}\n")
+    stale.chmod(0o755)
+    kc = variant(secured.kubeconfigs["token"], tmp_path / "kc",
+                 user=exec_user(str(stale), {"PLUGIN_TOKEN": token}))
+    api, _, _ = make_api_client(str(kc))
+    store = ClusterStore()
+    w = Watcher(api, "pods", store, "shop", backoff_cap=0.2)
+    w.start()
+    try:
+        wait_for(lambda: store.synced("pods") and store.count("pods") > 0, 30, "the list after the re-run")
+        assert runs.read_text().strip() == "2" and w.fatal is None
+    finally:
+        w.stop()
+        w.join(5)
+    runs.unlink()
+    always_stale = variant(secured.kubeconfigs["token"], tmp_path / "kc2",
+                           user=exec_user(str(plugin), {"PLUGIN_TOKEN": "stale-token-value",
+                                                        "PLUGIN_COUNT": str(runs)}))
+    api, _, _ = make_api_client(str(always_stale))
+    message, _ = first_failure(api, tmp_path)
+    assert "Unauthorized" in message and runs.read_text().strip() == "2"

@@ -138,6 +138,8 @@ def build_api_client(cfg: KubeConfig, context: str | None = None, *,
     proxy = str(cluster.body.get("proxy-url") or "") or _env_proxy(server)
     api.rest_client.pool_manager = _pool_manager(cluster.body, tls, conf.connection_pool_maxsize, cluster_name, proxy)
     api.gotui_context = name  # read by the error wording (names the context)
+    if isinstance(user.body.get("exec"), dict) and not creds.exec_cert:
+        api.gotui_reauth = lambda: creds.rerun(conf)  # a 401 re-runs the plugin once (Watcher)
     api.gotui_client_cert = tls is not None and _has_client_cert(user.body, creds.exec_cert)
     return api, name, (str(ctx["namespace"]) if ctx.get("namespace") else None)
 
@@ -172,6 +174,7 @@ class _Credentials:
         self._token_file: Path | None = None
         self._token_mtime = 0.0
         self._checked = 0.0
+        self._rerun_at = -1e9
 
     def load(self, conf: Any) -> None:
         body = self.user.body
@@ -212,6 +215,14 @@ class _Credentials:
                     changed = False  # keep the token in hand; client-go does the same
                 if changed:
                     conf.api_key["BearerToken"] = self._read_token_file()
+
+    def rerun(self, conf: Any) -> None:
+        """Run the exec plugin again now (the server refused its token before it expired)."""
+        with self._lock:
+            if time.monotonic() - self._rerun_at < 5:  # another watcher met the same 401 and re-ran it
+                return
+            conf.api_key["BearerToken"] = self._run_exec()
+            self._rerun_at = time.monotonic()
 
     def _read_token_file(self) -> str:
         path = self._token_file

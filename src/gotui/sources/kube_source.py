@@ -269,6 +269,7 @@ class Watcher(threading.Thread):
     # -- the loop -------------------------------------------------------------------------------
     def run(self) -> None:
         failures = drops = 0
+        reauthed_at = -1e9
         self._set_state("connecting")
         while not self._halt.is_set():
             try:
@@ -293,6 +294,15 @@ class Watcher(threading.Thread):
                 drops = drops + 1 if dropped else 0
                 if dropped:
                     message = errors.dropped_client_certificate(context)
+                reauth = getattr(self.api_client, "gotui_reauth", None)
+                if getattr(exc, "status", None) == 401 and reauth is not None and time.monotonic() - reauthed_at > 60:
+                    # client-go's rule: a 401 re-runs the exec plugin (the token was revoked early); once a minute
+                    reauthed_at = time.monotonic()
+                    try:
+                        reauth()
+                        continue
+                    except Exception as again:  # noqa: BLE001 - the plugin's own message is the one to show
+                        exc, message = again, errors.describe_error(again, context=context)
                 if errors.is_config_error(exc) or drops >= DROPS_FATAL:
                     self.fatal = message
                     self._set_state("error", message)
