@@ -99,6 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
     sb.add_argument("--pods", type=int, default=10_000, help="pods in the big scenario")
     sb.add_argument("--seed", type=int, default=1, help="random seed (same seed, same cluster)")
     sb.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --host (no authentication!)")
+    sb.add_argument("--tls", action="store_true", help="serve HTTPS with a certificate from the sandbox's own CA (in the kubeconfig)")
+    sb.add_argument("--auth", default="none", metavar="METHODS", help="none (default), all, or a comma list of cert,token,exec: require credentials (needs --tls); one kubeconfig per method is written next to the main one")
+    sb.add_argument("--pki-dir", metavar="DIR", help="keep the CA, certificates and tokens in DIR (default: a temp dir removed on exit); a restart with the same DIR is the same cluster to its clients")
 
     bd = sub.add_parser("build", help="build an image, streaming each step", description="Build a Docker image from a context directory (same code as the TUI's build).")
     bd.add_argument("context_dir", metavar="CONTEXT", help="build context directory")

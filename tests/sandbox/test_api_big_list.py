@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import http.client
 import json
 
 import pytest
@@ -12,8 +11,8 @@ from gotui.sandbox.server import STREAM_CHUNK_BYTES, STREAM_LIST_BYTES
 pytestmark = pytest.mark.sandbox
 
 
-def _get(port: int, path: str) -> tuple[int, dict[str, str], bytes]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+def _get(sbx, path: str) -> tuple[int, dict[str, str], bytes]:
+    conn = sbx.connection(timeout=30)
     try:
         conn.request("GET", path, headers={"Accept": "application/json"})
         resp = conn.getresponse()
@@ -31,7 +30,7 @@ def test_big_list_is_streamed_whole_and_consistent(sandbox):
         status, _ = sandbox.request("POST", f"/api/v1/namespaces/{ns}/configmaps",
                                     {"metadata": {"name": f"cm-{i:03d}", "labels": {"n": str(i)}}, "data": {"v": value}})
         assert status == 201
-    status, headers, raw = _get(sandbox.port, f"/api/v1/namespaces/{ns}/configmaps")
+    status, headers, raw = _get(sandbox, f"/api/v1/namespaces/{ns}/configmaps")
     assert status == 200 and len(raw) > STREAM_LIST_BYTES
     assert int(headers["content-length"]) == len(raw) and "chunked" not in headers.get("transfer-encoding", "")
     body = json.loads(raw)
@@ -39,5 +38,5 @@ def test_big_list_is_streamed_whole_and_consistent(sandbox):
     assert [o["metadata"]["name"] for o in body["items"]] == [f"cm-{i:03d}" for i in range(count)]
     assert all(o["data"]["v"] == value for o in body["items"])
     # a small (selector-filtered) list of the same resource takes the one-piece path and agrees
-    status, _, small = _get(sandbox.port, f"/api/v1/namespaces/{ns}/configmaps?labelSelector=n%3D7")
+    status, _, small = _get(sandbox, f"/api/v1/namespaces/{ns}/configmaps?labelSelector=n%3D7")
     assert status == 200 and [o["metadata"]["name"] for o in json.loads(small)["items"]] == ["cm-007"]

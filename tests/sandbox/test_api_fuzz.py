@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import http.client
 import json
 
 import pytest
@@ -73,8 +72,8 @@ def requests(draw):
     return method, path, draw(bodies), draw(st.sampled_from(CTYPES)), draw(st.sampled_from(ACCEPTS))
 
 
-def _send(port: int, method: str, path: str, body: bytes | None, ctype: str, accept: str) -> tuple[int, bytes, str]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+def _send(sbx, method: str, path: str, body: bytes | None, ctype: str, accept: str) -> tuple[int, bytes, str]:
+    conn = sbx.connection(timeout=5)
     try:
         conn.request(method, path, body=body, headers={"Content-Type": ctype, "Accept": accept})
         resp = conn.getresponse()
@@ -97,7 +96,7 @@ def test_random_requests_never_break_the_server(fresh_sandbox):
         method, path, body, ctype, accept = req
         if path.startswith("/sandbox/v1/policy") and method in ("POST", "PUT"):
             return  # denying everything would only make later examples boring
-        status, data, rtype = _send(sbx.port, method, path, body, ctype, accept)
+        status, data, rtype = _send(sbx, method, path, body, ctype, accept)
         seen[status] = seen.get(status, 0) + 1
         assert status != 500, (method, path, data[:500])
         assert status < 500 or status == 503, (method, path, data[:500])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import http.client
 import json
 import uuid
 
@@ -22,7 +21,7 @@ def _ns(sbx) -> str:
 
 def _stream(sbx, path: str, headers: dict | None = None, timeout: float = 10) -> list[dict]:
     """GET a watch path and return its newline-delimited events."""
-    conn = http.client.HTTPConnection("127.0.0.1", sbx.port, timeout=timeout)
+    conn = sbx.connection(timeout=timeout)
     conn.request("GET", path, headers=headers or {})
     resp = conn.getresponse()
     assert resp.status == 200, resp.read()
@@ -39,7 +38,8 @@ def test_legacy_discovery(sandbox):
     assert api["kind"] == "APIVersions" and api["versions"] == ["v1"]
     _, apis = sandbox.request("GET", "/apis")
     groups = {g["name"]: g["preferredVersion"]["version"] for g in apis["groups"]}
-    assert groups == {"apps": "v1", "autoscaling": "v2", "discovery.k8s.io": "v1", "authorization.k8s.io": "v1"}
+    assert groups == {"apps": "v1", "autoscaling": "v2", "discovery.k8s.io": "v1", "authorization.k8s.io": "v1",
+                      "authentication.k8s.io": "v1"}
     _, core = sandbox.request("GET", "/api/v1")
     names = {r["name"] for r in core["resources"]}
     assert {"pods", "pods/log", "pods/status", "services", "endpoints", "events", "secrets", "configmaps",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from gotui.sources.kube_wire import object_path
 
@@ -151,23 +151,15 @@ class KubeIO:
 
 
 def api_client_from_settings(settings: Any) -> tuple[Any, str, str]:
-    """(ApiClient, context name, namespace) from the kubeconfig named in `settings` (or the default).
+    """(ApiClient, context name, namespace) from the kubeconfig named in `settings` (or the default),
+    loaded as the TUI loads it (`gotui.sources.kube_auth`: exec plugins off the terminal, no key files).
 
     Raises `ValueError` with a readable message when the kubeconfig cannot be used.
     """
-    from kubernetes import config as kconfig
+    from gotui.sources.kube_source import KubeConfigProblem, make_api_client
 
-    path = settings.kubeconfig or None
     try:
-        contexts, active = kconfig.list_kube_config_contexts(config_file=path)
-        ctx_name = settings.context or (active or {}).get("name")
-        ctx = next((c for c in contexts if c.get("name") == ctx_name), None)
-        if ctx is None:
-            names = ", ".join(c.get("name", "?") for c in contexts) or "none"
-            raise ValueError(f"context {ctx_name!r} is not in the kubeconfig (contexts: {names})")
-        client = kconfig.new_client_from_config(config_file=path, context=ctx_name)
-    except kconfig.ConfigException as exc:
-        where = path or "~/.kube/config"
-        raise ValueError(f"kubeconfig {where}: {exc}") from None
-    namespace = settings.namespace or (ctx.get("context") or {}).get("namespace") or "default"
-    return client, cast(str, ctx_name), namespace
+        client, ctx_name, ctx_ns = make_api_client(settings.kubeconfig or None, settings.context or None)
+    except KubeConfigProblem as exc:
+        raise ValueError(str(exc)) from None
+    return client, ctx_name, settings.namespace or ctx_ns or "default"

@@ -100,16 +100,22 @@ def bad_request(message: str) -> ApiError:
     return ApiError(400, "BadRequest", message)
 
 
-def forbidden(resource: str, name: str | None, verb: str, namespace: str | None) -> ApiError:
-    """403 Forbidden in the apiserver's wording for the anonymous sandbox user."""
+def forbidden(resource: str, name: str | None, verb: str, namespace: str | None,
+              user: str = "system:anonymous") -> ApiError:
+    """403 Forbidden in the apiserver's wording, naming the (authenticated or anonymous) user."""
     group, plural = _split(resource)
     target = f'{group_resource(resource)} "{name}"' if name else group_resource(resource)
     where = f' in the namespace "{namespace}"' if namespace else " at the cluster scope"
     message = (
-        f'{target} is forbidden: User "system:anonymous" cannot {verb} resource "{plural}" '
+        f'{target} is forbidden: User "{user}" cannot {verb} resource "{plural}" '
         f'in API group "{group}"{where}'
     )
     return ApiError(403, "Forbidden", message, _details(resource, name))
+
+
+def unauthorized() -> ApiError:
+    """401 Unauthorized, worded as the API server words it (no details)."""
+    return ApiError(401, "Unauthorized", "Unauthorized")
 
 
 def method_not_allowed(message: str = "the server does not allow this method on the requested resource") -> ApiError:

@@ -60,12 +60,16 @@ RESOURCES: dict[str, ResourceInfo] = {
         ResourceInfo("endpointslices", "endpointslice", "EndpointSlice", "discovery.k8s.io", "v1"),
         ResourceInfo("selfsubjectaccessreviews", "selfsubjectaccessreview", "SelfSubjectAccessReview",
                      "authorization.k8s.io", "v1", namespaced=False, verbs=("create",)),
+        ResourceInfo("selfsubjectreviews", "selfsubjectreview", "SelfSubjectReview",
+                     "authentication.k8s.io", "v1", namespaced=False, verbs=("create",)),
     ]
 }
 
 # Resources whose main endpoint ignores status changes (status is written through /status).
 STATUS_SUBRESOURCE = {p for p, r in RESOURCES.items() if "status" in r.subresources}
-STORED = [p for p in RESOURCES if p != "selfsubjectaccessreviews"]
+# Reviews are answered, never stored (kubectl auth can-i / auth whoami).
+REVIEWS = frozenset({"selfsubjectaccessreviews", "selfsubjectreviews"})
+STORED = [p for p in RESOURCES if p not in REVIEWS]
 
 
 def group_resource(plural: str) -> str:

@@ -12,6 +12,13 @@ endpoints:
 - `GET .../pods/NAME[:PORT]/proxy/...`, `.../services/NAME[:PORT]/proxy/...` (see proxy.py)
 - `GET|POST|DELETE /sandbox/v1/faults` injected faults (lost responses, delays, resets, 5xx; see faults.py)
 
+`--tls` serves HTTPS with a certificate from the sandbox's own CA (tls.py); `--auth` enables client
+certificate, static bearer token and exec-plugin authentication (auth.py): then every API request needs
+credentials (401 Unauthorized otherwise) and 403s name the authenticated user. The /sandbox/v1/*
+endpoints stay open to unauthenticated callers (a test harness's back door). Key material lives in a
+private temp dir removed when the sandbox stops, or in `--pki-dir DIR` (kept; a restart there reuses the
+CA and tokens, like a real cluster's); the kubeconfig files are described in kubeconfig.py.
+
 Bodies are JSON (or YAML); `application/vnd.kubernetes.protobuf` is accepted for SelfSubjectAccessReviews
 (kubectl auth can-i) and for creating/updating v1 Secrets and ConfigMaps (helm v4 storage), see protowire.py;
 answers are always JSON. JSON lists over STREAM_LIST_BYTES are streamed in chunks (bounded memory).
@@ -30,9 +37,11 @@ import ipaddress
 import json
 import logging
 import os
+import shutil
 import signal
 import socket
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -40,13 +49,14 @@ from typing import Any
 from aiohttp import web
 
 from gotui import clock as gotui_clock
-from gotui.sandbox import discovery, errors, faults, kubeconfig, proxy
+from gotui.sandbox import discovery, errors, faults, kubeconfig, proxy, security
+from gotui.sandbox.auth import ANONYMOUS, CURRENT_USER, Authenticator, UserInfo, parse_methods
 from gotui.sandbox.errors import ApiError
 from gotui.sandbox.patch import APPLY_PATCH, apply_patch
 from gotui.sandbox.policy import Policy
 from gotui.sandbox.protowire import SUPPORTED_KINDS as PROTOBUF_KINDS
 from gotui.sandbox.protowire import ProtobufError, decode_object, decode_ssar
-from gotui.sandbox.resources import RESOURCES, STATUS_SUBRESOURCE, ResourceInfo
+from gotui.sandbox.resources import RESOURCES, REVIEWS, STATUS_SUBRESOURCE, ResourceInfo
 from gotui.sandbox.selectors import label_selector_string, parse_field_selector, parse_label_selector
 from gotui.sandbox.store import HistoryEvent, ObjectStore, dumps
 from gotui.sandbox.tables import build_table, build_table_bytes, parse_time
@@ -60,6 +70,8 @@ DEFAULT_WATCH_TIMEOUT = 1800.0
 BASE_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 PROTECTED_NAMESPACES = ("default", "kube-system", "kube-public")
 _SENTINEL = object()
+# As on a real cluster: kubectl sends no credentials to an http:// server, and API servers serve HTTPS only.
+AUTH_NEEDS_TLS = "--auth needs --tls (kubectl and client-go send no credentials over plain HTTP)"
 
 
 def _json(obj: Any, status: int = 200) -> web.Response:
@@ -167,8 +179,10 @@ class ApiServer:
     """The aiohttp application serving one ObjectStore."""
 
     def __init__(self, store: ObjectStore, policy: Policy | None = None, controllers: Any = None, *,
-                 max_body: int = MAX_BODY, bookmark_interval: float = 5.0, info: dict | None = None):
+                 max_body: int = MAX_BODY, bookmark_interval: float = 5.0, info: dict | None = None,
+                 authenticator: Authenticator | None = None):
         self.store = store
+        self.authenticator = authenticator or Authenticator()
         self.policy = policy or Policy()
         self.controllers = controllers
         self.max_body = max_body
@@ -181,7 +195,10 @@ class ApiServer:
 
     def make_app(self) -> web.Application:
         """The aiohttp Application (one catch-all route, dispatched by path)."""
-        app = web.Application(client_max_size=self.max_body, middlewares=[self.faults.middleware])
+        # Authentication first (an unauthenticated request is answered 401, as a real API server does),
+        # then the injected faults, which act on authenticated requests only.
+        app = web.Application(client_max_size=self.max_body,
+                              middlewares=[self._authenticate, self.faults.middleware])
         app.router.add_route("*", faults.PATH, self.faults.endpoint)
         app.router.add_route("*", proxy.POD_ROUTE, self.proxy.pod)
         app.router.add_route("*", proxy.SERVICE_ROUTE, self.proxy.service)
@@ -195,6 +212,25 @@ class ApiServer:
             w.put(_SENTINEL)
 
     # --- entry ------------------------------------------------------------------------------------
+
+    @web.middleware
+    async def _authenticate(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        """Find the caller (CURRENT_USER for the handler); 401 without valid credentials when auth is on,
+        except on the sandbox-only endpoints."""
+        user: UserInfo | None = ANONYMOUS
+        if self.authenticator.required:
+            transport = request.transport
+            ssl_object = transport.get_extra_info("ssl_object") if transport is not None else None
+            peercert = ssl_object.getpeercert() if ssl_object is not None else None
+            user = self.authenticator.authenticate(request.headers, peercert)
+            if user is None:
+                if not request.path.startswith("/sandbox/"):
+                    return _status_response(errors.unauthorized())
+        reset = CURRENT_USER.set(user or ANONYMOUS)
+        try:
+            return await handler(request)
+        finally:
+            CURRENT_USER.reset(reset)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """Dispatch one request; every error becomes a Status body."""
@@ -288,7 +324,8 @@ class ApiServer:
     def _authorize(self, verb: str, t: _Target) -> None:
         allowed, _ = self.policy.check(verb, t.info.plural, t.namespace, t.name, t.info.group, t.sub)
         if not allowed:
-            raise errors.forbidden(t.info.plural if not t.sub else f"{t.info.plural}/{t.sub}", t.name, verb, t.namespace)
+            raise errors.forbidden(t.info.plural if not t.sub else f"{t.info.plural}/{t.sub}", t.name, verb, t.namespace,
+                                   CURRENT_USER.get().name)
 
     async def _body(self, request: web.Request, *, required: bool = True, protobuf_ssar: bool = False,
                     target: _Target | None = None) -> Any:
@@ -341,6 +378,10 @@ class ApiServer:
             if method != "POST" or t.name:
                 raise errors.method_not_allowed()
             return await self._ssar(request)
+        if plural == "selfsubjectreviews":
+            if method != "POST" or t.name:
+                raise errors.method_not_allowed()
+            return self._whoami()
         if t.name is None:
             if method == "GET":
                 if t.watch or _bool(q.get("watch")):
@@ -624,6 +665,13 @@ class ApiServer:
                "metadata": {"creationTimestamp": None}, "spec": spec, "status": self.policy.review(body)}
         return _json(out, 201)
 
+    def _whoami(self) -> web.Response:
+        """A SelfSubjectReview (`kubectl auth whoami`): the authenticated user and groups."""
+        user = CURRENT_USER.get()
+        return _json({"kind": "SelfSubjectReview", "apiVersion": "authentication.k8s.io/v1",
+                      "metadata": {"creationTimestamp": self.store.now()},
+                      "status": {"userInfo": {"username": user.name, "groups": list(user.groups)}}}, 201)
+
     # --- watch -----------------------------------------------------------------------------------
 
     async def _watch(self, request: web.Request, t: _Target, name: str | None = None) -> web.StreamResponse:
@@ -903,7 +951,7 @@ class ApiServer:
         if what == "info":
             if method != "GET":
                 raise errors.method_not_allowed()
-            counts = {r: self.store.count(r) for r in RESOURCES if r != "selfsubjectaccessreviews"}
+            counts = {r: self.store.count(r) for r in RESOURCES if r not in REVIEWS}
             return _json({**self.info, "resourceVersion": self.store.resource_version,
                           "oldestResourceVersion": str(self.store.oldest_resource_version("pods")),
                           "oldestResourceVersions": {r: str(self.store.oldest_resource_version(r)) for r in counts},
@@ -964,20 +1012,27 @@ class Sandbox:
     host: str
     port: int
     kubeconfig_path: str | None
+    tls: bool = False
+    workdir: str | None = None  # private temp dir holding key material (removed by stop())
+    kubeconfig_paths: dict[str, str] | None = None  # per-method kubeconfigs (see kubeconfig.write_all)
 
     @property
     def url(self) -> str:
-        """http://HOST:PORT"""
+        """http[s]://HOST:PORT"""
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        return f"{'https' if self.tls else 'http'}://{host}:{self.port}"
 
     async def stop(self) -> None:
-        """Stop controllers and the HTTP server."""
-        if self.controllers is not None:
-            with contextlib.suppress(Exception):
-                await self.controllers.stop()
-        await self.runner.cleanup()
-        self.store.close()
+        """Stop controllers and the HTTP server; remove the key material."""
+        try:
+            if self.controllers is not None:
+                with contextlib.suppress(Exception):
+                    await self.controllers.stop()
+            await self.runner.cleanup()
+            self.store.close()
+        finally:
+            if self.workdir:
+                shutil.rmtree(self.workdir, ignore_errors=True)
 
 
 def _ensure_namespaces(store: ObjectStore, names: tuple[str, ...]) -> None:
@@ -988,8 +1043,14 @@ def _ensure_namespaces(store: ObjectStore, names: tuple[str, ...]) -> None:
 
 async def start(host: str = "127.0.0.1", port: int = 0, scenario: str = "default", seed: int = 1,
                 pods: int | None = None, kubeconfig_out: str | None = None, *, allow_remote: bool = False,
-                store: ObjectStore | None = None) -> Sandbox:
-    """Start a sandbox on the running loop: store, controllers (when available), HTTP server, kubeconfig."""
+                store: ObjectStore | None = None, tls: bool = False, auth: str | tuple[str, ...] = (),
+                pki_dir: str | None = None) -> Sandbox:
+    """Start a sandbox on the running loop: store, controllers (when available), HTTP(S) server, kubeconfig(s).
+    `auth`: methods from auth.METHODS (or their --auth spelling); they need `tls`. Key material goes to a
+    private temp dir removed by stop(), or to `pki_dir` (kept, and its CA and tokens reused)."""
+    methods = parse_methods(auth) if isinstance(auth, str) else tuple(auth)
+    if methods and not tls:
+        raise ValueError(AUTH_NEEDS_TLS)
     if not allow_remote and not is_loopback(host):
         raise ValueError(f"refusing to serve the sandbox on non-loopback host {host!r} without allow_remote "
                          "(it has no authentication)")
@@ -1008,7 +1069,17 @@ async def start(host: str = "127.0.0.1", port: int = 0, scenario: str = "default
         await controllers.start()
     else:
         _ensure_namespaces(store, BASE_NAMESPACES + ("shop",))
-    api = ApiServer(store, controllers=controllers, info={"scenario": scenario, "seed": seed})
+    workdir = tempfile.mkdtemp(prefix="gotui-sandbox-") if (tls or methods) and not pki_dir else None
+    try:
+        if pki_dir:
+            os.makedirs(pki_dir, mode=0o700, exist_ok=True)
+        pki, authenticator, credentials = security.build(pki_dir or workdir, tls, methods, keep=bool(pki_dir))
+    except BaseException:
+        if workdir:
+            shutil.rmtree(workdir, ignore_errors=True)
+        raise
+    api = ApiServer(store, controllers=controllers, info={"scenario": scenario, "seed": seed, "tls": tls,
+                                                          "auth": list(methods)}, authenticator=authenticator)
     runner = web.AppRunner(api.make_app(), access_log=None, shutdown_timeout=1.0)
     await runner.setup()
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -1017,34 +1088,50 @@ async def start(host: str = "127.0.0.1", port: int = 0, scenario: str = "default
     sock.bind((host, port))
     sock.listen(128)
     sock.setblocking(False)
-    site = web.SockSite(runner, sock)
+    site = web.SockSite(runner, sock, ssl_context=pki.server_context() if pki is not None else None)
     await site.start()
     real_port = sock.getsockname()[1]
-    sandbox = Sandbox(store, api, controllers, runner, host, real_port, None)
+    sandbox = Sandbox(store, api, controllers, runner, host, real_port, None, tls, workdir)
     path = kubeconfig_out or str(kubeconfig.default_path(real_port))
-    sandbox.kubeconfig_path = str(kubeconfig.write(path, sandbox.url))
+    written = kubeconfig.write_all(path, sandbox.url, ca_pem=pki.ca_pem if pki is not None else None,
+                                   credentials=tuple(credentials))
+    sandbox.kubeconfig_path = str(written.pop(""))
+    sandbox.kubeconfig_paths = {method: str(p) for method, p in written.items()}
     return sandbox
 
 
 async def _serve(args: argparse.Namespace) -> int:
     sandbox = await start(args.host, args.port, args.scenario, args.seed, getattr(args, "pods", None),
-                          args.kubeconfig_out, allow_remote=args.allow_remote)
-    print(f"gotui sandbox: serving at {sandbox.url}", flush=True)
-    print(f"gotui sandbox: kubeconfig at {sandbox.kubeconfig_path}", flush=True)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
-    await sandbox.stop()
+                          args.kubeconfig_out, allow_remote=args.allow_remote, tls=getattr(args, "tls", False),
+                          auth=getattr(args, "auth", None) or "none", pki_dir=getattr(args, "pki_dir", None))
+    try:
+        print(f"gotui sandbox: serving at {sandbox.url}", flush=True)
+        for method, path in (sandbox.kubeconfig_paths or {}).items():
+            print(f"gotui sandbox: kubeconfig ({method}) at {path}", flush=True)
+        print(f"gotui sandbox: kubeconfig at {sandbox.kubeconfig_path}", flush=True)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+    finally:
+        await sandbox.stop()
     return 0
 
 
 def main(args: argparse.Namespace) -> int:
     """`gotui sandbox`: serve until SIGINT/SIGTERM (args: host, port, kubeconfig_out, scenario, pods, seed,
-    allow_remote)."""
+    allow_remote, tls, auth)."""
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        methods = parse_methods(getattr(args, "auth", None) or "none")
+    except ValueError as exc:
+        print(f"gotui sandbox: {exc}", file=sys.stderr, flush=True)
+        return 2
+    if methods and not getattr(args, "tls", False):
+        print(f"gotui sandbox: {AUTH_NEEDS_TLS}", file=sys.stderr, flush=True)
+        return 2
     if not getattr(args, "allow_remote", False) and not is_loopback(args.host):
         print(f"gotui sandbox: refusing non-loopback host {args.host} (no authentication); "
               "pass --allow-remote to override", file=sys.stderr, flush=True)
@@ -1068,6 +1155,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--pods", type=int, default=None)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--allow-remote", action="store_true")
+    p.add_argument("--tls", action="store_true")
+    p.add_argument("--auth", default="none")
+    p.add_argument("--pki-dir")
     return p.parse_args(argv)
 
 

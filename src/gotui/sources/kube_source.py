@@ -21,7 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from gotui.sources.kube_auth import KubeConfigProblem, build_api_client, read_kubeconfig
 from gotui.sources.kube_wire import Slimmer, iter_list_items, object_path
+
+__all__ = ["KINDS", "ContextInfo", "KubeConfigProblem", "Watcher", "api_get", "list_contexts", "make_api_client"]
 
 # Every kind the cache holds: plural name -> (API class name, namespaced list fn, all-namespaces list fn)
 KINDS: dict[str, tuple[str, str, str]] = {
@@ -42,19 +45,10 @@ KINDS: dict[str, tuple[str, str, str]] = {
 LABEL_SELECTORS = {"secrets": "owner=helm"}
 
 
-class KubeConfigProblem(Exception):
-    """The kubeconfig cannot be used; the message names the file, the line when known, and the fix."""
-
-
 def kubeconfig_paths(explicit: str | None = None) -> list[Path]:
     """The kubeconfig file(s) in effect: the explicit value, else $KUBECONFIG, else ~/.kube/config."""
     value = explicit or os.environ.get("KUBECONFIG") or "~/.kube/config"
     return [Path(os.path.expanduser(p)) for p in value.split(os.pathsep) if p]
-
-
-def _config_arg(explicit: str | None) -> str:
-    paths = kubeconfig_paths(explicit)
-    return os.pathsep.join(str(p) for p in paths)
 
 
 def _check_files(explicit: str | None) -> list[Path]:
@@ -93,43 +87,18 @@ class ContextInfo:
 
 
 def list_contexts(kubeconfig: str | None = None) -> list[ContextInfo]:
-    """Every context in the kubeconfig, the current one flagged."""
-    from kubernetes import config
-
-    files = _check_files(kubeconfig)
-    try:
-        contexts, current = config.list_kube_config_contexts(config_file=_config_arg(kubeconfig))
-    except config.ConfigException as exc:
-        raise KubeConfigProblem(f"kubeconfig {files[0]}: {exc}. Check its `contexts:` section.") from None
-    current_name = (current or {}).get("name")
-    out = []
-    for ctx in contexts or []:
-        body = ctx.get("context") or {}
-        out.append(ContextInfo(ctx.get("name", "?"), body.get("cluster", "?"), body.get("namespace"), ctx.get("name") == current_name))
-    return out
+    """Every context in the kubeconfig, the current one flagged (a kubeconfig without a
+    current-context is fine: none is flagged)."""
+    cfg = read_kubeconfig(_check_files(kubeconfig))
+    return [ContextInfo(name, str(e.body.get("cluster") or "?"), e.body.get("namespace"), name == cfg.current)
+            for name, e in cfg.contexts.items()]
 
 
 def make_api_client(kubeconfig: str | None = None, context: str | None = None) -> tuple[Any, str, str | None]:
-    """Build a `kubernetes.client.ApiClient`; returns (client, context name, the context's namespace)."""
-    from kubernetes import config
-
-    files = _check_files(kubeconfig)
-    names = [c.name for c in list_contexts(kubeconfig)]
-    if not names:
-        raise KubeConfigProblem(f"kubeconfig {files[0]} has no contexts. Add one or use another file.")
-    if context and context not in names:
-        raise KubeConfigProblem(
-            f"context {context!r} is not in kubeconfig {files[0]} (it has: {', '.join(names)}). "
-            "Pick one with --context or the context picker (c)."
-        )
-    try:
-        client = config.new_client_from_config(config_file=_config_arg(kubeconfig), context=context, persist_config=False)
-    except config.ConfigException as exc:
-        raise KubeConfigProblem(f"kubeconfig {files[0]}: {exc}. Fix the context/cluster/user entries.") from None
-    except Exception as exc:  # noqa: BLE001 - e.g. an exec plugin or a bad certificate file
-        raise KubeConfigProblem(f"kubeconfig {files[0]}: {type(exc).__name__}: {exc}") from None
-    ctx = next(c for c in list_contexts(kubeconfig) if c.name == (context or next((c.name for c in list_contexts(kubeconfig) if c.current), names[0])))
-    return client, ctx.name, ctx.namespace
+    """Build a `kubernetes.client.ApiClient` (see `kube_auth`); returns (client, context name, the
+    context's namespace). Runs the user's exec credential plugin, if any, before returning; a
+    credential that cannot be had raises `KubeConfigProblem` (no request goes out without it)."""
+    return build_api_client(read_kubeconfig(_check_files(kubeconfig)), context)
 
 
 def list_namespaces(api_client: Any, timeout: float = 10.0) -> list[str]:
@@ -192,6 +161,7 @@ def read_object(api_client: Any, kind: str, namespace: str, name: str, timeout: 
     return obj
 
 
+DROPS_FATAL = 3  # hang-ups right after the TLS handshake in a row that end a Watcher (client cert refused)
 FREEZE_AT = 2000  # lists at least this long are gc.freeze()d once in the store
 _gc_lock = threading.Lock()
 _gc_pausers = 0
@@ -235,7 +205,9 @@ class Watcher(threading.Thread):
     """List then watch one kind, feeding `sink`; reports state changes through `on_state`.
 
     `on_state(kind, state, detail)` gets "connecting", "connected", "reconnecting" (with the error
-    and the next retry) or "error" (a 401/403/404 that retrying will not fix soon; still retried).
+    and the next retry) or "error": a 403/404 that retrying will not fix soon (still retried), or a
+    kubeconfig problem — TLS verification, a rejected client certificate, a credential that cannot be
+    had, a 401 — which ends the thread (`self.fatal` holds the message) until the operator reconnects.
     """
 
     def __init__(
@@ -263,6 +235,7 @@ class Watcher(threading.Thread):
         self.state = "connecting"
         self.detail = ""
         self.stats = WatchStats()
+        self.fatal: str | None = None
         self._slimmer = Slimmer()
         self._halt = threading.Event()
         self._response: Any = None
@@ -295,7 +268,8 @@ class Watcher(threading.Thread):
 
     # -- the loop -------------------------------------------------------------------------------
     def run(self) -> None:
-        failures = 0
+        failures = drops = 0
+        reauthed_at = -1e9
         self._set_state("connecting")
         while not self._halt.is_set():
             try:
@@ -310,15 +284,35 @@ class Watcher(threading.Thread):
             except Exception as exc:  # noqa: BLE001 - every failure is retried with backoff
                 if self._halt.is_set():
                     break
+                from gotui.ops import errors
+
+                context = getattr(self.api_client, "gotui_context", None)
+                message = errors.describe_error(exc, context=context)
+                # A server refusing the client certificate may just hang up: after DROPS_FATAL of
+                # those in a row (a restart causes one or two), it is a configuration problem too.
+                dropped = getattr(self.api_client, "gotui_client_cert", False) and errors.is_dropped_handshake(exc)
+                drops = drops + 1 if dropped else 0
+                if dropped:
+                    message = errors.dropped_client_certificate(context)
+                reauth = getattr(self.api_client, "gotui_reauth", None)
+                if getattr(exc, "status", None) == 401 and reauth is not None and time.monotonic() - reauthed_at > 60:
+                    # client-go's rule: a 401 re-runs the exec plugin (the token was revoked early); once a minute
+                    reauthed_at = time.monotonic()
+                    try:
+                        reauth()
+                        continue
+                    except Exception as again:  # noqa: BLE001 - the plugin's own message is the one to show
+                        exc, message = again, errors.describe_error(again, context=context)
+                if errors.is_config_error(exc) or drops >= DROPS_FATAL:
+                    self.fatal = message
+                    self._set_state("error", message)
+                    return
                 failures += 1
                 self.stats.reconnects += 1
                 self.resource_version = None  # relist: the server may have restarted with other RVs
                 delay = min(self.backoff_cap, 0.25 * (2 ** min(failures, 10))) * (0.75 + random.random() / 2)
                 status = getattr(exc, "status", None)
-                from gotui.ops.kube_text import kube_error as describe_error
-
-                message = describe_error(exc)
-                if status in (401, 403, 404):
+                if status in (403, 404):
                     self._set_state("error", f"{message}")
                 else:
                     self._set_state("reconnecting", f"{message} — retrying in {delay:.0f}s")

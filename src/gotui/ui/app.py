@@ -132,6 +132,13 @@ class GotuiApp(App[None]):
         # Sources start after the first frame, so start-up never waits on Docker or Kubernetes.
         self.call_after_refresh(self.start_services)
 
+    def on_unmount(self) -> None:
+        """Kill exec credential plugins still running: quitting never waits on one (its worker
+        thread would hold the interpreter's exit)."""
+        from gotui.sources.exec_plugin import kill_running_plugins
+
+        kill_running_plugins()
+
     def start_services(self) -> None:
         """Start every pane's sources (after the first frame)."""
         # `requests` (used by both the docker and the kubernetes clients) is not safe to import from
