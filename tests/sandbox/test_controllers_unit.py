@@ -189,6 +189,12 @@ async def test_inprocess_default_scenario_converges_and_logs_errors():
             return len(pods) == 3 and all(p["status"].get("podIP") and any(
                 c["type"] == "Ready" and c["status"] == "True" for c in p["status"]["conditions"]) for p in pods)
         assert await _wait(ready_blue)
+
+        def worker_started():  # the worker's pod is scheduled apart from blue's: wait for its log-shipper
+            pods, _ = store.list("pods", "shop", label_selector="app=worker")
+            return pods and any(c["name"] == "log-shipper" and "running" in (c.get("state") or {})
+                                for c in pods[0]["status"].get("containerStatuses") or [])
+        assert await _wait(worker_started, timeout=30.0)
         worker = store.list("pods", "shop", label_selector="app=worker")[0][0]
         name = worker["metadata"]["name"]
         with pytest.raises(ApiError) as err:
