@@ -68,14 +68,13 @@ run_pytest() {  # run_pytest LABEL PYTEST-ARGS...: one pass; dies on failure or 
 if [ -n "${GOTUI_TEST_SANDBOX_TLS:-}" ]; then pass1="pass 1 (sandbox over TLS)"; else pass1="pass 1 (sandbox over plain HTTP)"; fi
 run_pytest "$pass1" "$@"
 if [ $gate = 1 ]; then
-  # Pass 2: what talks to Kubernetes, again against sandboxes with --tls --auth cert. Left out: the
-  # keyboard fuzz (slow, and Docker too) and test_stale_rows.py (it restarts a sandbox on the same port,
-  # which under TLS would come back with a new CA).
+  # Pass 2: what talks to Kubernetes, again against sandboxes with --tls --auth cert: every test module
+  # that uses the sandbox fixture but the keyboard fuzz (slow, and it needs Docker too).
   TLS_TESTS=(tests/kube tests/releases tests/sandbox
              tests/ui/test_pods_pane.py tests/ui/test_pods_oncall.py tests/ui/test_pods_yaml.py
              tests/ui/test_pod_logs_restarts.py tests/ui/test_hpa_pane.py tests/ui/test_pickers.py
              tests/ui/test_releases_pane.py tests/ui/test_releases_oncall.py tests/ui/test_releases_scale_up.py
-             tests/ui/test_snapshots.py)
+             tests/ui/test_snapshots.py tests/ui/test_stale_rows.py)
   GOTUI_TEST_SANDBOX_TLS=1 run_pytest "pass 2 (sandbox over TLS with client certificates)" --cov-append "${TLS_TESTS[@]}"
 fi
 
