@@ -74,6 +74,7 @@ if [ $gate = 1 ]; then
              tests/ui/test_pods_pane.py tests/ui/test_pods_oncall.py tests/ui/test_pods_yaml.py
              tests/ui/test_pod_logs_restarts.py tests/ui/test_hpa_pane.py tests/ui/test_pickers.py
              tests/ui/test_releases_pane.py tests/ui/test_releases_oncall.py tests/ui/test_releases_scale_up.py
+             tests/ui/test_releases_safety.py tests/ui/test_context_choice.py
              tests/ui/test_snapshots.py tests/ui/test_stale_rows.py)
   GOTUI_TEST_SANDBOX_TLS=1 run_pytest "pass 2 (sandbox over TLS with client certificates)" --cov-append "${TLS_TESTS[@]}"
 fi
