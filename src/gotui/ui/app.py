@@ -6,9 +6,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.timer import Timer
 from textual.widgets import ContentSwitcher, Footer
 
 from gotui.config import Settings
@@ -19,6 +21,7 @@ from gotui.ui import plain_cells, themes
 from gotui.ui.action_gate import ActionGate
 from gotui.ui.confirm import ConfirmModal, QuitWhileRunning
 from gotui.ui.help import HelpScreen, binding_rows
+from gotui.ui.key_order import FENCE_TIMEOUT_S, KeyFence, KeyOrder
 from gotui.ui.palette import ActionsProvider
 from gotui.ui.panes.base import Pane
 from gotui.ui.statusbar import PaneTabs, StatusBar
@@ -64,6 +67,8 @@ class GotuiApp(App[None]):
         self.settings = settings or Settings()
         self.audit = AuditLog(self.settings.audit_log, source="tui")
         self.gate = ActionGate(self)
+        self._keys = KeyOrder()
+        self._key_target: Any = None
         self.panes: list[Pane] = panes if panes is not None else self._default_panes()
         # Set by the Kubernetes side: returns a reason string when RBAC denies `action`, else None.
         self.rbac_checker: Callable[[Action], str | None] | None = None
@@ -222,6 +227,31 @@ class GotuiApp(App[None]):
         from gotui.ui.history import HistoryScreen
 
         self.push_screen(HistoryScreen(self.audit))
+
+    # -- keys typed ahead: one at a time, each where the previous one left the focus (ui/key_order.py) ---
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            await self._keys.key(event, self._dispatch_key, self._post_fence)
+            return
+        await super().on_event(event)
+
+    async def _dispatch_key(self, event: events.Key) -> None:
+        self._key_target = self.focused or self.screen
+        await super().on_event(event)
+
+    def _post_fence(self, fence: KeyFence) -> Timer:
+        target = self._key_target
+        if target is None or not target.is_attached or not target.post_message(fence):
+            self.post_message(fence)
+
+        async def timed_out() -> None:
+            await self._keys.fenced(fence, self._dispatch_key, self._post_fence)
+
+        return self.set_timer(FENCE_TIMEOUT_S, timed_out)
+
+    async def on_key_fence(self, message: KeyFence) -> None:
+        message.stop()
+        await self._keys.fenced(message, self._dispatch_key, self._post_fence)
 
     # -- the action gate (gotui.ui.action_gate; the plain-Python half is gotui.ops.gate) -------------
     def perform(

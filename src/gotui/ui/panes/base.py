@@ -26,12 +26,16 @@ SEVERITY_PREFIX = {"info": "", "ok": "✓ ", "warning": "! ", "error": "✗ "}
 
 
 class FilterBar(Input):
-    """The `/` filter input; Enter keeps the filter, Escape (or ctrl+u) clears it."""
+    """The `/` filter input; Enter keeps the filter, Escape clears it and leaves, ctrl+u clears it and stays
+    (the letters typed next are the new filter, never commands)."""
 
     BINDINGS = [
         Binding("escape", "clear_filter", "Clear filter", show=False),
-        Binding("ctrl+u", "clear_filter", "Clear filter", show=False),
+        Binding("ctrl+u", "erase_filter", "Erase filter", show=False),
     ]
+
+    def action_erase_filter(self) -> None:
+        self.value = ""
 
     def action_clear_filter(self) -> None:
         self.value = ""
@@ -130,7 +134,7 @@ class Pane(Vertical):
     def action_filter(self) -> None:
         bar = self.query_one(FilterBar)
         bar.display = True
-        bar.focus()
+        self.screen.set_focus(bar)  # now, not after a refresh: the keys typed next are the filter
 
     def close_filter(self) -> None:
         bar = self.query_one(FilterBar)
