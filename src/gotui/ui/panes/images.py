@@ -84,6 +84,9 @@ class ImagesPane(Pane):
         Binding("R", "restart", "Restart", show=False, id="images.restart"),
     ]
 
+    # Hidden (and refused with the reason when pressed) in read-only mode.
+    MUTATING = frozenset({"delete", "force_delete", "prune", "build", "tag", "stop", "restart"})
+
     def __init__(self, source: DockerSource | None = None) -> None:
         super().__init__()
         self.source = source
@@ -428,6 +431,26 @@ class ImagesPane(Pane):
 
         if self._need_source():
             self.app.push_screen(BuildScreen(self.source))  # type: ignore[arg-type]
+
+    # -- read-only: mutating keys hidden, but a press still says why ------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in self.MUTATING and getattr(getattr(self.app, "settings", None), "readonly", False):
+            return False
+        return True
+
+    def on_key(self, event: Any) -> None:
+        settings = getattr(self.app, "settings", None)
+        if not getattr(settings, "readonly", False):
+            return
+        for binding in self._bindings.key_to_bindings.get(event.key, []):
+            if binding.action in self.MUTATING:
+                from gotui.ops.actions import Action
+                from gotui.ops.safety import check
+
+                event.stop()
+                verdict = check(Action(verb=binding.action, kind="image", target="-"), settings)  # type: ignore[arg-type]
+                self.app.notify(verdict.reason, title=f"Refused: {binding.description.lower()}", severity="error")
+                return
 
     # -- actions (all through app.perform) ---------------------------------------------------------------------
     def _perform(self, action: Any, runner: Any) -> None:
