@@ -32,6 +32,9 @@ class AuditError(Exception):
 
     def __init__(self, path: Path, cause: BaseException) -> None:
         why = getattr(cause, "strerror", None) or str(cause) or type(cause).__name__
+        where = getattr(cause, "filename", None)
+        if where and str(where) != str(path):
+            why = f"{why}: {where}"
         super().__init__(f"cannot write the audit log {path}: {why}")
         self.path = path
         self.cause = cause
