@@ -13,7 +13,7 @@ from fixtures.pilot import until
 from gotui.config import Settings
 from gotui.ops.actions import Action
 from gotui.ui.app import GotuiApp
-from gotui.ui.confirm import ConfirmModal, QuitWhileRunning
+from gotui.ui.confirm import ConfirmModal
 from gotui.ui.context_picker import PickerScreen
 from gotui.ui.docker_screens import BuildScreen
 from gotui.ui.panes.base import FilterBar
@@ -113,6 +113,8 @@ async def test_second_request_while_pending_or_running_is_a_no_op(offline_settin
 
 
 async def test_quit_while_running_asks_then_waits_for_the_audit_line(offline_settings: Settings) -> None:
+    from gotui.ui.confirm import QuitWhileRunning
+
     for quit_key in ("q", "ctrl+c"):
         app = GotuiApp(offline_settings)
         target = Target()
