@@ -45,10 +45,16 @@ def entries(settings: Settings) -> list[dict]:
 
 
 def inside(app: GotuiApp, selector: str) -> bool:
-    """The widget is drawn whole inside the terminal."""
-    region = app.screen.query_one(selector).region
+    """The widget is drawn whole: inside the terminal and not clipped by its container."""
+    widget = app.screen.query_one(selector)
+    try:
+        geometry = app.screen._compositor.find_widget(widget)
+    except Exception:  # noqa: BLE001 - not on screen at all
+        return False
     width, height = app.size
-    return region.height > 0 and region.y >= 0 and region.bottom <= height and region.right <= width
+    region = geometry.region
+    return (region.height > 0 and region.bottom <= height and region.right <= width
+            and geometry.clip.contains_region(region))
 
 
 async def test_tall_protected_dialog_keeps_buttons_and_name_input_on_screen(offline_settings: Settings) -> None:

@@ -32,6 +32,32 @@ class _Body(VerticalScroll, can_focus=False):
     """The dialog's facts: scrolls with PageUp / PageDown from the dialog, never takes the focus."""
 
 
+def _lines(text: str, width: int) -> int:
+    return sum(max(1, -(-len(line) // max(1, width))) for line in text.split("\n"))
+
+
+def fit_body(screen: ModalScreen) -> None:  # type: ignore[type-arg]
+    """Cap `#confirm-body`'s height at what `#confirm-box` leaves on `screen` after its other parts
+    (title, notes, name input, buttons), so those are always on screen, down to 60x20."""
+    try:
+        box = screen.query_one("#confirm-box")
+        body = screen.query_one("#confirm-body", _Body)
+    except Exception:  # noqa: BLE001 - not composed yet, or already closing
+        return
+    inner = min(76, screen.size.width) - 4  # border and padding
+    used = 2  # the box's border
+    for child in box.children:
+        if child is body or not child.display:
+            continue
+        if isinstance(child, Static):
+            used += _lines(str(child.render()), inner) + child.styles.margin.top
+        else:  # the name input and the button row: 3 rows each, plus their margin
+            used += 3 + child.styles.margin.top
+    room = max(2, screen.size.height - used)
+    if body.styles.max_height is None or body.styles.max_height.value != room:
+        body.styles.max_height = room
+
+
 class ConfirmModal(ModalScreen[bool]):
     """Ask the operator to confirm `action`; dismisses with True only on confirmation."""
 
@@ -100,8 +126,17 @@ class ConfirmModal(ModalScreen[bool]):
     def on_mount(self) -> None:
         if self.focused is None:
             self.set_focus(self.query_one("#confirm-cancel", Button))
+        self.fit_body()
         if self.permission is not None:
             self.run_worker(self._check_permission(), exit_on_error=False, group="confirm-permission")
+
+    def on_resize(self) -> None:
+        self.fit_body()
+
+    def fit_body(self) -> None:
+        """Give the scrolling body what the screen has left once the title, notes, name input and
+        buttons are placed, so those are always on screen."""
+        fit_body(self)
 
     # -- permission (RBAC), checked while the dialog is open ------------------------------------
     async def _check_permission(self) -> None:
@@ -127,6 +162,7 @@ class ConfirmModal(ModalScreen[bool]):
                 Text(f"✗ NOT ALLOWED: {self.action.verb} {self.action.kind}", style="bold"))
             status.update(Text(safe_text(reason) + "  (n / Esc / Enter closes)"))
             status.display = True
+            self.fit_body()
             if self.focused is ok:
                 self.set_focus(self.query_one("#confirm-cancel", Button))
             return
@@ -217,6 +253,7 @@ class QuitWhileRunning(ModalScreen[bool]):
     def on_mount(self) -> None:
         if self.focused is None:
             self.set_focus(self.query_one("#confirm-cancel", Button))
+        fit_body(self)
 
     answered = False
 
