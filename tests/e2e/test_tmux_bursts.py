@@ -49,8 +49,8 @@ def test_ctrl_d_n_in_one_read_cancels_the_dialog(tmux_session: TmuxSession, e2e_
     pod = open_pods(tmux_session)
     tmux_session.send_keys("C-d", "n")
     wait_audit(e2e_env, lambda es: [e["outcome"] for e in es] == ["cancelled"], "the cancel line")
-    screen = tmux_session.screen()
-    assert "Confirm [y]" not in screen and "all namespaces" not in screen.lower()  # no namespace picker
+    screen = tmux_session.wait_gone("Confirm [y]", timeout=10)
+    assert "all namespaces" not in screen.lower()  # no namespace picker
     assert pod in screen
 
 
@@ -68,12 +68,11 @@ def test_ctrl_d_tab_q_keep_the_dialog_and_the_app(tmux_session: TmuxSession, e2e
     start_demo(tmux_session)
     open_pods(tmux_session)
     tmux_session.send_keys("C-d", "Tab", "1")
-    screen = tmux_session.wait_text("Confirm [y]", timeout=10)
-    assert "▸2 Pods" in screen
+    tmux_session.wait_text("Confirm [y]", timeout=10)
     tmux_session.send_keys("q")
     wait_audit(e2e_env, lambda es: [e["outcome"] for e in es] == ["cancelled"], "q cancels the dialog")
     screen = tmux_session.wait_gone("Confirm [y]", timeout=10)
-    assert HEADER in screen and "RuntimeWarning" not in screen
+    assert HEADER in screen and "▸2 Pods" in screen and "RuntimeWarning" not in screen
 
 
 def test_filter_typed_in_one_read_and_ctrl_u(tmux_session: TmuxSession) -> None:
