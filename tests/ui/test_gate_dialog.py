@@ -63,7 +63,7 @@ async def test_tall_protected_dialog_keeps_buttons_and_name_input_on_screen(offl
         target = Target()
         async with app.run_test(size=size) as pilot:
             app.perform(rollback(), target.run)
-            await until(pilot, lambda: isinstance(app.screen, ConfirmModal) and app.screen.query("#confirm-ok"), what="dialog")
+            await until(pilot, lambda a=app: isinstance(a.screen, ConfirmModal) and a.screen.query("#confirm-ok"), what="dialog")
             await pilot.pause()
             for selector in ("#confirm-ok", "#confirm-cancel", "#confirm-name", "#confirm-title"):
                 assert inside(app, selector), (size, selector, app.screen.query_one(selector).region)
@@ -71,7 +71,7 @@ async def test_tall_protected_dialog_keeps_buttons_and_name_input_on_screen(offl
             assert app.screen.query_one("#confirm-body").scroll_y > 0
             # `y` moves to the name input; then y, n and q are letters of the name, not answers
             await burst(pilot, "y", *"nginx-proxy-q", "enter")
-            await until(pilot, lambda: target.calls == 1, what="ran after the typed name")
+            await until(pilot, lambda t=target: t.calls == 1, what="ran after the typed name")
 
 
 async def test_tab_moves_between_buttons_enter_presses_q_cancels(offline_settings: Settings) -> None:
@@ -128,7 +128,7 @@ async def test_quit_while_running_asks_then_waits_for_the_audit_line(offline_set
         async with app.run_test(size=(80, 24)) as pilot:
             app.perform(Action("restart", "container", "web", context="d"), target.run)
             await burst(pilot, "y")
-            await until(pilot, lambda: target.calls == 1, what="running")
+            await until(pilot, lambda t=target: t.calls == 1, what="running")
             await burst(pilot, quit_key)
             assert isinstance(app.screen, QuitWhileRunning)
             await burst(pilot, "n")
@@ -137,7 +137,7 @@ async def test_quit_while_running_asks_then_waits_for_the_audit_line(offline_set
             await pilot.pause(0.2)
             assert app.is_running  # still waiting for the action
             target.release.set()
-            await until(pilot, lambda: not app.is_running, what="quit after the action")
+            await until(pilot, lambda a=app: not a.is_running, what="quit after the action")
         assert [e["outcome"] for e in entries(offline_settings)][-2:] == ["started", "ok"]
 
 

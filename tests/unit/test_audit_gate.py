@@ -48,7 +48,7 @@ def test_gate_refuses_before_running_when_started_cannot_be_written(tmp_path: Pa
     for path, _cause in unwritable_paths(tmp_path):
         ran = []
         with pytest.raises(gate.GateRefused) as info:
-            gate.run(DELETE, AuditLog(path), Settings(), lambda: ran.append(1))
+            gate.run(DELETE, AuditLog(path), Settings(), lambda r=ran: r.append(1))
         assert ran == [] and str(path) in info.value.reason and info.value.exit_code == 2
 
 
