@@ -126,7 +126,7 @@ async def test_prune_modal_shows_count_and_bytes(docker_client, busybox_image, t
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: pane.refreshes > 0, "first list")
         await pilot.press("x")
-        await wait_for(pilot, lambda: modal_ready(app), "prune modal")
+        await wait_for(pilot, lambda: modal_ready(app) and not app.screen.checking, "prune modal counted")
         text = screen_text(app)
         assert f"{len(dangling)} dangling image(s) will be removed, freeing up to" in text
         assert "docker image prune --force" in text

@@ -43,6 +43,7 @@ class Pending:
     on_done: Callable[[Any, BaseException | None], None] | None
     success: str | None
     audit_fields: Callable[[Any, BaseException | None], dict[str, Any] | None] | None
+    key: Key
     running: bool = False
 
 
@@ -67,6 +68,7 @@ class ActionGate:
         on_done: Callable[[Any, BaseException | None], None] | None = None,
         success: str | None = None,
         audit_fields: Callable[[Any, BaseException | None], dict[str, Any] | None] | None = None,
+        prepare: Callable[[], Action] | None = None,
     ) -> None:
         app = self.app
         key = action_key(action)
@@ -77,22 +79,27 @@ class ActionGate:
             self._decline(action, "refused", verdict.reason)
             app.notify(verdict.reason, title=f"Refused: {action.title}", severity="error")
             return
-        op = Pending(action, runner, on_done, success, audit_fields)
+        op = Pending(action, runner, on_done, success, audit_fields, key)
         self.pending[key] = op
         permission = app.rbac_checker if action.rbac else None
         if not action.destructive:
             self._start(op, permission)
             return
-        modal = ConfirmModal(action, typed_name_required=verdict.needs_typed_name, permission=permission)
+        modal = ConfirmModal(action, typed_name_required=verdict.needs_typed_name, permission=permission,
+                             prepare=prepare)
         app.push_screen(modal, callback=lambda confirmed: self._answered(op, modal, bool(confirmed)))
 
     def _answered(self, op: Pending, modal: ConfirmModal, confirmed: bool) -> None:
+        op.action = modal.action  # as prepared in the dialog: what was confirmed is what runs
         if confirmed:
             self._start(op, None)
             return
-        self.pending.pop(action_key(op.action), None)
+        self.pending.pop(op.key, None)
         title = op.action.title
-        if modal.denied_reason:
+        if modal.unavailable:
+            self._decline(op.action, "cancelled", modal.denied_reason or "")
+            self.app.notify(modal.denied_reason or "nothing to do", title=title, timeout=5)
+        elif modal.denied_reason:
             self._decline(op.action, "refused", modal.denied_reason)
             self.app.notify(modal.denied_reason, title=f"Not allowed: {title}", severity="error")
         else:
@@ -143,7 +150,7 @@ class ActionGate:
             if op.on_done:
                 op.on_done(result, None)
         finally:
-            self.pending.pop(action_key(action), None)
+            self.pending.pop(op.key, None)
             if self.quit_when_idle and not self.running():
                 app.exit()
 

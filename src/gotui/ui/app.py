@@ -262,6 +262,7 @@ class GotuiApp(App[None]):
         on_done: Callable[[Any, BaseException | None], None] | None = None,
         success: str | None = None,
         audit_fields: Callable[[Any, BaseException | None], dict[str, Any] | None] | None = None,
+        prepare: Callable[[], Action] | None = None,
     ) -> None:
         """Safety check -> dialog (pushed now, RBAC checked inside it) -> "started" audit line -> run in a
         thread -> outcome audit line -> notify.
@@ -270,8 +271,11 @@ class GotuiApp(App[None]):
         called on the UI thread afterwards (not when cancelled or refused). `audit_fields(result, error)`
         may return the audit line's fields (outcome, duration_s, before, after, message, extras) instead
         of the plain ok / error. A second call for the same action while one is pending is a no-op.
+        `prepare()` (optional) runs in a thread inside the open dialog and returns the final Action (what
+        needs a round trip to know, e.g. a prune's count), or raises to say why there is nothing to do.
         """
-        self.gate.perform(action, runner, on_done=on_done, success=success, audit_fields=audit_fields)
+        self.gate.perform(action, runner, on_done=on_done, success=success, audit_fields=audit_fields,
+                          prepare=prepare)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """While a dialog is open, the app's own keys (panes, help, history, palette) do nothing."""

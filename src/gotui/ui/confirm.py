@@ -26,6 +26,7 @@ from gotui.ops.errors import describe_error
 from gotui.ops.sanitize import safe_text
 
 CHECKING = "checking permission…"
+PREPARING = "looking up what this would change…"
 
 
 class _Body(VerticalScroll, can_focus=False):
@@ -76,41 +77,49 @@ class ConfirmModal(ModalScreen[bool]):
         *,
         typed_name_required: bool = False,
         permission: Callable[[Action], str | None] | None = None,
+        prepare: Callable[[], Action] | None = None,
     ) -> None:
         super().__init__(classes="confirm-modal")
         self.action = action
         self.typed_name_required = typed_name_required
         self.permission = permission
-        self.checking = permission is not None
-        self.denied_reason: str | None = None  # set when the permission check said no
+        self.prepare = prepare  # run first, in a thread: the final Action (counts, sizes), or raises why not
+        self.checking = permission is not None or prepare is not None
+        self.denied_reason: str | None = None  # set when the permission check (or `prepare`) said no
+        self.unavailable = False  # `prepare` found nothing to do or failed: closing is a cancel, not a refusal
         self.answered = False
         self._confirm_when_checked = False
 
     # -- layout ---------------------------------------------------------------------------------
+    def _facts(self) -> Text:
+        a = self.action
+        facts = Text()
+        facts.append("target     ", style="dim")
+        facts.append(safe_text(a.target) + "\n", style="bold")
+        if a.context is not None:
+            facts.append("context    " if not a.is_docker else "docker     ", style="dim")
+            facts.append(safe_text(a.context) + "\n")
+        if a.namespace:
+            facts.append("namespace  ", style="dim")
+            facts.append(safe_text(a.namespace) + "\n")
+        facts.append("reversible ", style="dim")
+        facts.append(("yes" if a.reversible else "NO") + "\n")
+        if a.detail:
+            facts.append("\n")
+            facts.append(safe_text(a.detail, 2000).replace(" ⏎ ", "\n"))
+            facts.append("\n")
+        return facts
+
     def compose(self) -> ComposeResult:
         a = self.action
         with Vertical(id="confirm-box"):
             yield Static(Text(f"⚠ {a.verb.upper()} {a.kind}", style="bold"), id="confirm-title")
             with _Body(id="confirm-body"):
-                facts = Text()
-                facts.append("target     ", style="dim")
-                facts.append(safe_text(a.target) + "\n", style="bold")
-                if a.context is not None:
-                    facts.append("context    " if not a.is_docker else "docker     ", style="dim")
-                    facts.append(safe_text(a.context) + "\n")
-                if a.namespace:
-                    facts.append("namespace  ", style="dim")
-                    facts.append(safe_text(a.namespace) + "\n")
-                facts.append("reversible ", style="dim")
-                facts.append(("yes" if a.reversible else "NO") + "\n")
-                if a.detail:
-                    facts.append("\n")
-                    facts.append(safe_text(a.detail, 2000).replace(" ⏎ ", "\n"))
-                    facts.append("\n")
-                yield Static(facts, id="confirm-facts")
+                yield Static(self._facts(), id="confirm-facts")
                 if a.preview:
                     yield Static(Text("$ " + safe_text(a.preview, 2000)), id="confirm-preview")
-            status = Static(Text(CHECKING if self.checking else ""), id="confirm-permission")
+            status = Static(Text((PREPARING if self.prepare else CHECKING) if self.checking else ""),
+                            id="confirm-permission")
             status.display = self.checking
             yield status
             if self.typed_name_required:
@@ -127,8 +136,8 @@ class ConfirmModal(ModalScreen[bool]):
         if self.focused is None:
             self.set_focus(self.query_one("#confirm-cancel", Button))
         self.fit_body()
-        if self.permission is not None:
-            self.run_worker(self._check_permission(), exit_on_error=False, group="confirm-permission")
+        if self.checking:
+            self.run_worker(self._checks(), exit_on_error=False, group="confirm-permission")
 
     def on_resize(self) -> None:
         self.fit_body()
@@ -139,8 +148,22 @@ class ConfirmModal(ModalScreen[bool]):
         fit_body(self)
 
     # -- permission (RBAC), checked while the dialog is open ------------------------------------
-    async def _check_permission(self) -> None:
-        assert self.permission is not None
+    async def _checks(self) -> None:
+        if self.prepare is not None:
+            try:
+                action = await asyncio.to_thread(self.prepare)
+            except Exception as exc:  # noqa: BLE001 - shown in the dialog, which can only be closed
+                self.unavailable = True
+                self.permission_checked(describe_error(exc))
+                return
+            if self.answered:
+                return
+            self.action = action  # the Action confirmed is the one run and audited
+            self.query_one("#confirm-facts", Static).update(self._facts())
+            self.fit_body()
+        if self.permission is None:
+            self.permission_checked(None)
+            return
         try:
             reason = await asyncio.to_thread(self.permission, self.action)
             note = ""
@@ -158,8 +181,9 @@ class ConfirmModal(ModalScreen[bool]):
         if reason:
             self.denied_reason = reason
             self.add_class("-denied")
+            title = "✗ NOTHING TO DO" if self.unavailable else "✗ NOT ALLOWED"
             self.query_one("#confirm-title", Static).update(
-                Text(f"✗ NOT ALLOWED: {self.action.verb} {self.action.kind}", style="bold"))
+                Text(f"{title}: {self.action.verb} {self.action.kind}", style="bold"))
             status.update(Text(safe_text(reason) + "  (n / Esc / Enter closes)"))
             status.display = True
             self.fit_body()

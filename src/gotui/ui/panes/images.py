@@ -453,12 +453,12 @@ class ImagesPane(Pane):
                 return
 
     # -- actions (all through app.perform) ---------------------------------------------------------------------
-    def _perform(self, action: Any, runner: Any) -> None:
+    def _perform(self, action: Any, runner: Any, **kw: Any) -> None:
         perform = getattr(self.app, "perform", None)
         if perform is None:
             self.notify("actions need the gotui app", severity="error")
             return
-        perform(action, runner, on_done=lambda result, error: self.reload())
+        perform(action, runner, on_done=lambda result, error: self.reload(), **kw)
 
     def action_delete(self, force: bool = False) -> None:
         if not self._need_source():
@@ -508,33 +508,29 @@ class ImagesPane(Pane):
                       lambda: source.restart_container(crow.key) or f"restarted {crow.name}")  # type: ignore[union-attr]
 
     def action_prune(self) -> None:
-        if self._need_source():
-            self._plan_prune()
+        """The dialog opens at once (keys typed after `x` reach it) and counts the dangling images inside."""
+        if not self._need_source():
+            return
+        from dataclasses import replace
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="docker-prune")
-    def _plan_prune(self) -> None:
         source = self.source
-        try:
+        host = source.host  # type: ignore[union-attr]
+
+        def prepare() -> Any:
             dangling = source.dangling_images()  # type: ignore[union-attr]
             containers = source.list_containers()  # type: ignore[union-attr]
-        except Exception as exc:  # noqa: BLE001
-            self.app.call_from_thread(self.notify, describe_error(exc, what="prune"), severity="error")
-            return
-        count, size = dops.prune_plan(dangling, containers)
-        self.app.call_from_thread(self._confirm_prune, count, size)
-
-    def _confirm_prune(self, count: int, size: int) -> None:
-        if count == 0:
-            self.notify("no dangling images to prune", timeout=3)
-            return
-        source = self.source
+            count, size = dops.prune_plan(dangling, containers)
+            if count == 0:
+                raise LookupError("no dangling images to prune")
+            return dops.prune_action(count, size, host)
 
         def runner() -> str:
             out = source.prune_dangling()  # type: ignore[union-attr]
             deleted = [d for d in (out.get("ImagesDeleted") or []) if d.get("Deleted")]
             return f"pruned {len(deleted)} layers/images, freed {dops.human_size(out.get('SpaceReclaimed') or 0)}"
 
-        self._perform(dops.prune_action(count, size, source.host), runner)  # type: ignore[union-attr]
+        counting = replace(dops.prune_action(0, 0, host), target="dangling images", detail="counting the dangling images…")
+        self._perform(counting, runner, prepare=prepare)
 
     def action_tag(self) -> None:
         from gotui.ops.actions import Action
