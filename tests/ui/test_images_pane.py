@@ -56,7 +56,7 @@ async def test_remove_image_through_the_modal(docker_client, busybox_image, tmp_
         await wait_for(pilot, lambda: not any(r.ref == "gotui-test/remove:me" for r in pane.image_rows), "row gone (events)")
         assert not any("gotui-test/remove:me" in (i.get("RepoTags") or []) for i in docker_client.api.images())
     log = [json.loads(line) for line in (tmp_path / "audit.jsonl").read_text().splitlines()]
-    assert [e["outcome"] for e in log] == ["cancelled", "ok"]
+    assert [e["outcome"] for e in log] == ["cancelled", "started", "ok"]  # "started" is written before the change
     assert log[-1]["action"] == "remove image" and log[-1]["target"] == "gotui-test/remove:me"
 
 
