@@ -249,6 +249,11 @@ class GotuiApp(App[None]):
 
         return self.set_timer(FENCE_TIMEOUT_S, timed_out)
 
+    async def _on_key(self, event: events.Key) -> None:
+        await App._on_key(self, event)  # the bindings, as Textual runs them
+        event.prevent_default()  # (so App._on_key does not run twice)
+        await self._keys.handled(event, self._dispatch_key, self._post_fence)
+
     async def on_key_fence(self, message: KeyFence) -> None:
         message.stop()
         await self._keys.fenced(message, self._dispatch_key, self._post_fence)

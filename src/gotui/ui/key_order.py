@@ -5,7 +5,8 @@ that moment) but runs the ordinary bindings when the key has bubbled back up to 
 read holds several keys, so `ctrl+d n` forwarded both keys to the table before `ctrl+d` opened its
 dialog: `n` then opened the namespace picker instead of answering the dialog, and a priority `tab`
 switched panes before the dialog existed. `KeyOrder` holds each key until the previous one has been
-handled (a `KeyFence` posted behind it has bubbled up to the app), so a dialog opened by one key
+handled: it came back up to the app (whose bindings then ran), or, when a widget kept it (an Input
+typing a letter), the `KeyFence` posted right behind it came up instead. So a dialog opened by one key
 receives the next.
 """
 
@@ -30,6 +31,7 @@ class KeyOrder:
 
     def __init__(self) -> None:
         self.waiting: deque[events.Key] = deque()
+        self.current: events.Key | None = None  # the key in flight
         self.fence: KeyFence | None = None
         self._timer: Timer | None = None
         self.timeouts = 0  # fences that never arrived (their widget went away mid-way)
@@ -41,6 +43,12 @@ class KeyOrder:
         if self.fence is None:
             await self._drain(dispatch, post_fence)
 
+    async def handled(self, event: events.Key, dispatch: Callable[[events.Key], Awaitable[None]],
+                      post_fence: Callable[[KeyFence], Timer | None]) -> None:
+        """`event` came back up to the app and its bindings ran: dispatch the next waiting key."""
+        if event is self.current and self.fence is not None:
+            await self.fenced(self.fence, dispatch, post_fence)
+
     async def fenced(self, fence: KeyFence, dispatch: Callable[[events.Key], Awaitable[None]],
                      post_fence: Callable[[KeyFence], Timer | None], *, timed_out: bool = False) -> None:
         """`fence` reached the app (or timed out): dispatch the next waiting key."""
@@ -48,6 +56,7 @@ class KeyOrder:
             return
         self.timeouts += timed_out
         self.fence = None
+        self.current = None
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
@@ -57,6 +66,8 @@ class KeyOrder:
                      post_fence: Callable[[KeyFence], Timer | None]) -> None:
         if self.waiting and self.fence is None:
             event = self.waiting.popleft()
-            self.fence = KeyFence()
+            fence = self.fence = KeyFence()
+            self.current = event
             await dispatch(event)
-            self._timer = post_fence(self.fence)
+            if self.fence is fence:  # still in flight (a priority binding handled it at once, or not)
+                self._timer = post_fence(fence)
