@@ -201,7 +201,8 @@ async def test_bursts_never_run_an_action_without_a_visible_dialog_answered(
             await _unwind(app, pilot)
             assert len(app.screen_stack) == 1, f"stuck on {type(app.screen).__name__}"
     except BaseException as exc:
-        raise AssertionError(f"seed {seed}: {type(exc).__name__}: {exc}\nlast bursts: {sent[-20:]}") from exc
+        crash = app.crash_log.read_text()[-3000:] if app.crash_log else None
+        raise AssertionError(f"seed {seed}: {type(exc).__name__}: {exc}\nlast bursts: {sent[-20:]}\ncrash: {crash}") from exc
     assert app.crash_log is None
     assert not blind, f"confirmed without a visible dialog: {blind}"
     started: dict[tuple, int] = {}

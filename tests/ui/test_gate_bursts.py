@@ -178,3 +178,25 @@ async def test_releases_c_D_y_runs_only_the_cutover(fresh_sandbox, tmp_path):
         assert io.get("deployments", "shop", "go-api-green")["spec"]["replicas"] == 3
         assert io.get("services", "shop", "go-api")["spec"]["selector"]["version"] == "green"
         assert not [e for e in audit(tmp_path) if e["action"].startswith("scale")]
+
+
+@pytest.mark.docker
+async def test_pane_switch_then_action_in_one_read_acts_on_the_new_pane(fresh_sandbox, docker_client, busybox_image,
+                                                                        tmp_path):  # noqa: ANN001
+    """`1` (Images, a table of the engine's images), then `2 ctrl+d` in one read: the dialog is for a pod."""
+    import os
+
+    sb = fresh_sandbox("quiet")
+    settings = make_settings(sb, tmp_path)
+    settings.docker_host = os.environ["DOCKER_HOST"]
+    app = GotuiApp(settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_pods(pilot, app)
+        images = app.pane("images")
+        await pilot.press("1")
+        await until(pilot, lambda: images.image_rows and app.focused is images.table, what="images listed")
+        await burst(pilot, "2", "ctrl+d")
+        dialog = await until(pilot, lambda: dialogs(app) and dialogs(app)[0], what="a dialog")
+        assert (dialog.action.verb, dialog.action.kind) == ("delete", "pod")
+        await burst(pilot, "n")
+        await until(pilot, lambda: not dialogs(app), what="closed")

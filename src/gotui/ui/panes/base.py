@@ -159,9 +159,13 @@ class Pane(Vertical):
         """Re-render the table for the filter `text`."""
 
     def focus_main(self) -> None:
-        """Focus the pane's main widget (its table)."""
+        """Focus the pane's main widget (its table), now: a key typed right after a pane switch (`2 ctrl+d`)
+        must reach this pane, not the table of the pane just hidden."""
         for widget in self.query(".pane-main"):
-            widget.focus()
+            try:
+                self.screen.set_focus(widget)
+            except Exception:  # noqa: BLE001 - not on a screen yet: focus once mounted
+                widget.focus()
             return
 
     def action_refresh(self) -> None:
