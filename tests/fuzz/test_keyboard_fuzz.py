@@ -136,8 +136,13 @@ AFTER_KEYS = (["y"] * 6 + ["n", "q", "tab", "shift+tab", "enter", "enter", "esca
 
 
 def _burst(rng: random.Random) -> list[str]:
-    """An action key and 1-6 keys after it, or a handful of anything (navigation, panes, letters)."""
-    if rng.random() < 0.7:
+    """An action key and 1-6 keys after it, or a handful of anything (navigation, panes, letters); now and
+    then a pane switch, a delete and its answer in one read (`2 ctrl+d y`)."""
+    roll = rng.random()
+    if roll < 0.25:
+        return [rng.choice("12"), "ctrl+d", rng.choice(["y", "y", "n", "tab", "q"])] + [rng.choice(AFTER_KEYS)
+                                                                                     for _ in range(rng.randint(0, 3))]
+    if roll < 0.75:
         return [rng.choice(ACTION_KEYS)] + [rng.choice(AFTER_KEYS) for _ in range(rng.randint(1, 6))]
     return [k for k in (rng.choice(KEYS + AFTER_KEYS) for _ in range(rng.randint(2, 5))) if k not in NEVER]
 
@@ -189,12 +194,15 @@ async def test_bursts_never_run_an_action_without_a_visible_dialog_answered(
             await pilot.pause(0.5)
             steps = 0
             while time.monotonic() < deadline:
-                if steps % 25 == 24:
+                if steps % 6 == 5:  # leave the log / YAML / help screens a burst opened, to act again
                     await _unwind(app, pilot)
-                    await pilot.press(str(steps // 25 % 4 + 1))
+                    await pilot.press(str(steps // 6 % 4 + 1))
                 keys = _burst(rng)
                 sent.append(keys)
                 await burst(pilot, *keys)
+                if os.environ.get("GOTUI_FUZZ_TRACE"):
+                    print(keys, type(app.screen).__name__, app.active_pane.PANE_ID, type(app.focused).__name__,
+                          [n.message[:50] for n in list(app._notifications)[-1:]])
                 steps += 1
                 assert app.is_running, "the app exited"
             await app.workers.wait_for_complete()
@@ -217,4 +225,4 @@ async def test_bursts_never_run_an_action_without_a_visible_dialog_answered(
         assert count <= confirmations.count(key), f"{key} ran {count} times, confirmed {confirmations.count(key)}"
     print(f"seed {seed}: {steps} bursts, {len(confirmations)} confirmations, {sum(started.values())} runs, "
           f"{app._keys.timeouts} key fences timed out")
-    assert steps > 20 and confirmations, (steps, confirmations)
+    assert steps >= 10 and confirmations, (steps, confirmations)  # few under load: the invariant is the point
