@@ -55,6 +55,10 @@ class ActionGate:
         self.pending: dict[Key, Pending] = {}
         self.quit_when_idle = False
 
+    def is_pending(self, action: Action) -> bool:
+        """Is `action` (or the same verb on the same target) waiting for its answer, or running?"""
+        return action_key(action) in self.pending
+
     def running(self) -> list[Pending]:
         """Actions confirmed and not yet audited as finished."""
         return [p for p in self.pending.values() if p.running]
