@@ -1,10 +1,37 @@
-"""Run the Textual app with crash handling (and the demo sandbox when asked)."""
+"""Run the Textual app with crash handling (and the demo sandbox when asked).
+
+SIGTERM and SIGHUP end the app the ordinary way (its driver leaves the alternate screen and turns
+mouse reporting off, the terminal guard restores the tty modes); the exit code is 128 + the signal.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import sys
+from collections.abc import Iterator
+from typing import Any
 
 from gotui.config import Settings
+
+
+@contextlib.contextmanager
+def exit_on_signals(app: Any, signals: tuple[int, ...] = (signal.SIGTERM, signal.SIGHUP)) -> Iterator[None]:
+    """While the block runs, `signals` make `app` exit cleanly (from the loop's own thread)."""
+
+    def handler(signum: int, _frame: object) -> None:
+        loop = getattr(app, "_loop", None)
+        if loop is not None and loop.is_running():
+            loop.call_soon_threadsafe(lambda: app.exit(None, 128 + signum))
+        else:
+            raise SystemExit(128 + signum)
+
+    previous = {sig: signal.signal(sig, handler) for sig in signals}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 def run_tui(settings: Settings) -> int:
@@ -30,7 +57,7 @@ def run_tui(settings: Settings) -> int:
         from gotui.ui.app import GotuiApp
 
         app = GotuiApp(settings)
-        with terminal_guard():
+        with terminal_guard(), exit_on_signals(app):
             app.run()
         if app.crash_log is not None:
             print(crash_message(app.crash_log), file=sys.stderr)

@@ -111,6 +111,16 @@ async def test_rbac_denial_refuses(offline_settings: Settings) -> None:
     action = Action("delete", "pod", "p", namespace="shop", context="c", rbac=("delete", "pods", ""))
     async with app.run_test(size=(80, 24)) as pilot:
         app.perform(action, target.delete)
+        # The dialog opens at once and turns into the refusal once RBAC answers: `y` does nothing.
+        assert isinstance(app.screen, ConfirmModal)
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if app.screen.denied_reason:
+                break
+        assert app.screen.query_one("#confirm-ok").disabled
+        await pilot.press("y")
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("n")
         await settle(pilot, app)
         assert not isinstance(app.screen, ConfirmModal)
     assert not target.deleted.is_set()

@@ -56,7 +56,7 @@ async def test_remove_image_through_the_modal(docker_client, busybox_image, tmp_
         await wait_for(pilot, lambda: not any(r.ref == "gotui-test/remove:me" for r in pane.image_rows), "row gone (events)")
         assert not any("gotui-test/remove:me" in (i.get("RepoTags") or []) for i in docker_client.api.images())
     log = [json.loads(line) for line in (tmp_path / "audit.jsonl").read_text().splitlines()]
-    assert [e["outcome"] for e in log] == ["cancelled", "ok"]
+    assert [e["outcome"] for e in log] == ["cancelled", "started", "ok"]  # "started" is written before the change
     assert log[-1]["action"] == "remove image" and log[-1]["target"] == "gotui-test/remove:me"
 
 
@@ -126,7 +126,7 @@ async def test_prune_modal_shows_count_and_bytes(docker_client, busybox_image, t
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: pane.refreshes > 0, "first list")
         await pilot.press("x")
-        await wait_for(pilot, lambda: modal_ready(app), "prune modal")
+        await wait_for(pilot, lambda: modal_ready(app) and not app.screen.checking, "prune modal counted")
         text = screen_text(app)
         assert f"{len(dangling)} dangling image(s) will be removed, freeing up to" in text
         assert "docker image prune --force" in text

@@ -216,7 +216,11 @@ async def test_rbac_denied_cutover_is_refused_with_reason(fresh_sandbox, tmp_pat
         pane.select("app", "go-api")
         pane.table.focus()
         await pilot.press("c")
-        await until(pilot, lambda: any("Not allowed" in str(n.title) for n in app._notifications), what="rbac refusal")
+        # the dialog opens at once and turns into the refusal (Confirm disabled); `y` does nothing
+        await until(pilot, lambda: isinstance(app.screen, ConfirmModal) and app.screen.denied_reason, what="rbac refusal")
+        assert app.screen.query_one("#confirm-ok").disabled
+        await pilot.press("y", "n")
+        await until(pilot, lambda: any("Not allowed" in str(n.title) for n in app._notifications), what="refusal notice")
         assert not isinstance(app.screen, ConfirmModal)
     assert io.get("services", "shop", "go-api")["spec"]["selector"]["version"] == "blue"
     line = json.loads((tmp_path / "audit.jsonl").read_text().splitlines()[-1])

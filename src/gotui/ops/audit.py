@@ -1,5 +1,10 @@
-"""The audit log: one JSON line per action taken, from the TUI or headless, flushed before success
-is reported."""
+"""The audit log: JSON lines, from the TUI or headless, each fsynced before anything goes on.
+
+The file is created with mode 0600 (it names who changed what, where). `record` raises `AuditError`
+(the path and the cause) when the line cannot be written: a read-only directory, a full disk, a
+directory at the path. The action gate (`gotui.ops.gate`) writes a "started" line before any change
+and refuses the action when even that line cannot be written.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +23,21 @@ from typing import Any
 from gotui.ops.actions import Action
 
 _lock = threading.Lock()
+
+STARTED = "started"
+
+
+class AuditError(Exception):
+    """The audit log could not be written; the message names the path and the cause."""
+
+    def __init__(self, path: Path, cause: BaseException) -> None:
+        why = getattr(cause, "strerror", None) or str(cause) or type(cause).__name__
+        where = getattr(cause, "filename", None)
+        if where and str(where) != str(path):
+            why = f"{why}: {where}"
+        super().__init__(f"cannot write the audit log {path}: {why}")
+        self.path = path
+        self.cause = cause
 
 
 def _user() -> str:
@@ -78,14 +98,25 @@ class AuditLog:
             message=message,
             extra=extra,
         )
-        line = json.dumps(entry.__dict__, default=str, sort_keys=False)
+        line = (json.dumps(entry.__dict__, default=str, sort_keys=False) + "\n").encode("utf-8")
         with _lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with open(self.path, "a", encoding="utf-8") as fh:
-                fh.write(line + "\n")
-                fh.flush()
-                os.fsync(fh.fileno())
+            try:
+                self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+                fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
+                try:
+                    view = memoryview(line)
+                    while view:
+                        view = view[os.write(fd, view):]
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+            except OSError as exc:
+                raise AuditError(self.path, exc) from exc
         return entry
+
+    def started(self, action: Action, *, before: Any = None, message: str = "", **extra: Any) -> AuditEntry:
+        """The "started" line, written (and fsynced) before the action changes anything."""
+        return self.record(action, STARTED, before=before, message=message, **extra)
 
     @contextmanager
     def timed(self, action: Action, **extra: Any) -> Iterator[dict[str, Any]]:

@@ -2,30 +2,33 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.timer import Timer
 from textual.widgets import ContentSwitcher, Footer
 
 from gotui.config import Settings
-from gotui.ops import safety
 from gotui.ops.actions import Action
 from gotui.ops.audit import AuditLog
 from gotui.ops.errors import describe_error
 from gotui.ui import plain_cells, themes
-from gotui.ui.confirm import ConfirmModal
+from gotui.ui.action_gate import ActionGate
+from gotui.ui.confirm import ConfirmModal, QuitWhileRunning
 from gotui.ui.help import show_help
+from gotui.ui.key_order import FENCE_TIMEOUT_S, KeyFence, KeyOrder
 from gotui.ui.palette import ActionsProvider
 from gotui.ui.panes.base import Pane
 from gotui.ui.statusbar import PaneTabs, StatusBar
 
 plain_cells.install()
+
+_BLOCKED_IN_DIALOG = frozenset({"show_pane", "help", "history", "command_palette"})
 
 STYLES_DIR = Path(__file__).resolve().parent.parent / "styles"
 
@@ -56,12 +59,16 @@ class GotuiApp(App[None]):
         Binding("question_mark", "help", "Help", id="help"),
         Binding("H", "history", "History", show=False, id="history"),
         Binding("q", "quit", "Quit", id="quit"),
+        Binding("ctrl+c", "quit", "Quit", show=False, id="quit.ctrl_c"),
     ]
 
     def __init__(self, settings: Settings | None = None, *, panes: list[Pane] | None = None) -> None:
         super().__init__()
         self.settings = settings or Settings()
         self.audit = AuditLog(self.settings.audit_log, source="tui")
+        self.gate = ActionGate(self)
+        self._keys = KeyOrder()
+        self._key_target: Any = None
         self.panes: list[Pane] = panes if panes is not None else self._default_panes()
         # Set by the Kubernetes side: returns a reason string when RBAC denies `action`, else None.
         self.rbac_checker: Callable[[Action], str | None] | None = None
@@ -214,7 +221,37 @@ class GotuiApp(App[None]):
 
         self.push_screen(HistoryScreen(self.audit))
 
-    # -- the action gate --------------------------------------------------------------------------
+    # -- keys typed ahead: one at a time, each where the previous one left the focus (ui/key_order.py) ---
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            await self._keys.key(event, self._dispatch_key, self._post_fence)
+            return
+        await super().on_event(event)
+
+    async def _dispatch_key(self, event: events.Key) -> None:
+        self._key_target = self.focused or self.screen
+        await super().on_event(event)
+
+    def _post_fence(self, fence: KeyFence) -> Timer:
+        target = self._key_target
+        if target is None or not target.is_attached or not target.post_message(fence):
+            self.post_message(fence)
+
+        async def timed_out() -> None:
+            await self._keys.fenced(fence, self._dispatch_key, self._post_fence, timed_out=True)
+
+        return self.set_timer(FENCE_TIMEOUT_S, timed_out)
+
+    async def _on_key(self, event: events.Key) -> None:
+        await App._on_key(self, event)  # the bindings, as Textual runs them
+        event.prevent_default()  # (so App._on_key does not run twice)
+        await self._keys.handled(event, self._dispatch_key, self._post_fence)
+
+    async def on_key_fence(self, message: KeyFence) -> None:
+        message.stop()
+        await self._keys.fenced(message, self._dispatch_key, self._post_fence)
+
+    # -- the action gate (gotui.ui.action_gate; the plain-Python half is gotui.ops.gate) -------------
     def perform(
         self,
         action: Action,
@@ -223,66 +260,27 @@ class GotuiApp(App[None]):
         on_done: Callable[[Any, BaseException | None], None] | None = None,
         success: str | None = None,
         audit_fields: Callable[[Any, BaseException | None], dict[str, Any] | None] | None = None,
+        prepare: Callable[[], Action] | None = None,
     ) -> None:
-        """Safety check -> RBAC -> confirmation modal -> run in a thread -> audit -> notify.
+        """Safety check -> dialog (pushed now, RBAC checked inside it) -> "started" audit line -> run in a
+        thread -> outcome audit line -> notify.
 
         `runner` runs in a worker thread and may return a short message; `on_done(result, error)` is
-        called on the UI thread afterwards. `audit_fields(result, error)` may return the audit line's
-        fields (outcome, duration_s, before, after, message, extras) instead of the plain ok / error.
+        called on the UI thread afterwards (not when cancelled or refused). `audit_fields(result, error)`
+        may return the audit line's fields (outcome, duration_s, before, after, message, extras) instead
+        of the plain ok / error. A second call for the same action while one is pending is a no-op.
+        `prepare()` (optional) runs in a thread inside the open dialog and returns the final Action (what
+        needs a round trip to know, e.g. a prune's count), or raises to say why there is nothing to do.
         """
-        self.run_worker(
-            self._perform(action, runner, on_done, success, audit_fields),
-            group="actions",
-            exit_on_error=False,
-            name=f"action {action.title}",
-        )
+        self.gate.perform(action, runner, on_done=on_done, success=success, audit_fields=audit_fields,
+                          prepare=prepare)
 
-    async def _perform(
-        self,
-        action: Action,
-        runner: Callable[[], Any],
-        on_done: Callable[[Any, BaseException | None], None] | None,
-        success: str | None,
-        audit_fields: Callable[[Any, BaseException | None], dict[str, Any] | None] | None = None,
-    ) -> None:
-        verdict = safety.check(action, self.settings)
-        if not verdict.allowed:
-            self.audit.record(action, "refused", message=verdict.reason)
-            self.notify(verdict.reason, title=f"Refused: {action.title}", severity="error")
-            return
-        if action.rbac and self.rbac_checker is not None:
-            reason = await asyncio.to_thread(self.rbac_checker, action)
-            if reason:
-                self.audit.record(action, "refused", message=reason)
-                self.notify(reason, title=f"Not allowed: {action.title}", severity="error")
-                return
-        if action.destructive:
-            confirmed = await self.push_screen_wait(
-                ConfirmModal(action, typed_name_required=verdict.needs_typed_name)
-            )
-            if not confirmed:
-                self.audit.record(action, "cancelled")
-                self.notify(f"Cancelled: {action.title}", timeout=3)
-                return
-        start = time.monotonic()
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """While a dialog is open, the app's own keys (panes, help, history, palette) do nothing."""
+        if action in _BLOCKED_IN_DIALOG and isinstance(self.screen, (ConfirmModal, QuitWhileRunning)):
+            return False
+        return True
 
-        def write_audit(result: Any, error: BaseException | None, default_outcome: str) -> None:
-            fields = dict(audit_fields(result, error) or {}) if audit_fields else {}
-            outcome = fields.pop("outcome", default_outcome)
-            duration = fields.pop("duration_s", time.monotonic() - start)
-            self.audit.record(action, outcome, duration, **fields)
-
-        try:
-            result = await asyncio.to_thread(runner)
-        except Exception as exc:  # noqa: BLE001 - every failure is reported, never raised into the UI
-            message = describe_error(exc)
-            await asyncio.to_thread(write_audit, None, exc, f"error: {message}")
-            self.notify(message, title=f"Failed: {action.title}", severity="error", timeout=10)
-            if on_done:
-                on_done(None, exc)
-            return
-        await asyncio.to_thread(write_audit, result, None, "ok")
-        text = success or (result if isinstance(result, str) and result else f"Done: {action.title}")
-        self.notify(text, title=action.title, timeout=5)
-        if on_done:
-            on_done(result, None)
+    async def action_quit(self) -> None:
+        """Quit; while an action runs, ask first and wait for its audit line."""
+        self.gate.request_quit()

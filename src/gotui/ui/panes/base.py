@@ -26,12 +26,16 @@ SEVERITY_PREFIX = {"info": "", "ok": "✓ ", "warning": "! ", "error": "✗ "}
 
 
 class FilterBar(Input):
-    """The `/` filter input; Enter keeps the filter, Escape (or ctrl+u) clears it."""
+    """The `/` filter input; Enter keeps the filter, Escape clears it and leaves, ctrl+u clears it and stays
+    (the letters typed next are the new filter, never commands)."""
 
     BINDINGS = [
         Binding("escape", "clear_filter", "Clear filter", show=False),
-        Binding("ctrl+u", "clear_filter", "Clear filter", show=False),
+        Binding("ctrl+u", "erase_filter", "Erase filter", show=False),
     ]
+
+    def action_erase_filter(self) -> None:
+        self.value = ""
 
     def action_clear_filter(self) -> None:
         self.value = ""
@@ -130,7 +134,7 @@ class Pane(Vertical):
     def action_filter(self) -> None:
         bar = self.query_one(FilterBar)
         bar.display = True
-        bar.focus()
+        self.screen.set_focus(bar)  # now, not after a refresh: the keys typed next are the filter
 
     def close_filter(self) -> None:
         bar = self.query_one(FilterBar)
@@ -155,9 +159,13 @@ class Pane(Vertical):
         """Re-render the table for the filter `text`."""
 
     def focus_main(self) -> None:
-        """Focus the pane's main widget (its table)."""
+        """Focus the pane's main widget (its table), now: a key typed right after a pane switch (`2 ctrl+d`)
+        must reach this pane, not the table of the pane just hidden."""
         for widget in self.query(".pane-main"):
-            widget.focus()
+            try:
+                self.screen.set_focus(widget)
+            except Exception:  # noqa: BLE001 - not on a screen yet: focus once mounted
+                widget.focus()
             return
 
     def action_refresh(self) -> None:

@@ -84,6 +84,9 @@ class ImagesPane(Pane):
         Binding("R", "restart", "Restart", show=False, id="images.restart"),
     ]
 
+    # Hidden (and refused with the reason when pressed) in read-only mode.
+    MUTATING = frozenset({"delete", "force_delete", "prune", "build", "tag", "stop", "restart"})
+
     def __init__(self, source: DockerSource | None = None) -> None:
         super().__init__()
         self.source = source
@@ -429,13 +432,33 @@ class ImagesPane(Pane):
         if self._need_source():
             self.app.push_screen(BuildScreen(self.source))  # type: ignore[arg-type]
 
+    # -- read-only: mutating keys hidden, but a press still says why ------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in self.MUTATING and getattr(getattr(self.app, "settings", None), "readonly", False):
+            return False
+        return True
+
+    def on_key(self, event: Any) -> None:
+        settings = getattr(self.app, "settings", None)
+        if not getattr(settings, "readonly", False):
+            return
+        for binding in self._bindings.key_to_bindings.get(event.key, []):
+            if binding.action in self.MUTATING:
+                from gotui.ops.actions import Action
+                from gotui.ops.safety import check
+
+                event.stop()
+                verdict = check(Action(verb=binding.action, kind="image", target="-"), settings)  # type: ignore[arg-type]
+                self.app.notify(verdict.reason, title=f"Refused: {binding.description.lower()}", severity="error")
+                return
+
     # -- actions (all through app.perform) ---------------------------------------------------------------------
-    def _perform(self, action: Any, runner: Any) -> None:
+    def _perform(self, action: Any, runner: Any, **kw: Any) -> None:
         perform = getattr(self.app, "perform", None)
         if perform is None:
             self.notify("actions need the gotui app", severity="error")
             return
-        perform(action, runner, on_done=lambda result, error: self.reload())
+        perform(action, runner, on_done=lambda result, error: self.reload(), **kw)
 
     def action_delete(self, force: bool = False) -> None:
         if not self._need_source():
@@ -485,33 +508,29 @@ class ImagesPane(Pane):
                       lambda: source.restart_container(crow.key) or f"restarted {crow.name}")  # type: ignore[union-attr]
 
     def action_prune(self) -> None:
-        if self._need_source():
-            self._plan_prune()
+        """The dialog opens at once (keys typed after `x` reach it) and counts the dangling images inside."""
+        if not self._need_source():
+            return
+        from dataclasses import replace
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="docker-prune")
-    def _plan_prune(self) -> None:
         source = self.source
-        try:
+        host = source.host  # type: ignore[union-attr]
+
+        def prepare() -> Any:
             dangling = source.dangling_images()  # type: ignore[union-attr]
             containers = source.list_containers()  # type: ignore[union-attr]
-        except Exception as exc:  # noqa: BLE001
-            self.app.call_from_thread(self.notify, describe_error(exc, what="prune"), severity="error")
-            return
-        count, size = dops.prune_plan(dangling, containers)
-        self.app.call_from_thread(self._confirm_prune, count, size)
-
-    def _confirm_prune(self, count: int, size: int) -> None:
-        if count == 0:
-            self.notify("no dangling images to prune", timeout=3)
-            return
-        source = self.source
+            count, size = dops.prune_plan(dangling, containers)
+            if count == 0:
+                raise LookupError("no dangling images to prune")
+            return dops.prune_action(count, size, host)
 
         def runner() -> str:
             out = source.prune_dangling()  # type: ignore[union-attr]
             deleted = [d for d in (out.get("ImagesDeleted") or []) if d.get("Deleted")]
             return f"pruned {len(deleted)} layers/images, freed {dops.human_size(out.get('SpaceReclaimed') or 0)}"
 
-        self._perform(dops.prune_action(count, size, source.host), runner)  # type: ignore[union-attr]
+        counting = replace(dops.prune_action(0, 0, host), target="dangling images", detail="counting the dangling images…")
+        self._perform(counting, runner, prepare=prepare)
 
     def action_tag(self) -> None:
         from gotui.ops.actions import Action

@@ -29,7 +29,6 @@ from gotui.ops.cutover import cutover_action, preflight_problems, rollback_probl
 from gotui.ops.kube_io import KubeIO
 from gotui.ops.sanitize import safe_text
 from gotui.ops.scale_up import hpa_for, plan_scale_up
-from gotui.ui.confirm import ConfirmModal
 from gotui.ui.messages import KubeChanged, KubeStateChanged
 from gotui.ui.panes.base import Pane
 
@@ -451,7 +450,7 @@ class ReleasesPane(Pane):
             # perform() calls nothing back when the modal is cancelled or the action refused.
             if started.is_set() or meter is None:
                 return
-            if any(isinstance(s, ConfirmModal) for s in self.app.screen_stack):
+            if self.gotui_app.gate.is_pending(action):  # its dialog is open, or it is starting
                 self.set_timer(0.5, stop_if_not_confirmed)
                 return
             threading.Thread(target=meter.stop, daemon=True).start()
