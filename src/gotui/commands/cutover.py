@@ -29,7 +29,7 @@ from typing import Any, TextIO
 from gotui.config import Settings
 from gotui.ops import safety
 from gotui.ops.actions import Action
-from gotui.ops.audit import AuditLog
+from gotui.ops.audit import AuditError, AuditLog
 from gotui.ops.cutover import (
     Cutover,
     CutoverOptions,
@@ -98,17 +98,19 @@ def audit_result(audit: AuditLog, action: Action, result: CutoverResult) -> None
     audit.record(action, fields.pop("outcome"), fields.pop("duration_s"), **fields)
 
 
-def audit_problem(audit: AuditLog, exc: OSError) -> str:
+def audit_problem(audit: AuditLog, exc: AuditError | OSError) -> str:
     """Why the audit log cannot be written: its path and the OS's cause."""
+    if isinstance(exc, AuditError):
+        return str(exc)
     cause = exc.strerror or type(exc).__name__
     return f"cannot write the audit log {audit.path}: {cause}"
 
 
 def try_audit(audit: AuditLog, action: Action, outcome: str, prog: str, err: TextIO, **fields: Any) -> bool:
-    """Record one audit line; on an OSError print why on `err` and return False."""
+    """Record one audit line; when it cannot be written print why on `err` and return False."""
     try:
         audit.record(action, outcome, **fields)
-    except OSError as exc:
+    except (AuditError, OSError) as exc:
         print(f"gotui {prog}: {audit_problem(audit, exc)}", file=err)
         return False
     return True
@@ -200,14 +202,14 @@ def execute(args: argparse.Namespace, settings: Settings, *, rollback: bool,
             try:
                 audit.record(action, "started", message=f"{from_color} → {to_color or '?'}",
                              break_lock=options.break_lock)
-            except OSError as exc:
+            except (AuditError, OSError) as exc:
                 print(f"gotui {prog}: refused, nothing changed: {audit_problem(audit, exc)}", file=err)
                 return EXIT_REFUSED
         result = cutover.run()
     if not dry_run:
         try:
             audit_result(audit, action, result)
-        except OSError as exc:
+        except (AuditError, OSError) as exc:
             print(f"gotui {prog}: the result could not be audited: {audit_problem(audit, exc)}", file=err)
     elif result.patch:
         import json
