@@ -53,3 +53,143 @@ async def test_colon_deploy_burst_opens_deployments(fresh_sandbox, tmp_path):
         await until(pilot, lambda: set(names(view)) == listed, what="the sandbox's deployments")
         assert [c.label for c in view.table.columns][:4] == ["NAME", "READY", "UP-TO-DATE", "AVAILABLE"]
         assert app.focused is view.table
+
+
+async def test_history_back_forward_toggle_and_errors(fresh_sandbox, tmp_path):
+    sb = fresh_sandbox("quiet")
+    app = GotuiApp(make_settings(sb, tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await connected(pilot, app)
+        await pilot.press("2")
+        pods_id = app.pane("pods").id
+        view = view_of(app)
+        await pilot.press(":", "s", "v", "c", "enter", "[")
+        # `[` right after Enter, in the same burst: back on the Pods pane
+        await until(pilot, lambda: current(app) == pods_id and app.navigator.current == "pane:pods", what="back to pods")
+        await pilot.press("]")
+        await until(pilot, lambda: current(app) == view.id and view.rows, what="forward to services")
+        assert view.kind.group_resource == "services" and "go-api" in names(view)
+        # `-` toggles between the last two views
+        await pilot.press("-")
+        assert current(app) == pods_id
+        await pilot.press("-")
+        assert current(app) == view.id and view.kind.group_resource == "services"
+        # `:po` and `:hpa` go to the panes; Esc on the generic view goes back
+        await pilot.press(":", "c", "m", "enter")
+        await until(pilot, lambda: view.kind.group_resource == "configmaps" and view.rows, what="configmaps")
+        await pilot.press("escape")
+        await until(pilot, lambda: view.kind.group_resource == "services" and current(app) == view.id, what="esc back")
+        await pilot.press(":", "h", "p", "a", "enter")
+        assert current(app) == app.pane("hpa").id
+        await pilot.press(":", "p", "o", "enter")
+        assert current(app) == pods_id
+        # an unknown name: a one-line error, the view stays, the bar closes
+        app.clear_notifications()
+        await pilot.press(":", "n", "o", "s", "u", "c", "h", "enter")
+        await until(pilot, lambda: any("unknown resource" in n.message for n in app._notifications), what="error")
+        assert current(app) == pods_id and not app.query_one(CommandBar).active
+        assert app.pane("pods").filter_text == ""
+
+
+async def test_completion_recall_namespace_and_quit(fresh_sandbox, tmp_path):
+    sb = fresh_sandbox("quiet")
+    app = GotuiApp(make_settings(sb, tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await connected(pilot, app)
+        view = view_of(app)
+        bar = app.query_one(CommandBar)
+        await pilot.press(":")
+        await until(pilot, lambda: app.navigator.registry is not None, what="discovery")
+        # Tab completes the alias shown as the suggestion
+        await pilot.press("e", "n", "d", "p", "o", "i", "n", "t", "s", "l")
+        assert bar.suggestion().startswith("endpointslice")
+        await pilot.press("tab", "enter")
+        await until(pilot, lambda: view.kind is not None and view.kind.resource == "endpointslices" and view.rows,
+                    what="endpointslices")
+        # Up recalls the last command
+        await pilot.press(":", "up")
+        assert bar.value.startswith("endpointslice")
+        await pilot.press("escape")
+        assert not bar.active
+        # :ns NAME switches the namespace (kube-system has no deployments; shop has)
+        await pilot.press(":", "d", "p", "enter")
+        await until(pilot, lambda: len(view.rows) >= 3, what="deployments in shop")
+        await pilot.press(":", "n", "s", "space", "k", "u", "b", "e", "-", "s", "y", "s", "t", "e", "m", "enter")
+        await until(pilot, lambda: app.services["kube"].namespace == "kube-system" and view.watcher is not None
+                    and view.watcher.namespace == "kube-system" and view.watcher.listed_at, what="ns switched")
+        assert app.status_bar.namespace == "kube-system"
+        assert not any(k[0] == "shop" for k in view.rows)
+        await pilot.press(":", "n", "s", "space", "a", "l", "l", "enter")
+        await until(pilot, lambda: view.all_namespaces and any(k[0] == "shop" for k in view.rows), what="all ns")
+        assert view.table.columns[0].label == "NAMESPACE"
+        # :q quits through the app's quit
+        await pilot.press(":", "q", "enter")
+        await until(pilot, lambda: app._exit or not app.is_running, what="quit")
+
+
+async def test_delete_configmap_through_the_gate(fresh_sandbox, tmp_path):
+    sb = fresh_sandbox("quiet")
+    core = client.CoreV1Api(sb.api_client)
+    core.create_namespaced_config_map("shop", {"metadata": {"name": "aaa-doomed"}, "data": {"k": "v"}})
+    app = GotuiApp(make_settings(sb, tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await connected(pilot, app)
+        view = view_of(app)
+        await pilot.press(":", "c", "m", "enter")
+        await until(pilot, lambda: ("shop", "aaa-doomed") in view.rows, what="configmap listed")
+        await pilot.press("slash", *"doomed", "enter")
+        await until(pilot, lambda: view.shown == [("shop", "aaa-doomed")], what="filtered")
+        await pilot.press("ctrl+d", "n")
+        await pilot.pause(0.3)
+        assert core.read_namespaced_config_map("aaa-doomed", "shop").data == {"k": "v"}
+        await pilot.press("ctrl+d")
+        await until(pilot, lambda: modal_ready(app), what="modal")
+        assert "delete configmaps aaa-doomed" in app.screen.action.preview
+        await pilot.press("y")
+        await until(pilot, lambda: ("shop", "aaa-doomed") not in view.rows, what="row gone (watch)")
+        with pytest.raises(client.ApiException) as err:
+            core.read_namespaced_config_map("aaa-doomed", "shop")
+        assert err.value.status == 404
+        assert "delete configmap" in (tmp_path / "audit.jsonl").read_text()
+
+
+async def test_describe_and_yaml_mask_secrets(fresh_sandbox, tmp_path):
+    sb = fresh_sandbox("quiet")
+    core = client.CoreV1Api(sb.api_client)
+    core.create_namespaced_secret("shop", {"metadata": {"name": "aaa-db"}, "stringData": {"password": "hunter2-[b]x[/b]"}})
+    app = GotuiApp(make_settings(sb, tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await connected(pilot, app)
+        view = view_of(app)
+        await pilot.press(":", "s", "e", "c", "enter")
+        await until(pilot, lambda: ("shop", "aaa-db") in view.rows, what="secret listed")
+        view.table.move_to(("shop", "aaa-db"))
+        await pilot.press("enter")
+        await until(pilot, lambda: type(app.screen).__name__ == "ResourceDescribeScreen", what="describe")
+        body = app.screen.body_text()
+        assert "Secret aaa-db" in body and "hunter2" not in body and "Events" in body
+        await pilot.press("q", "y")
+        await until(pilot, lambda: type(app.screen).__name__ == "YamlScreen", what="yaml")
+        text = "\n".join(str(w.render()) for w in app.screen.query("#yaml-body"))
+        assert "hunter2" not in text and "masked" in text
+        await pilot.press("x")
+        text = "\n".join(str(w.render()) for w in app.screen.query("#yaml-body"))
+        assert "hunter2-[b]x[/b]" in text  # revealed on request, and inert (no markup)
+        await pilot.press("x")
+        text = "\n".join(str(w.render()) for w in app.screen.query("#yaml-body"))
+        assert "hunter2" not in text
+
+
+async def test_describe_deployment_shows_its_events(fresh_sandbox, tmp_path):
+    sb = fresh_sandbox("quiet")
+    app = GotuiApp(make_settings(sb, tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await connected(pilot, app)
+        view = view_of(app)
+        await pilot.press(":", "d", "e", "p", "l", "o", "y", "enter")
+        await until(pilot, lambda: ("shop", "go-api-blue") in view.rows, what="listed")
+        view.table.move_to(("shop", "go-api-blue"))
+        await pilot.press("d")
+        await until(pilot, lambda: type(app.screen).__name__ == "ResourceDescribeScreen", what="describe")
+        body = app.screen.body_text()
+        assert "Deployment go-api-blue" in body and "ScalingReplicaSet" in body and "replicas" in body
