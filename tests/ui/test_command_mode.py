@@ -3,6 +3,10 @@ with keys sent in bursts (as they arrive over SSH)."""
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
+
 import pytest
 from kubernetes import client
 
@@ -193,3 +197,70 @@ async def test_describe_deployment_shows_its_events(fresh_sandbox, tmp_path):
         await until(pilot, lambda: type(app.screen).__name__ == "ResourceDescribeScreen", what="describe")
         body = app.screen.body_text()
         assert "Deployment go-api-blue" in body and "ScalingReplicaSet" in body and "replicas" in body
+
+
+class SlowStartProxy:
+    """A loopback TCP proxy to the sandbox that holds every connection opened in its first `hold`
+    seconds until then: the app's first connection is still pending while the keys are typed."""
+
+    def __init__(self, port: int, hold: float) -> None:
+        self.target = port
+        self.until = time.monotonic() + hold
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(32)
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        time.sleep(max(0.0, self.until - time.monotonic()))
+        up = socket.create_connection(("127.0.0.1", self.target))
+
+        def pump(a: socket.socket, b: socket.socket) -> None:
+            try:
+                while data := a.recv(65536):
+                    b.sendall(data)
+            except OSError:
+                pass
+            finally:
+                for s in (a, b):
+                    try:
+                        s.shutdown(socket.SHUT_RDWR)
+                    except OSError:
+                        pass
+
+        threading.Thread(target=pump, args=(up, conn), daemon=True).start()
+        pump(conn, up)
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+async def test_command_typed_before_the_cluster_answers_runs_when_it_does(fresh_sandbox, tmp_path):
+    sb = fresh_sandbox("quiet")
+    proxy = SlowStartProxy(sb.port, hold=3.0)
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(sb.kubeconfig.read_text().replace(f":{sb.port}", f":{proxy.port}"))
+    settings = make_settings(sb, tmp_path)
+    settings.kubeconfig = str(kubeconfig)
+    app = GotuiApp(settings)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: app.services.get("kube") is not None, what="kube starting")
+            await pilot.press(":", "e", "v", "enter")  # the connection is held: not up yet
+            assert app.services["kube"].api_client is None
+            view = view_of(app)
+            await until(pilot, lambda: current(app) == view.id and view.kind is not None and view.rows, what="events")
+            assert view.kind.group_resource == "events"
+            assert [c.label for c in view.table.columns][:4] == ["LAST SEEN", "TYPE", "REASON", "OBJECT"]
+            assert not any("not connected" in n.message for n in app._notifications)
+    finally:
+        proxy.close()

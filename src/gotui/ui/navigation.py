@@ -32,6 +32,7 @@ CONTEXT = {"ctx", "context", "contexts"}
 NAMESPACE = {"ns", "namespace", "namespaces"}
 ALL_NAMESPACES = {"all", "-a", "*", "--all-namespaces"}
 HISTORY_MAX = 100
+CONNECT_WAIT = 20.0  # a kind typed before the cluster answered runs when it does, within this long
 
 
 class Navigator:
@@ -146,7 +147,10 @@ class Navigator:
             return
         bridge = self.bridge
         if bridge is None or bridge.api_client is None:
-            self._error(f"not connected to a cluster: cannot open :{text}")
+            if bridge is None or bridge.state in ("connecting", "reconnecting"):
+                self._wait_for_cluster(text)  # typed before the connection was up: run it once it is
+            else:
+                self._error(f"not connected to a cluster ({bridge.detail}): cannot open :{text}")
             return
         if self.registry is None or self._registry_client is not bridge.api_client:
             self._pending = text  # runs when discovery answers
@@ -164,6 +168,16 @@ class Navigator:
             self.show(f"pane:{pane}")
             return
         self.show(f"kind:{kind.group_resource}")
+
+    def _wait_for_cluster(self, text: str, waited: float = 0.0) -> None:
+        bridge = self.bridge
+        if bridge is not None and bridge.api_client is not None:
+            self.run(text)
+        elif waited >= CONNECT_WAIT or (bridge is not None and bridge.state == "error"):
+            detail = f" ({bridge.detail})" if bridge is not None and bridge.detail else ""
+            self._error(f"not connected to a cluster{detail}: cannot open :{text}")
+        else:
+            self.app.set_timer(0.2, lambda: self._wait_for_cluster(text, waited + 0.2), name="command-wait")
 
     def _error(self, message: str) -> None:
         self.app.notify(safe_text(message, 200), title="Command", severity="error", timeout=5)
