@@ -264,3 +264,17 @@ async def test_command_typed_before_the_cluster_answers_runs_when_it_does(fresh_
             assert not any("not connected" in n.message for n in app._notifications)
     finally:
         proxy.close()
+
+
+async def test_colon_minus_brackets_type_into_a_filter(fresh_sandbox, tmp_path):
+    """`:` `-` `[` `]` are navigation keys, except while a text input has the focus."""
+    sb = fresh_sandbox("quiet")
+    app = GotuiApp(make_settings(sb, tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2")
+        pods = app.pane("pods")
+        await until(pilot, lambda: len(pods.rows) >= 7, what="pods listed")
+        await pilot.press("slash")
+        await pilot.press(*"status:crash [x]-y")
+        assert pods.filter_text == "status:crash [x]-y"
+        assert current(app) == pods.id and not app.query_one(CommandBar).active

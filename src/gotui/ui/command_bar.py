@@ -135,6 +135,14 @@ class CommandKeys:
     def _on_main_screen(self) -> bool:
         return self.screen is self.screen_stack[0]  # type: ignore[attr-defined, no-any-return]
 
+    def _navigation_key(self, char: str) -> None:
+        """Raise SkipAction unless a navigation key should act now: on the main screen, with no
+        text input focused (Textual's own filter misses `-` `:` `[` `]`: their key names map to no
+        character, so an Input does not claim them)."""
+        focused = self.focused  # type: ignore[attr-defined]
+        if not self._on_main_screen() or (focused is not None and focused.check_consume_key(char, char)):
+            raise SkipAction()
+
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and not event.is_forwarded and self._command_key(event):
             return
@@ -189,24 +197,20 @@ class CommandKeys:
 
     # -- actions (bound with priority: they run in order, in the app's queue) --------------------
     def action_command(self) -> None:
-        if not self._on_main_screen():
-            raise SkipAction()
+        self._navigation_key(":")
         bar = self.command_bar
         bar.completer = self.navigator.complete
         bar.open()
         self.navigator.prefetch()
 
     def action_view_back(self) -> None:
-        if not self._on_main_screen():
-            raise SkipAction()
+        self._navigation_key("[")
         self.navigator.back()
 
     def action_view_forward(self) -> None:
-        if not self._on_main_screen():
-            raise SkipAction()
+        self._navigation_key("]")
         self.navigator.forward()
 
     def action_view_last(self) -> None:
-        if not self._on_main_screen():
-            raise SkipAction()
+        self._navigation_key("-")
         self.navigator.toggle_last()
