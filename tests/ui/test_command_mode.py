@@ -278,3 +278,17 @@ async def test_colon_minus_brackets_type_into_a_filter(fresh_sandbox, tmp_path):
         await pilot.press(*"status:crash [x]-y")
         assert pods.filter_text == "status:crash [x]-y"
         assert current(app) == pods.id and not app.query_one(CommandBar).active
+
+
+async def test_ctx_command(fresh_sandbox, tmp_path):
+    sb = fresh_sandbox("quiet")
+    app = GotuiApp(make_settings(sb, tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await connected(pilot, app)
+        bridge = app.services["kube"]
+        await pilot.press(":", *"ctx nosuch", "enter")
+        await until(pilot, lambda: any("no context 'nosuch'" in n.message for n in app._notifications), what="error")
+        assert bridge.context == "gotui-sandbox"
+        await pilot.press(":", "c", "t", "x", "enter")
+        await until(pilot, lambda: type(app.screen).__name__ == "PickerScreen", what="context picker")
+        assert "gotui-sandbox" in "\n".join(str(o.prompt) for o in app.screen.option_list._options)

@@ -271,7 +271,6 @@ class ResourceView(Pane):
         kind, watcher = self.kind, self.watcher
         if kind is None:
             return
-        bridge = self.bridge
         where = "cluster" if not kind.namespaced else (
             "all namespaces" if watcher is not None and watcher.namespace is None else f"ns {safe_text(watcher.namespace if watcher else '-')}")
         parts = [f"{kind.kind} ({kind.group_resource})", f"{len(self.shown)}/{len(self.rows)}", where]
@@ -286,8 +285,7 @@ class ResourceView(Pane):
             severity = "error"
         elif watcher is not None and watcher.state == "listing":
             parts.insert(0, "listing…")
-        if bridge is not None and bridge.context:
-            parts.append("Esc back")
+        parts.append("Esc back")
         self.set_status(" · ".join(parts), severity)
 
     # -- filter and sort -----------------------------------------------------------------------
