@@ -292,3 +292,20 @@ async def test_ctx_command(fresh_sandbox, tmp_path):
         await pilot.press(":", "c", "t", "x", "enter")
         await until(pilot, lambda: type(app.screen).__name__ == "PickerScreen", what="context picker")
         assert "gotui-sandbox" in "\n".join(str(o.prompt) for o in app.screen.option_list._options)
+
+
+async def test_delete_denied_by_rbac_is_refused(fresh_sandbox, tmp_path):
+    sb = fresh_sandbox("quiet")
+    sb.set_policy([{"verb": "delete", "resource": "configmaps", "namespace": "shop"}])
+    core = client.CoreV1Api(sb.api_client)
+    core.create_namespaced_config_map("shop", {"metadata": {"name": "aaa-kept"}, "data": {"k": "v"}})
+    app = GotuiApp(make_settings(sb, tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await connected(pilot, app)
+        view = view_of(app)
+        await pilot.press(":", "c", "m", "enter")
+        await until(pilot, lambda: view.table.cursor_key == ("shop", "aaa-kept"), what="listed, first row")
+        await pilot.press("ctrl+d", "y")
+        await until(pilot, lambda: any("Not allowed" in (n.title or "") for n in app._notifications), what="refused")
+        assert core.read_namespaced_config_map("aaa-kept", "shop").data == {"k": "v"}
+        assert "refused" in (tmp_path / "audit.jsonl").read_text()
