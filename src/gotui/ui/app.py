@@ -19,11 +19,13 @@ from gotui.ops.audit import AuditLog
 from gotui.ops.errors import describe_error
 from gotui.ui import plain_cells, themes
 from gotui.ui.action_gate import ActionGate
+from gotui.ui.command_bar import CommandBar, CommandKeys
 from gotui.ui.confirm import ConfirmModal, QuitWhileRunning
 from gotui.ui.help import show_help
 from gotui.ui.key_order import FENCE_TIMEOUT_S, KeyFence, KeyOrder
 from gotui.ui.palette import ActionsProvider
 from gotui.ui.panes.base import Pane
+from gotui.ui.resource_view import ResourceView
 from gotui.ui.statusbar import PaneTabs, StatusBar
 
 plain_cells.install()
@@ -39,7 +41,7 @@ def stylesheets() -> list[Path]:
     return files
 
 
-class GotuiApp(App[None]):
+class GotuiApp(CommandKeys, App[None]):
     """The gotui console."""
 
     TITLE = "gotui"
@@ -60,6 +62,11 @@ class GotuiApp(App[None]):
         Binding("H", "history", "History", show=False, id="history"),
         Binding("q", "quit", "Quit", id="quit"),
         Binding("ctrl+c", "quit", "Quit", show=False, id="quit.ctrl_c"),
+        # k9s keys; priority, so a burst (`:deploy⏎`) is read in order (ui/command_bar.py)
+        Binding("colon", "command", "Command", show=False, priority=True, id="command"),
+        Binding("left_square_bracket", "view_back", "Previous view", show=False, priority=True, id="view.back"),
+        Binding("right_square_bracket", "view_forward", "Next view", show=False, priority=True, id="view.forward"),
+        Binding("minus", "view_last", "Last view", show=False, priority=True, id="view.last"),
     ]
 
     def __init__(self, settings: Settings | None = None, *, panes: list[Pane] | None = None) -> None:
@@ -73,6 +80,9 @@ class GotuiApp(App[None]):
         # Set by the Kubernetes side: returns a reason string when RBAC denies `action`, else None.
         self.rbac_checker: Callable[[Action], str | None] | None = None
         self.services: dict[str, Any] = {}
+        from gotui.ui.navigation import Navigator
+
+        self.navigator = Navigator(self)
         self.crash_log: Path | None = None
         # The theme (`auto` picks the terminal-palette theme over SSH / 16 colours / NO_COLOR);
         # an unknown name keeps the default and is reported after the first frame.
@@ -130,10 +140,13 @@ class GotuiApp(App[None]):
         with Vertical(id="main"):
             with ContentSwitcher(initial=self.panes[0].id, id="switcher"):
                 yield from self.panes
+                yield ResourceView()
+        yield CommandBar(id="command-bar")
         yield Footer(id="footer", compact=True, show_command_palette=False)  # ^p is on the tab line
 
     def on_mount(self) -> None:
         self.query_one(PaneTabs).active = self.panes[0].PANE_ID
+        self.navigator.attach()
         if getattr(self, "_bad_theme", None):
             self.notify(f"Unknown theme {self._bad_theme!r} in the config; using the default.", severity="warning")
         # Sources start after the first frame, so start-up never waits on Docker or Kubernetes.

@@ -25,15 +25,20 @@ from textual.keys import KEY_NAME_REPLACEMENTS, Keys
 
 from gotui.config import ConfigError, Settings
 
-_NAMES = {"question_mark": "?", "slash": "/", "escape": "esc", "shift+tab": "S-tab", "space": "space"}
+_NAMES = {"question_mark": "?", "slash": "/", "escape": "esc", "shift+tab": "S-tab", "space": "space", "colon": ":",
+          "minus": "-", "left_square_bracket": "[", "right_square_bracket": "]"}
 _MODIFIERS = ("ctrl+", "shift+", "alt+", "meta+", "super+", "hyper+")
 _NAMED_KEYS = {k.value.rsplit("+", 1)[-1] for k in Keys if not k.value.startswith("<")} | set(KEY_NAME_REPLACEMENTS.values())
 # Titles of the help groups whose class name does not read well on its own.
 _TITLES = {"GotuiApp": "Everywhere", "ConfirmModal": "Confirmation dialog", "PickerScreen": "Context / namespace picker",
            "VirtualTable": "Tables", "LogLines": "Log view (scrolling)", "HelpScreen": "This help",
-           "LimitsModal": "HPA min/max", "TagModal": "Tag image", "AskNumber": "Number prompt"}
+           "LimitsModal": "HPA min/max", "TagModal": "Tag image", "AskNumber": "Number prompt",
+           "ResourceView": "Resource view (:KIND)", "ResourceDescribeScreen": "Describe (any kind)"}
 # Keys that are no binding of ours but are worth listing with a group (Textual's own).
-_EXTRA_ROWS = {"GotuiApp": [("ctrl+p", "Command palette")], "ConfirmModal": [("tab", "Move between buttons")]}
+_EXTRA_ROWS = {"GotuiApp": [("ctrl+p", "Command palette"),
+                            ("tab", "In the : line: complete the name"),
+                            ("up", "In the : line: earlier commands (down: later)"),
+                            ("escape", "In the : line: close it")], "ConfirmModal": [("tab", "Move between buttons")]}
 
 
 class KeyRow(NamedTuple):

@@ -1,0 +1,316 @@
+"""Generic access to any kind: server-side Tables (the columns kubectl prints), kept live by a
+`TableWatcher` thread (list as Table, then watch as Table from the list's resourceVersion), and single
+objects (get, their events, delete). Raw JSON through the official client's ApiClient; no Textual.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from gotui.kube.kinds import Kind
+
+TABLE_ACCEPT = ("application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,"
+                "application/json")
+RowKey = tuple[str, str]  # (namespace or "", name)
+
+
+class WatchExpired(Exception):
+    """410 Gone: the resourceVersion is too old; relist."""
+
+
+def request(api_client: Any, method: str, path: str, query: list[tuple[str, Any]] | None = None, *,
+            accept: str = "application/json", body: Any = None, timeout: Any = 30.0) -> Any:
+    """One HTTP request through the ApiClient (auth, TLS, pool); the response unread. Raises the
+    client's ApiException (NotFoundException, ForbiddenException...) on an HTTP error."""
+    from kubernetes.client.exceptions import ApiException
+
+    headers = {"Accept": accept}
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+    m, url, hdrs, data, post = api_client.param_serialize(
+        method=method, resource_path=path, query_params=query or [], header_params=headers, body=body,
+        auth_settings=["BearerToken"])
+    resp = api_client.call_api(m, url, header_params=hdrs, body=data, post_params=post,
+                               _request_timeout=timeout).response
+    if not 200 <= resp.status <= 299:
+        raw = resp.data
+        resp.release_conn()
+        ApiException.from_response(http_resp=resp, body=raw.decode("utf-8", "replace") if raw else None, data=None)
+    return resp
+
+
+def _json(resp: Any) -> Any:
+    try:
+        return json.loads(resp.data)
+    finally:
+        resp.release_conn()
+
+
+# -- tables -----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TableColumn:
+    name: str
+    type: str = "string"
+    priority: int = 0
+
+
+@dataclass
+class TableRow:
+    """One row: its cells as text, and the object's metadata (namespace, name, creation time, labels)."""
+
+    namespace: str
+    name: str
+    cells: list[str]
+    created: str = ""
+    labels: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def key(self) -> RowKey:
+        return (self.namespace, self.name)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return json.dumps(value, separators=(",", ":"))
+
+
+def parse_table(doc: dict[str, Any]) -> tuple[list[TableColumn], list[TableRow], str]:
+    """(columns, rows, resourceVersion) of a meta.k8s.io Table — or of a plain List, which gets
+    kubectl's fallback columns Name and Age."""
+    rv = str((doc.get("metadata") or {}).get("resourceVersion") or "")
+    if doc.get("kind") != "Table":
+        cols = [TableColumn("Name"), TableColumn("Age")]
+        rows = []
+        for item in doc.get("items") or []:
+            meta = item.get("metadata") or {}
+            rows.append(TableRow(meta.get("namespace") or "", meta.get("name") or "", [meta.get("name") or "", ""],
+                                 meta.get("creationTimestamp") or "", meta.get("labels") or {}))
+        return cols, rows, rv
+    cols = [TableColumn(str(c.get("name") or ""), str(c.get("type") or "string"), int(c.get("priority") or 0))
+            for c in doc.get("columnDefinitions") or []]
+    return cols, [table_row(r) for r in doc.get("rows") or []], rv
+
+
+def table_row(row: dict[str, Any]) -> TableRow:
+    meta = (row.get("object") or {}).get("metadata") or {}
+    cells = [_cell(c) for c in row.get("cells") or []]
+    name = meta.get("name") or (cells[0] if cells else "")
+    return TableRow(meta.get("namespace") or "", name, cells, meta.get("creationTimestamp") or "",
+                    meta.get("labels") or {})
+
+
+def list_table(api_client: Any, kind: Kind, namespace: str | None, timeout: float = 60.0
+               ) -> tuple[list[TableColumn], list[TableRow], str]:
+    """One list of `kind` as a server-side Table (all namespaces when `namespace` is None)."""
+    resp = request(api_client, "GET", kind.path(namespace), [("includeObject", "Metadata")],
+                   accept=TABLE_ACCEPT, timeout=(5, timeout))
+    return parse_table(_json(resp))
+
+
+class TableWatcher(threading.Thread):
+    """List `kind` as a Table, then watch it as Tables; relist on 410 Gone or after a dropped
+    connection (capped, jittered backoff). `on_change()` is called from this thread after each batch;
+    the owner then calls `take()` for what changed."""
+
+    def __init__(self, api_client: Any, kind: Kind, namespace: str | None,
+                 on_change: Callable[[], None], *, watch_timeout: int = 300) -> None:
+        super().__init__(name=f"gotui-table-{kind.resource}", daemon=True)
+        self.api_client = api_client
+        self.kind = kind
+        self.namespace = namespace if kind.namespaced else None
+        self.on_change = on_change
+        self.watch_timeout = watch_timeout
+        self.columns: list[TableColumn] = []
+        self.rows: dict[RowKey, TableRow] = {}
+        self.state = "listing"
+        self.detail = ""
+        self.resource_version = ""
+        self.listed_at = 0.0  # time.monotonic() when the first list reached `rows` (bench)
+        self._lock = threading.Lock()
+        self._reset = False
+        self._changed: set[RowKey] = set()
+        self._halt = threading.Event()
+        self._response: Any = None
+
+    # -- the owner's side ---------------------------------------------------------------------------
+    def take(self) -> tuple[bool, set[RowKey]]:
+        """(a full reset happened, keys changed since the last take)."""
+        with self._lock:
+            out = (self._reset, self._changed)
+            self._reset, self._changed = False, set()
+        return out
+
+    def stop(self) -> None:
+        self._halt.set()
+        resp = self._response
+        if resp is not None:
+            try:
+                resp.close()
+            except Exception:  # noqa: BLE001
+                pass
+
+    @property
+    def stopped(self) -> bool:
+        return self._halt.is_set()
+
+    # -- the thread ---------------------------------------------------------------------------------
+    def _set_state(self, state: str, detail: str = "") -> None:
+        self.state, self.detail = state, detail
+        self.on_change()
+
+    def run(self) -> None:
+        failures = 0
+        while not self._halt.is_set():
+            try:
+                if not self.resource_version:
+                    self._list()
+                failures = 0
+                self._watch()
+            except WatchExpired:
+                self.resource_version = ""
+            except Exception as exc:  # noqa: BLE001 - retried with backoff, shown by the owner
+                if self._halt.is_set():
+                    break
+                from gotui.ops.kube_text import kube_error
+
+                failures += 1
+                self.resource_version = ""
+                delay = min(30.0, 0.25 * (2 ** min(failures, 10))) * (0.75 + random.random() / 2)
+                self._set_state("error", f"{kube_error(exc)} — retrying in {delay:.0f}s")
+                self._halt.wait(delay)
+
+    def _list(self) -> None:
+        cols, rows, rv = list_table(self.api_client, self.kind, self.namespace)
+        with self._lock:
+            self.columns = cols
+            self.rows = {r.key: r for r in rows}
+            self._reset, self._changed = True, set()
+        if not self.listed_at:
+            self.listed_at = time.monotonic()
+        self.resource_version = rv or "0"
+        self._set_state("live")
+
+    def _watch(self) -> None:
+        timeout = int(self.watch_timeout * (0.9 + random.random() * 0.2))
+        query = [("watch", "true"), ("allowWatchBookmarks", "true"), ("resourceVersion", self.resource_version),
+                 ("timeoutSeconds", timeout), ("includeObject", "Metadata")]
+        try:
+            resp = request(self.api_client, "GET", self.kind.path(self.namespace), query, accept=TABLE_ACCEPT,
+                           timeout=(5, timeout + 30))
+        except Exception as exc:
+            if getattr(exc, "status", None) == 410:
+                raise WatchExpired(str(exc)) from None
+            raise
+        self._response = resp
+        try:
+            buffer = b""
+            for chunk in resp.stream(65536, decode_content=True):
+                if self._halt.is_set():
+                    return
+                buffer += chunk
+                if b"\n" not in buffer:
+                    continue
+                *lines, buffer = buffer.split(b"\n")
+                events = [json.loads(line) for line in lines if line.strip()]
+                self._apply(events)
+            if buffer.strip():
+                self._apply([json.loads(buffer)])
+        finally:
+            self._response = None
+            try:
+                resp.release_conn()
+            except Exception:  # noqa: BLE001
+                pass
+
+    def _apply(self, events: list[dict[str, Any]]) -> None:
+        changed = False
+        with self._lock:
+            for event in events:
+                etype, obj = event.get("type"), event.get("object") or {}
+                if etype == "ERROR":
+                    if obj.get("code") == 410:
+                        raise WatchExpired(str(obj.get("message") or "expired"))
+                    raise RuntimeError(f"watch error {obj.get('code')}: {obj.get('message', '')}")
+                rv = (obj.get("metadata") or {}).get("resourceVersion")
+                if etype != "BOOKMARK":
+                    if obj.get("kind") == "Table":
+                        cols, rows, _ = parse_table(obj)
+                        if cols and not self.columns:
+                            self.columns = cols
+                    else:  # a server that watches plain objects: Name and Age only
+                        meta = obj.get("metadata") or {}
+                        rows = [TableRow(meta.get("namespace") or "", meta.get("name") or "",
+                                         [meta.get("name") or ""] + [""] * max(0, len(self.columns) - 1),
+                                         meta.get("creationTimestamp") or "", meta.get("labels") or {})]
+                    for row in rows:
+                        if etype == "DELETED":
+                            self.rows.pop(row.key, None)
+                        else:
+                            self.rows[row.key] = row
+                        self._changed.add(row.key)
+                        changed = True
+                if rv:
+                    self.resource_version = rv
+        if changed:
+            self.on_change()
+
+
+# -- single objects ---------------------------------------------------------------------------------
+
+def get_object(api_client: Any, kind: Kind, namespace: str | None, name: str, timeout: float = 15.0) -> dict:
+    """The whole object as the API has it now."""
+    return _json(request(api_client, "GET", kind.path(namespace, name), timeout=timeout))
+
+
+def object_events(api_client: Any, kind: Kind, namespace: str | None, name: str, timeout: float = 15.0) -> list[dict]:
+    """The core/v1 Events about one object, oldest first."""
+    from gotui.clock import parse_epoch
+
+    selector = f"involvedObject.name={name},involvedObject.kind={kind.kind}"
+    path = f"/api/v1/namespaces/{namespace}/events" if namespace else "/api/v1/events"
+    if namespace:
+        selector += f",involvedObject.namespace={namespace}"
+    doc = _json(request(api_client, "GET", path, [("fieldSelector", selector)], timeout=timeout))
+    items = [e for e in doc.get("items") or [] if isinstance(e, dict)]
+
+    def when(e: dict) -> float:
+        t = e.get("lastTimestamp") or e.get("eventTime") or (e.get("metadata") or {}).get("creationTimestamp")
+        return parse_epoch(t) or 0.0
+
+    return sorted(items, key=when)
+
+
+def delete_action(kind: Kind, namespace: str | None, name: str, context: str | None) -> Any:
+    """The Action for deleting one object of any kind (checked by RBAC as `delete` on its resource)."""
+    from gotui.ops.actions import Action
+
+    ns_flag = f" -n {namespace}" if namespace else ""
+    return Action(verb="delete", kind=kind.kind.lower() or kind.resource, target=name,
+                  namespace=namespace or None, context=context,
+                  preview=f"kubectl --context {context}{ns_flag} delete {kind.group_resource} {name}",
+                  destructive=True, reversible=False, rbac=("delete", kind.resource, kind.group),
+                  params={"resource": kind.group_resource})
+
+
+def delete_object(api_client: Any, kind: Kind, action: Any, settings: Any) -> str:
+    """Delete the object `action` names (refused in read-only mode, whoever calls)."""
+    from gotui.ops import safety
+
+    safety.require_allowed(action, settings)
+    request(api_client, "DELETE", kind.path(action.namespace, action.target), timeout=15).release_conn()
+    where = f"{action.namespace}/" if action.namespace else ""
+    return f"Deleted {kind.kind.lower() or kind.resource} {where}{action.target}"
