@@ -13,6 +13,7 @@ from kubernetes import client
 from fixtures.pilot import make_settings, modal_ready, until
 from gotui.ui.app import GotuiApp
 from gotui.ui.command_bar import CommandBar
+from gotui.ui.confirm import ConfirmModal
 from gotui.ui.resource_view import ResourceView
 
 pytestmark = pytest.mark.sandbox
@@ -306,6 +307,11 @@ async def test_delete_denied_by_rbac_is_refused(fresh_sandbox, tmp_path):
         await pilot.press(":", "c", "m", "enter")
         await until(pilot, lambda: view.table.cursor_key == ("shop", "aaa-kept"), what="listed, first row")
         await pilot.press("ctrl+d", "y")
-        await until(pilot, lambda: any("Not allowed" in (n.title or "") for n in app._notifications), what="refused")
+        # The gate's dialog opens at once and turns into the refusal when RBAC answers: the `y` runs nothing.
+        await until(pilot, lambda: isinstance(app.screen, ConfirmModal) and bool(app.screen.denied_reason),
+                    what="the dialog turned into the refusal")
+        assert app.screen.query_one("#confirm-ok").disabled
+        await pilot.press("y", "n")
+        await until(pilot, lambda: not isinstance(app.screen, ConfirmModal), what="the refusal closed")
         assert core.read_namespaced_config_map("aaa-kept", "shop").data == {"k": "v"}
         assert "refused" in (tmp_path / "audit.jsonl").read_text()
