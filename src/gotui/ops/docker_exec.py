@@ -63,12 +63,14 @@ def terminal_size(fd: int) -> tuple[int, int] | None:
 
 
 def bridge(sock: Any, stdin_fd: int, stdout_fd: int, *, multiplexed: bool = False,
-           on_resize: Callable[[int, int], None] | None = None) -> None:
+           on_resize: Callable[[int, int], None] | None = None, detach: bytes | None = None) -> None:
     """Copy stdin -> socket and socket -> stdout until the socket closes (the shell exited or the
-    attach detached). `on_resize(rows, cols)` is called when the terminal size changes."""
+    attach detached). `on_resize(rows, cols)` is called when the terminal size changes; typing
+    `detach` (e.g. ctrl-p ctrl-q) returns at once, without sending it."""
     demux = Demux() if multiplexed else None
     last_size = terminal_size(stdout_fd)
     stdin_open = True
+    typed = b""
     with raw_terminal(stdin_fd):
         while True:
             watch = [sock] + ([stdin_fd] if stdin_open else [])
@@ -91,6 +93,9 @@ def bridge(sock: Any, stdin_fd: int, stdout_fd: int, *, multiplexed: bool = Fals
                 _write_all(stdout_fd, data)
             if stdin_open and stdin_fd in ready:
                 data = os.read(stdin_fd, 4096)
+                typed = typed[-8:] + data if detach else b""
+                if detach and detach in typed:
+                    return
                 if not data:
                     stdin_open = False
                     with contextlib.suppress(OSError):
