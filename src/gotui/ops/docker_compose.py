@@ -81,7 +81,6 @@ def project_action(verb: str, project: Project, host: str) -> Action:
     return Action(verb=verb, kind="compose-project", target=project.name, context=host,
                   preview=f"{cli}   (as: {_PREVIEW[verb]} " + " ".join(names[:4]) + (" …" if len(names) > 4 else "") + ")",
                   reversible=verb != "down", detail=detail,
-                  destructive=verb != "start",
                   params={"ids": [c.key for c in project.containers], "names": names})
 
 
@@ -99,9 +98,10 @@ def compose_cli() -> list[str] | None:
     return [legacy] if legacy else None
 
 
-NO_COMPOSE = ("`up` needs the compose CLI and the project's compose files; neither `docker compose` nor "
-              "`docker-compose` is installed here. Install the Docker Compose plugin "
-              "(e.g. apt-get install docker-compose-plugin) to bring projects up from gotui.")
+NO_COMPOSE = ("`up` needs the compose CLI, which is not installed here (neither `docker compose` nor "
+              "`docker-compose` runs), and the project's compose files. Install the Docker Compose plugin "
+              "(e.g. apt-get install docker-compose-plugin) to bring projects up from gotui; start, stop, "
+              "restart and down work without it.")
 
 
 def up_command(project: Project, cli: list[str]) -> list[str]:

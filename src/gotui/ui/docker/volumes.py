@@ -142,6 +142,10 @@ class VolumesScreen(DockerTableScreen):
         key = self.cursor_key()
         return next((n for n in self.networks if n.key == key), None) if self.kind == "networks" else None
 
+    def on_data_table_row_selected(self, event: Any) -> None:
+        event.stop()
+        self.action_inspect()
+
     def action_inspect(self) -> None:
         key = self.cursor_key()
         if key is not None:
@@ -160,6 +164,10 @@ class VolumesScreen(DockerTableScreen):
         text.append(f"{safe_text(name, 200)}", style="bold")
         text.append("  used by: " + (safe_text(", ".join(users), 400) if users else "no container") + "\n",
                     style="yellow" if users else "dim")
+        if kind == "volumes":
+            text.append(f"Mountpoint {safe_text(str(info.get('Mountpoint') or '-'), 300)}\n")
+        else:
+            text.append(f"Driver {safe_text(str(info.get('Driver') or '-'), 40)}  Internal {info.get('Internal')}\n")
         text.append("\n".join(safe_text(line, 400) for line in json.dumps(info, indent=1, sort_keys=True).splitlines()))
         self.app.call_from_thread(self.set_details, text)
 
