@@ -27,13 +27,17 @@ def volume_names(docker_client):  # noqa: ANN001, ANN201
 
 
 async def test_events_newest_first_and_filter(docker_client, volume_names, tmp_path: Path) -> None:  # noqa: ANN001
+    tag = uuid.uuid4().hex[:6]
+    before = f"gotui-test-before-{tag}"
+    volume_names.append(before)
+    docker_client.api.create_volume(before, labels=TEST_LABEL)  # before the screen opens: replayed
     app, pane = make_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: pane.refreshes > 0, "pane loaded")
         await pilot.press("E")
         await wait_for(pilot, lambda: isinstance(app.screen, EventsScreen) and app.screen.connected, "events screen")
         screen = app.screen
-        tag = uuid.uuid4().hex[:6]
+        await wait_for(pilot, lambda: any(r.actor == before for r in screen.buffer.newest_first()), "recent history")
         for i in range(2):
             name = f"gotui-test-ev{i}-{tag}"
             volume_names.append(name)
@@ -41,7 +45,7 @@ async def test_events_newest_first_and_filter(docker_client, volume_names, tmp_p
         await wait_for(pilot, lambda: f"gotui-test-ev1-{tag}" in screen_text(app), "the event on screen")
         rows = screen.buffer.newest_first()
         actors = [r.actor for r in rows if r.type == "volume"]
-        assert actors[:2] == [f"gotui-test-ev1-{tag}", f"gotui-test-ev0-{tag}"]  # newest first
+        assert actors[:3] == [f"gotui-test-ev1-{tag}", f"gotui-test-ev0-{tag}", before]  # newest first
         top = screen.table.get_row_at(0)
         assert [str(c) for c in top[1:4]] == ["volume", "create", f"gotui-test-ev1-{tag}"]
         await pilot.press("slash", *f"ev0-{tag}", "enter")

@@ -293,10 +293,11 @@ class DockerSource:
         return _raw_socket(sock), not cfg.get("Tty")
 
     # -- streams ------------------------------------------------------------------------------------
-    def events(self, filters: dict[str, Any] | None = None) -> Closable:
-        """The engine's event stream (decoded dicts), closable from another thread."""
+    def events(self, filters: dict[str, Any] | None = None, since: int | None = None) -> Closable:
+        """The engine's event stream (decoded dicts), closable from another thread; `since` (epoch
+        seconds) replays the engine's recent events first."""
         client = self.call(self.stream_client)
-        stream = self.call(lambda: client.events(decode=True, filters=filters))
+        stream = self.call(lambda: client.events(decode=True, filters=filters, since=since))
         return Closable(iter(stream), stream._response)
 
     def logs(self, container: str, *, tail: int | str = 200, since: Any = None, follow: bool = True,

@@ -1,5 +1,6 @@
 """The engine's event stream (`E` in the Images pane): time, type, action, actor, newest first;
-`/` filters, the last EVENTS_KEPT events are kept. The stream reconnects when it drops."""
+`/` filters, the last EVENTS_KEPT events are kept. It opens with the last ten minutes of events
+and reconnects when the stream drops."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from gotui.ops.errors import describe_error
 from gotui.ui.docker.base import DockerTableScreen
 
 EVENTS_KEPT = 1000
+HISTORY_S = 600  # on opening, the engine's events of the last ten minutes
 
 
 class EventsScreen(DockerTableScreen):
@@ -55,7 +57,11 @@ class EventsScreen(DockerTableScreen):
         delay = 0.5
         while not worker.is_cancelled:
             try:
-                self._stream = self.source.events()
+                # the first connection replays the last HISTORY_S seconds; a reconnection starts
+                # after the newest event shown (the engine's seconds are whole: a few may repeat)
+                newest = self.buffer.newest_first()[:1]
+                since = int(newest[0].when) if newest else int(time.time()) - HISTORY_S
+                self._stream = self.source.events(since=since)
                 self.connected = True
                 self._dirty = True
                 delay = 0.5
