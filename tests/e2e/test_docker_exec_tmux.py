@@ -12,6 +12,15 @@ from tmux import TmuxSession
 pytestmark = [pytest.mark.e2e, pytest.mark.docker, pytest.mark.timeout(180)]
 
 
+def submit_filter(session: TmuxSession, name: str) -> None:
+    """Enter in the filter bar, then wait for the repaint that moves the focus to the table: a key
+    sent in the same burst as Enter would still land in the filter (Textual moves focus later)."""
+    session.wait_for(lambda s: s.count(name) >= 2 and "running" in s, 30, "the container's row")
+    before = session.screen(escapes=True)
+    session.send_keys("Enter")
+    session.wait_for(lambda _s: session.screen(escapes=True) != before, 20, "the focus to leave the filter")
+
+
 def test_exec_shell_and_back(tmux_session: TmuxSession, run_container, tmp_path) -> None:  # noqa: ANN001
     name = f"gotui-test-exec-{uuid.uuid4().hex[:6]}"
     run_container("sleep 300", name=name)
@@ -24,8 +33,7 @@ def test_exec_shell_and_back(tmux_session: TmuxSession, run_container, tmp_path)
     tmux_session.send_keys("/")
     tmux_session.wait_text("filter…", timeout=20)  # the filter bar has the focus (letters are keys in the table)
     tmux_session.type(name)
-    tmux_session.send_keys("Enter")
-    tmux_session.wait_for(lambda s: s.count(name) >= 2 and "running" in s, 30, "the container's row")
+    submit_filter(tmux_session, name)
     tmux_session.send_keys("s")
     tmux_session.wait_text(f"gotui: shell in {name}", timeout=30)
     tmux_session.wait_for(lambda s: "/ #" in s, 30, "the busybox prompt")
@@ -42,5 +50,30 @@ def test_exec_shell_and_back(tmux_session: TmuxSession, run_container, tmp_path)
     # the TUI reads keys again after the shell: `c` switches back to images, `q` quits cleanly
     tmux_session.send_keys("c")
     tmux_session.wait_text("▸images", timeout=20)
+    tmux_session.send_keys("q")
+    tmux_session.wait_prompt(30)
+
+
+def test_attach_shows_output_and_detaches(tmux_session: TmuxSession, run_container, tmp_path) -> None:  # noqa: ANN001
+    """`a` attaches to the main process's output (suspended); ctrl-p ctrl-q detaches, the container
+    keeps running and the TUI is back."""
+    name = f"gotui-test-attach-{uuid.uuid4().hex[:6]}"
+    run_container("i=0; while true; do echo tick-$i; i=$((i+1)); sleep 0.3; done", name=name)
+    kubeconfig = tmp_path / "no-kubeconfig"
+    kubeconfig.write_text("apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n")
+    tmux_session.run(f"KUBECONFIG={kubeconfig} gotui")
+    tmux_session.wait_text("Images", timeout=60)
+    tmux_session.send_keys("c")
+    tmux_session.wait_text("▸containers", timeout=30)
+    tmux_session.send_keys("/")
+    tmux_session.wait_text("filter…", timeout=20)
+    tmux_session.type(name)
+    submit_filter(tmux_session, name)
+    tmux_session.send_keys("a")
+    tmux_session.wait_text("ctrl-p ctrl-q detaches", timeout=30)
+    tmux_session.wait_for(lambda s: re.search(r"^tick-\d+", s, re.M) is not None, 20, "the container's output")
+    tmux_session.send_keys("C-p", "C-q")
+    screen = tmux_session.wait_for(lambda s: "▸containers" in s and "detached" in s, 30, "the TUI back")
+    assert name in screen
     tmux_session.send_keys("q")
     tmux_session.wait_prompt(30)

@@ -89,7 +89,9 @@ def bridge(sock: Any, stdin_fd: int, stdout_fd: int, *, multiplexed: bool = Fals
                 if not data:
                     return
                 if demux is not None:
-                    data = demux.feed(data)
+                    # no TTY in the container: its lines end in \n, which a raw terminal does not
+                    # return to column 0
+                    data = demux.feed(data).replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
                 _write_all(stdout_fd, data)
             if stdin_open and stdin_fd in ready:
                 data = os.read(stdin_fd, 4096)
