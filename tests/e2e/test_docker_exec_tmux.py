@@ -12,13 +12,12 @@ from tmux import TmuxSession
 pytestmark = [pytest.mark.e2e, pytest.mark.docker, pytest.mark.timeout(180)]
 
 
-def submit_filter(session: TmuxSession, name: str) -> None:
-    """Enter in the filter bar, then wait for the repaint that moves the focus to the table: a key
-    sent in the same burst as Enter would still land in the filter (Textual moves focus later)."""
+def filter_to(session: TmuxSession, name: str) -> None:
+    """`/name` in the filter bar, until the container's row is the only one."""
+    session.send_keys("/")
+    session.wait_text("filter…", timeout=20)
+    session.type(name)
     session.wait_for(lambda s: s.count(name) >= 2 and "running" in s, 30, "the container's row")
-    before = session.screen(escapes=True)
-    session.send_keys("Enter")
-    session.wait_for(lambda _s: session.screen(escapes=True) != before, 20, "the focus to leave the filter")
 
 
 def test_exec_shell_and_back(tmux_session: TmuxSession, run_container, tmp_path) -> None:  # noqa: ANN001
@@ -30,11 +29,8 @@ def test_exec_shell_and_back(tmux_session: TmuxSession, run_container, tmp_path)
     tmux_session.wait_text("Images", timeout=60)
     tmux_session.send_keys("c")
     tmux_session.wait_text("▸containers", timeout=30)
-    tmux_session.send_keys("/")
-    tmux_session.wait_text("filter…", timeout=20)  # the filter bar has the focus (letters are keys in the table)
-    tmux_session.type(name)
-    submit_filter(tmux_session, name)
-    tmux_session.send_keys("s")
+    filter_to(tmux_session, name)
+    tmux_session.send_keys("Enter", "s")  # one burst: `s` must reach the table, not the filter
     tmux_session.wait_text(f"gotui: shell in {name}", timeout=30)
     tmux_session.wait_for(lambda s: "/ #" in s, 30, "the busybox prompt")
     tmux_session.type("echo hi-$RANDOM")
@@ -65,11 +61,8 @@ def test_attach_shows_output_and_detaches(tmux_session: TmuxSession, run_contain
     tmux_session.wait_text("Images", timeout=60)
     tmux_session.send_keys("c")
     tmux_session.wait_text("▸containers", timeout=30)
-    tmux_session.send_keys("/")
-    tmux_session.wait_text("filter…", timeout=20)
-    tmux_session.type(name)
-    submit_filter(tmux_session, name)
-    tmux_session.send_keys("a")
+    filter_to(tmux_session, name)
+    tmux_session.send_keys("Enter", "a")
     tmux_session.wait_text("ctrl-p ctrl-q detaches", timeout=30)
     tmux_session.wait_for(lambda s: re.search(r"^tick-\d+", s, re.M) is not None, 20, "the container's output")
     tmux_session.send_keys("C-p", "C-q")
