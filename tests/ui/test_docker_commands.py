@@ -68,3 +68,18 @@ async def test_custom_command_refused_in_readonly_mode(run_container, tmp_path: 
         await pilot.press("T")
         await wait_for(pilot, lambda: any("read-only" in n.message for n in app._notifications), "refusal")
         assert not isinstance(app.screen, CommandOutputScreen)
+
+
+async def test_image_scope_command(busybox_image, tmp_path: Path) -> None:  # noqa: ANN001
+    cmds = [{"name": "img", "key": "Z", "command": "echo img={{.Name}} id={{.ID}}", "confirm": False, "scope": "images"}]
+    app, pane = make_app(tmp_path, docker_commands=cmds)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: busybox_image in [r.ref for r in pane.image_rows], "listed")
+        row = next(r for r in pane.image_rows if r.ref == busybox_image)
+        pane.table.move_cursor(row=pane.image_rows.index(row))
+        await pilot.press("Z")
+        await wait_for(pilot, lambda: isinstance(app.screen, CommandOutputScreen) and app.screen.exit_code == 0, "ran")
+        assert f"img={busybox_image} id={row.image_id}" in app.screen.query_one(LogView).lines()
+        # on the containers view an images command says where to go
+        await pilot.press("q", "c", "Z")
+        await wait_for(pilot, lambda: any("switch to images" in n.message for n in app._notifications), "hint")
