@@ -53,6 +53,7 @@ class Settings:
     log_buffer_lines: int = 10_000
     log_tail_lines: int = 200
     keys: dict[str, str] = field(default_factory=dict)
+    docker_commands: list[dict[str, Any]] = field(default_factory=list)
     smoke_path: str = "/healthz"
     config_path: Path | None = None
     sources: dict[str, str] = field(default_factory=dict)
@@ -97,7 +98,44 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
 
+def validate_docker_commands(value: Any, origin: str) -> list[dict[str, Any]]:
+    """`docker_commands:` is a list of {name, key, command, confirm: bool, scope: containers|images};
+    the command may use {{.Name}}, {{.ID}} and {{.Image}} (shell-quoted when substituted)."""
+    from gotui.ops.docker_commands import FIELDS, SCOPES, unknown_placeholders
+
+    example = "e.g. `docker_commands: [{name: top, key: T, command: 'docker top {{.ID}}'}]`"
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ConfigError(f"{origin}: docker_commands must be a list of commands, {example}.")
+    out: list[dict[str, Any]] = []
+    for i, entry in enumerate(value, 1):
+        where = f"{origin}: docker_commands entry {i}"
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{where} must be a mapping with name, key and command, {example}.")
+        extra = sorted(set(map(str, entry)) - {"name", "key", "command", "confirm", "scope"})
+        if extra:
+            raise ConfigError(f"{where}: unknown field {', '.join(extra)} (known: name, key, command, confirm, scope).")
+        for required in ("name", "key", "command"):
+            if not isinstance(entry.get(required), str) or not entry[required].strip():
+                raise ConfigError(f"{where}: `{required}` is required and must be text.")
+        if not isinstance(entry.get("confirm", False), bool):
+            raise ConfigError(f"{where}: confirm must be true or false, not {entry['confirm']!r}.")
+        scope = entry.get("scope", "containers")
+        if scope not in SCOPES:
+            raise ConfigError(f"{where}: scope must be one of {', '.join(SCOPES)}, not {scope!r}.")
+        bad = unknown_placeholders(entry["command"])
+        if bad:
+            raise ConfigError(f"{where}: unknown placeholder {{{{.{bad[0]}}}}}; use "
+                              + ", ".join("{{." + f + "}}" for f in FIELDS) + ".")
+        out.append({"name": entry["name"].strip(), "key": entry["key"].strip(), "command": entry["command"],
+                    "confirm": bool(entry.get("confirm", False)), "scope": scope})
+    return out
+
+
 def _coerce(name: str, value: Any, origin: str) -> Any:
+    if name == "docker_commands":
+        return validate_docker_commands(value, origin)
     kinds = {f.name: f.type for f in fields(Settings)}
     kind = str(kinds.get(name, "str"))
     if kind.startswith("bool"):

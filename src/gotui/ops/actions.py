@@ -36,4 +36,5 @@ class Action:
 
     @property
     def is_docker(self) -> bool:
-        return self.kind in ("image", "container", "images", "containers", "build")
+        return self.kind in ("image", "container", "images", "containers", "build", "volume", "volumes",
+                             "network", "networks", "compose-project", "docker-command")

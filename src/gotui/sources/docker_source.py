@@ -226,11 +226,78 @@ class DockerSource:
     def remove_container(self, container: str, *, force: bool = False) -> None:
         self.call(lambda: self.api.remove_container(container, force=force))
 
-    # -- streams ------------------------------------------------------------------------------------
-    def events(self, filters: dict[str, Any] | None = None) -> Closable:
-        """The engine's event stream (decoded dicts), closable from another thread."""
+    def start_container(self, container: str) -> None:
+        self.call(lambda: self.api.start(container))
+
+    # -- volumes and networks ----------------------------------------------------------------------
+    def list_volumes(self) -> list[dict[str, Any]]:
+        """`GET /volumes` (no sizes: the engine computes those only in `system df`)."""
+        return list((self.call(lambda: self.api.volumes()) or {}).get("Volumes") or [])
+
+    def volume_sizes(self) -> dict[str, int]:
+        """name -> bytes from `GET /system/df` (slow on big hosts: call it on demand)."""
+        df = self.call(lambda: self.api.df()) or {}
+        return {v.get("Name", ""): int((v.get("UsageData") or {}).get("Size", -1))
+                for v in df.get("Volumes") or []}
+
+    def inspect_volume(self, name: str) -> dict[str, Any]:
+        return self.call(lambda: self.api.inspect_volume(name))
+
+    def remove_volume(self, name: str) -> None:
+        self.call(lambda: self.api.remove_volume(name))
+
+    def prune_volumes(self, filters: dict[str, Any] | None = None) -> dict[str, Any]:
+        return self.call(lambda: self.api.prune_volumes(filters=filters))
+
+    def list_networks(self) -> list[dict[str, Any]]:
+        return self.call(lambda: self.api.networks())
+
+    def inspect_network(self, name: str) -> dict[str, Any]:
+        return self.call(lambda: self.api.inspect_network(name))
+
+    def remove_network(self, name: str) -> None:
+        self.call(lambda: self.api.remove_network(name))
+
+    def prune_networks(self) -> dict[str, Any]:
+        return self.call(lambda: self.api.prune_networks())
+
+    # -- exec and attach -----------------------------------------------------------------------------
+    def exec_socket(self, container: str, cmd: list[str], *, size: tuple[int, int] | None = None) -> tuple[str, Any]:
+        """Start `cmd` in `container` with a TTY and stdin (`docker exec -it`): (exec id, raw socket)."""
         client = self.call(self.stream_client)
-        stream = self.call(lambda: client.events(decode=True, filters=filters))
+        exec_id = self.call(lambda: client.exec_create(container, cmd, stdin=True, tty=True,
+                                                       environment={"TERM": os.environ.get("TERM", "xterm")}))["Id"]
+        sock = self.call(lambda: client.exec_start(exec_id, tty=True, socket=True))
+        if size:
+            try:
+                client.exec_resize(exec_id, height=size[0], width=size[1])
+            except Exception:  # noqa: BLE001 - a terminal that stays 80x24 is no reason to fail
+                pass
+        return exec_id, _raw_socket(sock)
+
+    def exec_resize(self, exec_id: str, rows: int, cols: int) -> None:
+        self.call(lambda: self.api.exec_resize(exec_id, height=rows, width=cols))
+
+    def exec_exit_code(self, exec_id: str) -> int | None:
+        return (self.call(lambda: self.api.exec_inspect(exec_id)) or {}).get("ExitCode")
+
+    def attach_socket(self, container: str) -> tuple[Any, bool]:
+        """Attach to the container's main process (stdin too when it keeps stdin open), detach keys
+        ctrl-p ctrl-q: (raw socket, multiplexed: True when the container has no TTY)."""
+        info = self.inspect_container(container)
+        cfg = info.get("Config") or {}
+        client = self.call(self.stream_client)
+        params = {"stdout": 1, "stderr": 1, "stream": 1, "stdin": 1 if cfg.get("OpenStdin") else 0,
+                  "detachKeys": "ctrl-p,ctrl-q"}
+        sock = self.call(lambda: client.attach_socket(container, params=params))
+        return _raw_socket(sock), not cfg.get("Tty")
+
+    # -- streams ------------------------------------------------------------------------------------
+    def events(self, filters: dict[str, Any] | None = None, since: int | None = None) -> Closable:
+        """The engine's event stream (decoded dicts), closable from another thread; `since` (epoch
+        seconds) replays the engine's recent events first."""
+        client = self.call(self.stream_client)
+        stream = self.call(lambda: client.events(decode=True, filters=filters, since=since))
         return Closable(iter(stream), stream._response)
 
     def logs(self, container: str, *, tail: int | str = 200, since: Any = None, follow: bool = True,
@@ -381,6 +448,11 @@ class DockerSource:
         return Closable(client._stream_helper(response, decode=True), response)
 
 
+def _raw_socket(sock: Any) -> Any:
+    """The plain socket under docker-py's SocketIO wrapper (unix or tcp)."""
+    return getattr(sock, "_sock", sock)
+
+
 def log_lines(data: bytes) -> list[str]:
     """Log bytes split into lines at `\\n` only (a CRLF's `\\r` dropped): `str.splitlines` would also
     split at a bare `\\r` (progress bars), `\\v`, `\\f`, U+2028…, inventing lines the program never wrote."""
@@ -422,6 +494,9 @@ def context_archive(context_dir: str, dockerfile: str, replacement: str | None =
     raw.close()
     out.seek(0)
     return out, str(name)
+
+
+WATCHED = ("container", "image", "volume", "network")
 
 
 class EventWatcher:
@@ -487,7 +562,7 @@ class EventWatcher:
         while not self._stop.is_set():
             try:
                 self.source.ping()
-                self._stream = self.source.events(filters={"type": ["container", "image"]})
+                self._stream = self.source.events(filters={"type": list(WATCHED)})
                 if self._stop.is_set():
                     self._stream.close()
                     return
@@ -500,7 +575,7 @@ class EventWatcher:
                     if self._stop.is_set():
                         return
                     kind = event.get("Type") if isinstance(event, dict) else None
-                    if kind in ("container", "image"):
+                    if kind in WATCHED:
                         action = str(event.get("Action") or event.get("status") or "")
                         if action.startswith(("exec_", "top", "attach", "resize")):
                             continue

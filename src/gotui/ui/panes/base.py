@@ -11,6 +11,7 @@ import time
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -42,6 +43,22 @@ class FilterBar(Input):
         pane = next((a for a in self.ancestors if isinstance(a, Pane)), None)
         if pane is not None:
             pane.close_filter()
+
+    async def _on_key(self, event: events.Key) -> None:
+        """Keys queued here in the same burst as the Enter that closed the filter (`/name⏎s` typed
+        fast, or over SSH) are not text any more: they bubble up to the pane's bindings, which see
+        the table focused by then."""
+        if self.screen.focused is not self:  # (has_focus changes later, with the Blur message)
+            event.prevent_default()  # Input._on_key would type it into the filter
+        elif event.key == "enter":
+            # close the filter now, in this queue: the keys queued behind the Enter come next here,
+            # before the app would run the Enter binding or the pane see Submitted
+            event.prevent_default()
+            event.stop()
+            self.post_message(self.Submitted(self, self.value))
+            pane = next((a for a in self.ancestors if isinstance(a, Pane)), None)
+            if pane is not None:
+                pane.close_filter()
 
 
 class DetailsView(VerticalScroll):
@@ -141,6 +158,9 @@ class Pane(Vertical):
         if not bar.value:
             bar.display = False
         self.focus_main()
+        main = next((w for w in self.query(".pane-main") if w.display and not w.has_class("-hidden")), None)
+        if main is not None:
+            self.screen.set_focus(main)  # now, not after the keys already queued (see FilterBar._on_key)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if isinstance(event.input, FilterBar):

@@ -24,6 +24,7 @@ from gotui.ops import docker_ops as dops
 from gotui.ops import image_analysis as ia
 from gotui.ops.errors import describe_error
 from gotui.sources.docker_source import DockerSource, EngineUnreachable, EventWatcher
+from gotui.ui.docker import bulk
 from gotui.ui.panes.base import Pane
 
 IMAGE_COLUMNS = (("repository:tag", "ref"), ("id", "id"), ("size", "size"), ("age", "age"), ("used", "used"))
@@ -82,6 +83,13 @@ class ImagesPane(Pane):
         Binding("o", "cycle_sort", "Sort", show=False, id="images.sort"),
         Binding("ctrl+k", "stop", "Stop", show=False, id="images.stop"),
         Binding("R", "restart", "Restart", show=False, id="images.restart"),
+        Binding("s,e", "exec_shell", "Shell", show=False, id="images.exec"),
+        Binding("a", "attach", "Attach", show=False, id="images.attach"),
+        Binding("space", "mark", "Mark", show=False, id="images.mark"),
+        Binding("escape", "clear_marks", "Clear marks", show=False, id="images.clear_marks"),
+        Binding("P", "compose", "Compose", show=False, id="images.compose"),
+        Binding("V", "volumes", "Volumes/networks", show=False, id="images.volumes"),
+        Binding("E", "events", "Events", show=False, id="images.events"),
     ]
 
     # Hidden (and refused with the reason when pressed) in read-only mode.
@@ -105,6 +113,8 @@ class ImagesPane(Pane):
         self._details_cache: dict[str, tuple[float, Any]] = {}
         self._details_timer: Any = None
         self.details_renderable: object = None
+        self.marks: dict[str, set[str]] = {"images": set(), "containers": set()}  # Space; see ui.docker.bulk
+        self.docker_commands: list[Any] = []  # from the config; see ui.docker.commands
 
     # -- layout ---------------------------------------------------------------------------------
     def compose_main(self) -> ComposeResult:
@@ -151,6 +161,9 @@ class ImagesPane(Pane):
             on_state=lambda state, detail: self.post_message(DockerState(state, detail)),
         )
         self.watcher.start()
+        from gotui.ui.docker import commands
+
+        commands.install(self)
 
     def on_unmount(self) -> None:
         if self.watcher is not None:
@@ -166,7 +179,12 @@ class ImagesPane(Pane):
             self.set_status(message.detail + self.mark_stale(shown), "error")
 
     def on_docker_changed(self, message: DockerChanged) -> None:
-        self.reload()
+        for screen in self.app.screen_stack:  # the compose and volumes screens follow the same events
+            changed = getattr(screen, "docker_changed", None)
+            if changed is not None:
+                changed(message.kinds)
+        if message.kinds & {"container", "image"}:
+            self.reload()
 
     def action_refresh(self) -> None:
         self.reload()
@@ -191,6 +209,7 @@ class ImagesPane(Pane):
         start = time.perf_counter()
         self.images = message.images
         self.containers = message.containers
+        bulk.prune_vanished(self)
         if self.engine_state != "connected":
             self.engine_state = "connected"
         self.render_tables()
@@ -211,6 +230,8 @@ class ImagesPane(Pane):
                 parts.append("dangling only")
         else:
             parts = [f"▸containers {n_containers}, {running} running", f"images {n_images}, {dangling} dangling"]
+        if self.marks[self.view]:
+            parts.insert(1, f"{len(self.marks[self.view])} marked")
         if self.filter_text:
             parts.append("/" + self.filter_text)
         line = " │ ".join(parts)
@@ -233,8 +254,11 @@ class ImagesPane(Pane):
         crows = dops.container_rows(self.containers)
         self.container_rows = [r for r in crows if dops.matches(self.filter_text, r.name, r.image, r.state)]
         with self.app.batch_update():
-            self._fill(self.query_one("#images-table", DataTable), [(r.key, r.cells(now)) for r in self.image_rows])
-            self._fill(self.query_one("#containers-table", DataTable), [(r.key, r.cells(now)) for r in self.container_rows])
+            im, cm = self.marks["images"], self.marks["containers"]
+            self._fill(self.query_one("#images-table", DataTable),
+                       [(r.key, bulk.marked_cells(r.cells(now), r.key in im)) for r in self.image_rows])
+            self._fill(self.query_one("#containers-table", DataTable),
+                       [(r.key, bulk.marked_cells(r.cells(now), r.key in cm)) for r in self.container_rows])
         if details:
             self.call_after_refresh(self._schedule_details)
 
@@ -463,6 +487,8 @@ class ImagesPane(Pane):
     def action_delete(self, force: bool = False) -> None:
         if not self._need_source():
             return
+        if bulk.containers(self, "remove") or bulk.images(self, force):
+            return
         source = self.source
         host = source.host  # type: ignore[union-attr]
         if self.view == "images":
@@ -492,6 +518,8 @@ class ImagesPane(Pane):
         self.action_delete(force=True)
 
     def action_stop(self) -> None:
+        if bulk.containers(self, "stop"):
+            return
         crow = self.selected_container()
         if crow is None or not self._need_source():
             return
@@ -500,6 +528,8 @@ class ImagesPane(Pane):
                       lambda: source.stop_container(crow.key) or f"stopped {crow.name}")  # type: ignore[union-attr]
 
     def action_restart(self) -> None:
+        if bulk.containers(self, "restart"):
+            return
         crow = self.selected_container()
         if crow is None or not self._need_source():
             return
@@ -551,3 +581,59 @@ class ImagesPane(Pane):
             self._perform(action, lambda: source.tag(row.image_id, repo, tag) and f"tagged {row.short} as {new}")  # type: ignore[union-attr]
 
         self.app.push_screen(TagModal(row.ref), chosen)
+
+    # -- exec, attach, marks, compose, volumes, events, custom commands (gotui.ui.docker) -------------------
+    def _running_container(self, what: str) -> dops.ContainerRow | None:
+        crow = self.selected_container()
+        if crow is None:
+            self.notify(f"{what}: switch to containers (c) and pick one", severity="warning", timeout=3)
+            return None
+        if crow.state != "running":
+            self.notify(f"{what}: {crow.name} is {crow.state}, not running", severity="warning", timeout=4)
+            return None
+        return crow if self._need_source() else None
+
+    def action_exec_shell(self) -> None:
+        crow = self._running_container("shell")
+        if crow is not None:
+            self._exec_worker("exec", crow.key, crow.name)
+
+    def action_attach(self) -> None:
+        crow = self._running_container("attach")
+        if crow is not None:
+            self._exec_worker("attach", crow.key, crow.name)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="docker-exec")
+    def _exec_worker(self, how: str, container_id: str, name: str) -> None:
+        from gotui.ui.docker import exec as dexec
+
+        (dexec.exec_shell if how == "exec" else dexec.attach)(self.app, self.source, container_id, name)  # type: ignore[arg-type]
+
+    def action_mark(self) -> None:
+        bulk.toggle(self)
+
+    def action_clear_marks(self) -> None:
+        bulk.clear(self)
+
+    def action_compose(self) -> None:
+        from gotui.ui.docker.compose import ComposeScreen
+
+        if self._need_source():
+            self.app.push_screen(ComposeScreen(self.source))
+
+    def action_volumes(self) -> None:
+        from gotui.ui.docker.volumes import VolumesScreen
+
+        if self._need_source():
+            self.app.push_screen(VolumesScreen(self.source))
+
+    def action_events(self) -> None:
+        from gotui.ui.docker.events import EventsScreen
+
+        if self._need_source():
+            self.app.push_screen(EventsScreen(self.source))
+
+    def action_custom_command(self, index: int) -> None:
+        from gotui.ui.docker import commands
+
+        commands.run(self, index)
