@@ -82,6 +82,7 @@ class ImagesPane(Pane):
         Binding("o", "cycle_sort", "Sort", show=False, id="images.sort"),
         Binding("ctrl+k", "stop", "Stop", show=False, id="images.stop"),
         Binding("R", "restart", "Restart", show=False, id="images.restart"),
+        Binding("L", "layers", "Layers", show=False, id="images.layers"),
     ]
 
     def __init__(self, source: DockerSource | None = None) -> None:
@@ -399,6 +400,13 @@ class ImagesPane(Pane):
             crow = self.selected_container()
             if crow:
                 self.app.push_screen(InspectScreen(self.source, "container", crow.key, crow.name))  # type: ignore[arg-type]
+
+    def action_layers(self) -> None:
+        from gotui.ui.layers_screen import LayersScreen
+
+        row = self.selected_image() if self.view == "images" else None
+        if row and self._need_source():
+            self.app.push_screen(LayersScreen(self.source, row.image_id, row.ref))  # type: ignore[arg-type]
 
     def action_logs(self) -> None:
         from gotui.ui.docker_screens import ContainerLogsScreen
