@@ -53,6 +53,34 @@ def visible_rows(rows: list[lt.TreeRow], collapsed: set[str], mode: str) -> list
     return out
 
 
+class ListTable(DataTable):
+    """A row table where home/end (and g/G) go to the first/last row."""
+
+    BINDINGS = [
+        Binding("home,g", "scroll_top", "Top", show=False),
+        Binding("end,G", "scroll_bottom", "Bottom", show=False),
+    ]
+
+
+class TreeTable(ListTable):
+    """The file tree: left folds the directory (or goes to its parent), right unfolds it."""
+
+    BINDINGS = [
+        Binding("left", "fold", "Fold", show=False),
+        Binding("right", "unfold", "Unfold", show=False),
+    ]
+
+    def action_fold(self) -> None:
+        screen = self.screen
+        if isinstance(screen, LayersScreen):
+            screen.fold(True)
+
+    def action_unfold(self) -> None:
+        screen = self.screen
+        if isinstance(screen, LayersScreen):
+            screen.fold(False)
+
+
 class LayersScreen(Screen[None]):
     """Layer list on top, the highlighted layer's tree below; tab switches between them."""
 
@@ -90,8 +118,8 @@ class LayersScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(Text(f" layers: {safe_text(self.display_name)} ", style="bold reverse"), classes="screen-title")
         yield Static("exporting…", id="layers-summary")
-        yield DataTable(id="layers-list", cursor_type="row")
-        yield DataTable(id="layers-tree", cursor_type="row")
+        yield ListTable(id="layers-list", cursor_type="row")
+        yield TreeTable(id="layers-tree", cursor_type="row")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -158,12 +186,12 @@ class LayersScreen(Screen[None]):
         text.append(f"{a.efficiency * 100:.4f} %", style="bold")
         text.append("  wasted ", style="dim")
         text.append(human_size(a.wasted_bytes), style="bold red" if a.wasted_bytes else "bold")
-        text.append(f" ({a.wasted_user_percent * 100:.1f} % of user layers)", style="dim")
-        text.append("  size ", style="dim")
-        text.append(human_size(a.size_bytes))
+        text.append(f" ({a.wasted_user_percent * 100:.1f} % of user)", style="dim")
+        text.append(f"  {human_size(a.size_bytes)}")
+        text.append(f"  filter:{self.filter}", style="dim")
         if a.opaque_hidden:
-            text.append(f"  + {human_size(a.opaque_hidden)} hidden by opaque dirs", style="dim")
-        text.append(f"  filter: {self.filter}", style="dim")
+            text.append(f"\n+ {human_size(a.opaque_hidden)} in lower layers hidden by opaque directories "
+                        "(not in dive's figures)", style="dim")
         if self.show_advice:
             for line in self.advice:
                 text.append("\nⓘ " + line, style="yellow")
@@ -248,6 +276,21 @@ class LayersScreen(Screen[None]):
             return
         self.collapsed.symmetric_difference_update({row.path})
         self.render_tree(keep=row.path)
+
+    def fold(self, fold: bool) -> None:
+        """Fold/unfold the directory under the cursor; folding a file or a folded directory moves
+        to its parent directory."""
+        row = self.current_row()
+        if row is None:
+            return
+        if row.is_dir and (row.path in self.collapsed) != fold:
+            self.collapsed.symmetric_difference_update({row.path})
+            self.render_tree(keep=row.path)
+        elif fold and row.depth > 0:
+            parent = row.path.rsplit("/", 1)[0]
+            index = next((i for i, r in enumerate(self.shown) if r.path == parent), None)
+            if index is not None:
+                self.query_one("#layers-tree", DataTable).move_cursor(row=index)
 
     def action_cycle_filter(self) -> None:
         self.filter = FILTERS[(FILTERS.index(self.filter) + 1) % len(FILTERS)]
