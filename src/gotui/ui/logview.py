@@ -518,12 +518,16 @@ class LogView(Vertical):
 
     # -- public API ---------------------------------------------------------------------------
     def append_lines(self, lines: list[str], *, style: str | None = None, sanitized: bool = False) -> None:
-        """Append a batch of lines (sanitized here unless `sanitized=True`)."""
+        """Append a batch of lines (sanitized here unless `sanitized=True`), after the queued ones."""
+        if self._pending:
+            self._flush_pending(force=True)
         if lines:
             self._add(prepare_lines(lines, style, sanitized))
 
     def mark(self, text: str) -> None:
-        """Append a marker line (stream dropped, resumed, build finished…)."""
+        """Append a marker line (stream dropped, resumed, build finished…), after the lines queued
+        before it."""
+        self._flush_pending(force=True)
         self._add([("", sanitize_line(text), MARK)])
 
     def clear(self) -> None:
