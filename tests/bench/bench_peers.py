@@ -51,10 +51,11 @@ def gotui_argv() -> list[str]:
     return [sys.executable, "-c", "from gotui.cli import entry; entry()"]
 
 
-def start_to_listed(argv: list[str], env: dict[str, str], runs: int, idle: float, name: str) -> None:
+def start_to_listed(argv: list[str], env: dict[str, str], runs: int, idle: float, name: str,
+                    cols: int = 120, rows: int = 40) -> None:
     listed, first, cpu, bps, rss = [], [], [], [], []
     for _ in range(runs):
-        tty = Tty(argv, 80, 24, env)
+        tty = Tty(argv, cols, rows, env)
         try:
             t_first = None
             deadline = time.monotonic() + 30
@@ -75,7 +76,7 @@ def start_to_listed(argv: list[str], env: dict[str, str], runs: int, idle: float
             rss.append(tty.rss_mb())
         finally:
             tty.close()
-    emit(bench="peers.start", tool=name, runs=runs, start_to_images_listed_s=round(statistics.median(listed), 3),
+    emit(bench="peers.start", tool=name, runs=runs, terminal=f"{cols}x{rows}", start_to_images_listed_s=round(statistics.median(listed), 3),
          first_frame_s=round(statistics.median(first), 3),
          listed_after_first_frame_s=round(statistics.median(a - b for a, b in zip(listed, first, strict=True)), 3),
          idle_cpu_pct=round(statistics.median(cpu), 2), idle_terminal_bytes_per_s=round(statistics.median(bps), 1),
@@ -156,6 +157,9 @@ def main() -> int:
     parser.add_argument("--idle", type=float, default=10.0)
     parser.add_argument("--log-seconds", type=float, default=10.0)
     parser.add_argument("--part", choices=["all", "start", "logs", "waste"], default="all")
+    parser.add_argument("--keep", action="store_true", help="keep the bench images (for a second run)")
+    parser.add_argument("--skip-setup", action="store_true", help="reuse the images a --keep run left")
+    parser.add_argument("--size", default="120x40", help="terminal COLSxROWS (lazydocker hides its images panel at 80x24)")
     args = parser.parse_args()
     client = docker.from_env(timeout=120)
     client.ping()
@@ -165,17 +169,20 @@ def main() -> int:
     emit(bench="peers.engine", host=os.environ.get("DOCKER_HOST", "default"), version=client.version()["Version"],
          lazydocker=shutil.which("lazydocker"), dive=shutil.which("dive"))
     try:
-        setup(client, args.images if args.part in ("all", "start") else 0, 0)
+        if not args.skip_setup:
+            setup(client, args.images if args.part in ("all", "start") else 0, 0)
+        cols, rows = (int(x) for x in args.size.split("x"))
         if args.part in ("all", "start"):
-            start_to_listed(gotui_argv(), env, args.runs, args.idle, "gotui")
+            start_to_listed(gotui_argv(), env, args.runs, args.idle, "gotui", cols, rows)
             if shutil.which("lazydocker"):
-                start_to_listed(["lazydocker"], env, args.runs, args.idle, "lazydocker")
+                start_to_listed(["lazydocker"], env, args.runs, args.idle, "lazydocker", cols, rows)
         if args.part in ("all", "logs"):
             slow_log(client, env, args.log_seconds)
         if args.part in ("all", "waste"):
             waste(client)
     finally:
-        cleanup(client)
+        if not args.keep:
+            cleanup(client)
         shutil.rmtree(home, ignore_errors=True)
     return 0
 

@@ -61,6 +61,7 @@ class DockerDetails(Message):
 
 class ImagesPane(Pane):
     PANE_ID = "images"
+    NEEDS_KUBE = False  # started before the Kubernetes client (GotuiApp.start_services)
     TITLE = "Images"
     # details are shown from the cache at once, and fetched again when older than this (seconds):
     # a running container's last log lines move on, and every age in them gets older
@@ -194,6 +195,10 @@ class ImagesPane(Pane):
         self.render_tables()
         self.last_refresh_s = message.elapsed + (time.perf_counter() - start)
         self.refreshes += 1
+        if self.refreshes == 1:
+            notify = getattr(self.app, "first_docker_list_shown", None)
+            if notify is not None:
+                notify()
         self._status_summary()
 
     def status_line(self) -> str:
