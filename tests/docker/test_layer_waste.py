@@ -229,3 +229,38 @@ def test_first_list_does_not_wait_for_the_coalescing_delay(docker_client) -> Non
         assert changes[0] - states[0] < 0.5
     finally:
         watcher.stop()
+
+
+async def test_first_docker_list_is_not_held_back_by_the_kubernetes_start(docker_client, tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    """With every pane, the Images pane lists before the Kubernetes client starts (that import and
+    set-up ran first, on the UI thread, and the Docker list waited for it)."""
+    import time
+
+    from gotui.config import Settings
+    from gotui.ui import kube_bridge
+    from gotui.ui.app import GotuiApp
+
+    order: list[str] = []
+    real_start = kube_bridge.KubeBridge.start
+    real_list = DockerSource.list_images
+
+    def kube_start(self):  # noqa: ANN001, ANN202
+        order.append("kube")
+        return real_start(self)
+
+    def list_images(self):  # noqa: ANN001, ANN202
+        order.append("docker-list")
+        return real_list(self)
+
+    monkeypatch.setattr(kube_bridge.KubeBridge, "start", kube_start)
+    monkeypatch.setattr(DockerSource, "list_images", list_images)
+    settings = Settings(audit_log=tmp_path / "a.jsonl", config_path=tmp_path / "c.yaml",
+                        kubeconfig=str(tmp_path / "no-kubeconfig"))
+    app = GotuiApp(settings)
+    pane = app.panes[0]
+    async with app.run_test(size=(80, 24)) as pilot:
+        deadline = time.monotonic() + 20
+        while (pane.refreshes == 0 or "kube" not in order) and time.monotonic() < deadline:
+            await pilot.pause(0.02)
+        assert pane.refreshes > 0 and "kube" in order, order
+        assert order.index("docker-list") < order.index("kube"), order
