@@ -103,14 +103,136 @@ def size_advice(a: HistoryAnalysis) -> list[str]:
         )
     if a.total > BIG_IMAGE:
         out.append(f"The image is {human_size(a.total)} (over {human_size(BIG_IMAGE)}).")
-    # the last layer that is not metadata is usually the copied binary in a good multi-stage build
-    app_layer = next((layer for layer in a.layers if layer.size > 0 and not layer.toolchain), None)
-    estimate = f" — about {human_size(app_layer.size)} for the newest non-toolchain layer" if app_layer else ""
+    # no guessed figure here: which bytes are toolchain, caches or the app is only known from the
+    # files (`go_advice`, the layers screen), not from layer sizes
     out.append(
         "Build in a `FROM golang:<ver> AS build` stage with CGO_ENABLED=0, then "
         "`FROM gcr.io/distroless/static` (or scratch) and `COPY --from=build /out/app /app`: "
-        f"the final image keeps only the binary{estimate}."
+        "the final image keeps only the binary (L: layers and measured figures)."
     )
+    return out
+
+
+# -- Go advice from the files of the layers (gotui.ops.layer_tree) ---------------------------------
+
+
+@dataclass
+class GoFigures:
+    """Measured bytes: across all layers (what the image carries, deleted or not)."""
+
+    toolchain: dict[str, int] = field(default_factory=dict)  # GOROOT dir -> bytes
+    module_cache: dict[str, int] = field(default_factory=dict)
+    build_cache: dict[str, int] = field(default_factory=dict)
+    binaries: dict[str, Any] = field(default_factory=dict)  # path -> layer_tree.ElfInfo (Go, in the final image)
+    base: str = "scratch"  # scratch / distroless / alpine / debian / ubuntu / other OS id
+    base_bytes: int = 0  # bytes of the base layers (the first layer, and the OS it brings)
+    final_bytes: int = 0
+
+
+def _env_map(env: list[str]) -> dict[str, str]:
+    return dict(e.split("=", 1) for e in env if "=" in e)
+
+
+def _base_os(os_release: str) -> str:
+    fields = dict(line.split("=", 1) for line in os_release.splitlines() if "=" in line)
+    pretty = fields.get("PRETTY_NAME", "").strip('"')
+    if "distroless" in pretty.lower():
+        return "distroless"
+    return fields.get("ID", "").strip('"') or "other"
+
+
+def go_figures(waste: Any) -> GoFigures:
+    """Toolchain (GOROOT or /usr/local/go), module cache (GOMODCACHE, $GOPATH/pkg/mod,
+    ~/go/pkg/mod), build cache (GOCACHE, ~/.cache/go-build) bytes over all layers; Go binaries
+    present in the final image with their strippable and dynamic-link facts; the base OS."""
+    from gotui.ops import layer_tree as lt
+
+    env = _env_map(waste.env)
+    goroot = env.get("GOROOT", "/usr/local/go").rstrip("/")
+    gopath = env.get("GOPATH", "/go").split(":")[0].rstrip("/")
+    modcache = [env.get("GOMODCACHE", gopath + "/pkg/mod").rstrip("/"), "/root/go/pkg/mod"]
+    buildcache = [env.get("GOCACHE", "/root/.cache/go-build").rstrip("/"), "/root/.cache/go-build"]
+    fig = GoFigures()
+
+    def bucket(path: str) -> tuple[dict[str, int], str] | None:
+        if path == goroot or path.startswith(goroot + "/"):
+            return fig.toolchain, goroot
+        for d in modcache:
+            if path.startswith(d + "/"):
+                return fig.module_cache, d
+        for d in buildcache:
+            if path.startswith(d + "/"):
+                return fig.build_cache, d
+        if path.startswith("/home/"):
+            parts = path.split("/")
+            if len(parts) > 5 and parts[3:6] == ["go", "pkg", "mod"]:
+                return fig.module_cache, "/".join(parts[:6])
+            if len(parts) > 4 and parts[3:5] == [".cache", "go-build"]:
+                return fig.build_cache, "/".join(parts[:5])
+        return None
+
+    final = lt.Node("", None)
+    for layer in waste.layers:
+        for node in lt._all(layer.root):
+            if node.parent is None or node.children or node.entry is None or not node.entry.size:
+                continue
+            hit = bucket(node.path())
+            if hit is not None:
+                hit[0][hit[1]] = hit[0].get(hit[1], 0) + node.entry.size
+        for directory in layer.opaque_dirs:
+            gone = lt.get_node(final, directory)
+            if gone is not None:
+                gone.children.clear()
+        lt.stack_onto(final, layer.root)
+    for layer in waste.layers:
+        for path, info in layer.elf.items():
+            present = lt.get_node(final, path)
+            if info.go and present is not None and present.entry is not None and present.entry.size == info.size \
+                    and bucket(path) is None:
+                fig.binaries[path] = info
+    fig.final_bytes = final.total()
+    if waste.layers:
+        first = waste.layers[0]
+        release = next((layer.os_release for layer in waste.layers if layer.os_release), "")
+        fig.base = _base_os(release) if release else "scratch"
+        fig.base_bytes = first.size if fig.base != "scratch" else 0
+    return fig
+
+
+def go_advice(waste: Any, fig: GoFigures | None = None) -> list[str]:
+    """Advice lines with measured figures (sizes in docker's SI units)."""
+    fig = fig or go_figures(waste)
+    out: list[str] = []
+    tool = sum(fig.toolchain.values())
+    mods = sum(fig.module_cache.values())
+    cache = sum(fig.build_cache.values())
+    if tool:
+        where = ", ".join(sorted(fig.toolchain))
+        out.append(f"Go toolchain {where}: {human_size(tool)} in this image.")
+    if mods:
+        out.append(f"Go module cache {', '.join(sorted(fig.module_cache))}: {human_size(mods)}.")
+    if cache:
+        out.append(f"Go build cache {', '.join(sorted(fig.build_cache))}: {human_size(cache)}.")
+    app_bytes = sum(info.size for info in fig.binaries.values())
+    if tool or mods or cache:
+        keep = f" (the Go binaries are {human_size(app_bytes)})" if fig.binaries else ""
+        out.append(f"A multi-stage build (`FROM golang AS build` … `COPY --from=build`) drops "
+                   f"{human_size(tool + mods + cache)} of toolchain and caches{keep}.")
+    for path, info in sorted(fig.binaries.items()):
+        if info.strippable:
+            parts = []
+            if info.debug_bytes:
+                parts.append(f"DWARF {human_size(info.debug_bytes)}")
+            if info.symtab_bytes:
+                parts.append(f"symbol table {human_size(info.symtab_bytes)}")
+            out.append(f"{path} ({human_size(info.size)}) keeps {' + '.join(parts)}: "
+                       f'`go build -ldflags "-s -w"` saves {human_size(info.strippable)}.')
+        if info.dynamic:
+            out.append(f"{path} is dynamically linked (PT_INTERP): build with CGO_ENABLED=0 for a static "
+                       "binary that runs FROM scratch or gcr.io/distroless/static.")
+    if fig.binaries and all(not i.dynamic for i in fig.binaries.values()) and fig.base not in ("scratch", "distroless"):
+        out.append(f"The binaries are static but the base is {fig.base} ({human_size(fig.base_bytes)} in its "
+                   "first layer): FROM scratch or gcr.io/distroless/static would drop it.")
     return out
 
 

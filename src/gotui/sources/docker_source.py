@@ -347,6 +347,14 @@ class DockerSource:
 
         return Closable(blocks(), response)
 
+    def export_image(self, image: str, chunk_size: int = 1 << 20) -> Closable:
+        """`GET /images/{name}/get` (docker save) as a closable stream of byte chunks: read it
+        once, never whole (a big image is gigabytes)."""
+        client = self.call(self.stream_client)
+        response = self.call(lambda: client._get(client._url("/images/{0}/get", image), stream=True))
+        self.call(lambda: client._raise_for_status(response))
+        return Closable(response.iter_content(chunk_size, decode_unicode=False), response)
+
     def log_tail(self, container: str, lines: int = 20) -> list[str]:
         """The last `lines` log lines of a container (not followed), undecorated."""
         data = self.call(lambda: self.api.logs(container, stream=False, follow=False, tail=lines))
@@ -569,8 +577,12 @@ class EventWatcher:
                 connected = True
                 backoff = 0.5
                 self.on_state("connected", self.source.host)
-                self._note("container")
-                self._note("image")
+                # the first list (and the one after a reconnection) goes out now: the coalescing
+                # delay is for bursts of events, not for the list the user is waiting for
+                try:
+                    self.on_change({"container", "image"})
+                except Exception:  # noqa: BLE001 - a UI that went away must not kill the thread
+                    pass
                 for event in self._stream:
                     if self._stop.is_set():
                         return

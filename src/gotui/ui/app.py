@@ -159,12 +159,42 @@ class GotuiApp(CommandKeys, App[None]):
 
         kill_running_plugins()
 
+    KUBE_START_DELAY = 1.0  # s: Kubernetes starts after the first Docker list, or after this
+
     def start_services(self) -> None:
-        """Start every pane's sources (after the first frame)."""
+        """Start every pane's sources (after the first frame). Panes that need no Kubernetes
+        (Docker's images) start first; the Kubernetes client (a long import and set-up on this
+        thread) starts once the first Docker list is on screen, or after KUBE_START_DELAY."""
         # `requests` (used by both the docker and the kubernetes clients) is not safe to import from
         # two threads at once: import it here, on the UI thread, before any worker starts.
         import requests  # noqa: F401
 
+        self._kube_started = False
+        started = False
+        for pane in self.panes:
+            if not getattr(pane, "NEEDS_KUBE", True):
+                started = True
+                try:
+                    pane.start()
+                except Exception as exc:  # noqa: BLE001 - a pane that cannot start says so, others go on
+                    pane.set_status(describe_error(exc, what="could not start"), "error")
+        if started:
+            self._kube_timer = self.set_timer(self.KUBE_START_DELAY, self.start_kube_services)
+        else:
+            self.start_kube_services()
+
+    def first_docker_list_shown(self) -> None:
+        """The Images pane drew its first list: Kubernetes may start now."""
+        if not getattr(self, "_kube_started", True):
+            self.call_after_refresh(self.start_kube_services)
+
+    def start_kube_services(self) -> None:
+        if getattr(self, "_kube_started", False):
+            return
+        self._kube_started = True
+        timer = getattr(self, "_kube_timer", None)
+        if timer is not None:
+            timer.stop()
         if "kube" not in self.services:
             try:
                 from gotui.ui.kube_bridge import KubeBridge
@@ -175,6 +205,8 @@ class GotuiApp(CommandKeys, App[None]):
             except Exception as exc:  # noqa: BLE001 - Kubernetes failing never stops the other panes
                 self.notify(describe_error(exc, what="Kubernetes"), severity="error")
         for pane in self.panes:
+            if not getattr(pane, "NEEDS_KUBE", True):
+                continue
             try:
                 pane.start()
             except Exception as exc:  # noqa: BLE001 - a pane that cannot start says so, others go on

@@ -397,6 +397,7 @@ class InspectScreen(Screen[None]):
     BINDINGS = [
         Binding("escape,q", "close", "Back", id="inspect.close"),
         Binding("v", "reveal", "Reveal value", id="inspect.reveal"),
+        Binding("L", "layers", "Layers/waste", id="inspect.layers"),
     ]
 
     def __init__(self, source: DockerSource, kind: str, ref: str, name: str) -> None:
@@ -517,6 +518,15 @@ class InspectScreen(Screen[None]):
             self.notify(f"{name} is not masked", timeout=2)
             return
         self._fill_env()
+
+    def action_layers(self) -> None:
+        """The image's layers, file trees, waste and Go advice (`LayersScreen`)."""
+        if self.kind != "image":
+            self.notify("layers are for images", timeout=2)
+            return
+        from gotui.ui.layers_screen import LayersScreen
+
+        self.app.push_screen(LayersScreen(self.source, self.ref, self.display_name))
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -39,7 +39,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -138,8 +138,14 @@ class LogLines(ScrollView, can_focus=True):
         self.current_match: int | None = None  # absolute index of the current match line
         self.follow = True
         self._heights: list[int] | None = None  # wrap mode: cumulative row starts (len n+1)
+        self._heights_width = 0  # the width _heights was measured for
         self._cache: dict[tuple[int, int], list[Strip]] = {}
         self.render_hook = None  # optional callable(), called after each render pass (bench/tests)
+        self.rendered_lines = 0  # render_line calls (tests: what a flush repaints)
+        self.measured_lines = 0  # lines measured for wrap heights (tests: only new lines are)
+        self.fast_scrolls = 0  # tail scrolls done by the terminal (scroll region), not a repaint
+        self._dirty_from: int | None = None  # first screen row waiting for its repaint after a fast scroll
+        self.last_dropped_rows = 0  # rows of the lines the last add() dropped off the top
 
     # -- content -----------------------------------------------------------------------------
     def _display(self, ts: str, text: str) -> str:
@@ -159,7 +165,26 @@ class LogLines(ScrollView, can_focus=True):
         widest = max((len(t) for _, t, _ in items), default=0) + extra
         if widest > self.widest:
             self.widest = widest
-        self._heights = None
+        self.last_dropped_rows = overflow
+        if self._heights is not None:
+            # wrap: measure only the new lines; lines that dropped off shift the row starts
+            heights = self._heights
+            if overflow:
+                if overflow >= len(heights) - 1:
+                    self.last_dropped_rows = heights[-1]
+                    heights = [0]
+                else:
+                    base = heights[overflow]
+                    self.last_dropped_rows = base
+                    heights = [h - base for h in heights[overflow:]]
+            kept = len(self.buffer) - (len(heights) - 1)
+            width = self._heights_width
+            last = heights[-1]
+            for ts, t, _ in islice(self.buffer, len(self.buffer) - kept, None):
+                last += max(1, -(-cell_len(self._display(ts, t)) // width))
+                heights.append(last)
+            self.measured_lines += kept
+            self._heights = heights
         if overflow:
             # cached strips are keyed by absolute index, so they stay valid; trim the cache
             if len(self._cache) > 4096:
@@ -189,21 +214,110 @@ class LogLines(ScrollView, can_focus=True):
         return max(1, self.scrollable_content_region.width or self.size.width or 80)
 
     def _row_starts(self) -> list[int]:
-        if self._heights is None:
-            width = self._width()
+        width = self._width()
+        if self._heights is None or self._heights_width != width:
             heights = (
                 max(1, -(-cell_len(self._display(ts, t)) // width)) for ts, t, _ in self.buffer
             )
             self._heights = [0, *accumulate(heights)]
+            self._heights_width = width
+            self.measured_lines += len(self.buffer)
         return self._heights
+
+    def total_rows(self) -> int:
+        if not self.buffer:
+            return 0
+        return self._row_starts()[-1] if self.wrap else len(self.buffer)
 
     def _update_virtual_size(self) -> None:
         if self.wrap:
-            rows = self._row_starts()[-1] if self.buffer else 0
-            self.virtual_size = Size(self._width(), rows)
+            size = Size(self._width(), self.total_rows())
         else:
             extra = 24 if self.show_timestamps else 0
-            self.virtual_size = Size(max(self.widest + extra, 1), len(self.buffer))
+            size = Size(max(self.widest + extra, 1), len(self.buffer))
+        if size == self.virtual_size:
+            return
+        if self.is_mounted and self.container_size:
+            # the height is set by the layout (1fr), never by the content: update the scrollbars
+            # without a layout pass (which would repaint the whole screen on every new line)
+            self.set_reactive(LogLines.virtual_size, size)
+            width, height = self.container_size
+            show_v = size.height > height
+            show_h = not self.wrap and size.width > width - (1 if show_v else 0)
+            if (show_v, show_h) != (self.show_vertical_scrollbar, self.show_horizontal_scrollbar) or not show_v:
+                self._scroll_update(size)
+                return
+            bar = self.vertical_scrollbar
+            bar.set_reactive(type(bar).window_virtual_size, size.height)
+            if self.follow and self.scroll_y >= self.max_scroll_y - self.container_size.height:
+                # following: only the rows around the thumb (at the bottom) change
+                rows = min(bar.size.height, max(1, -(-height * height // max(1, size.height))) + 2)
+                bar.refresh(Region(0, bar.size.height - rows, bar.size.width, rows))
+            else:
+                bar.refresh()
+            if show_h:
+                self.horizontal_scrollbar.window_virtual_size = size.width
+        else:
+            self.virtual_size = size
+
+    # -- following the tail: only the new rows are painted ------------------------------------------
+    def _fast_region(self) -> tuple[int, int] | None:
+        """(first, last) terminal rows (1-based) the widget's content fills, when the terminal can
+        scroll them by itself: full width, the active screen, nothing drawn over them."""
+        try:
+            app = self.app
+            if app.screen is not self.screen or getattr(app, "_notifications", [1]):
+                return None
+            region = self.region
+            content = self.scrollable_content_region
+            if region.x != 0 or region.width != self.screen.size.width or content.y != region.y:
+                return None
+            if self.screen.find_widget(self).region != region:
+                return None
+            return region.y + 1, region.y + content.height
+        except Exception:  # noqa: BLE001 - not mounted / no screen: the plain path
+            return None
+
+    def follow_tail(self, old_top: int, dropped_rows: int, appended_rows: int, was_at_end: bool) -> None:
+        """Scroll to the end after `appended_rows` rows were added (and `dropped_rows` fell off the
+        top). When the view was at the end and moves by less than a screen, the terminal scrolls
+        the region itself (DECSTBM + line feeds) and only the rows that changed are repainted;
+        otherwise a normal scroll and a full repaint."""
+        height = self.scrollable_content_region.height
+        total = self.total_rows()
+        target = self.max_scroll_y
+        shift = target - (old_top - dropped_rows)  # rows everything on screen moves up
+        rows = self._fast_region() if was_at_end and height > 0 else None
+        if rows is None or not (0 <= shift < height) or appended_rows <= 0:
+            self._dirty_from = None
+            self.scroll_to(y=target, animate=False, immediate=True)
+            self.refresh()
+            return
+        if shift:
+            driver = getattr(self.app, "_driver", None)
+            if driver is None:
+                self._dirty_from = None
+                self.scroll_to(y=target, animate=False, immediate=True)
+                self.refresh()
+                return
+            first, last = rows
+            driver.write(f"\x1b[{first};{last}r\x1b[{last};1H" + "\n" * shift + "\x1b[r")
+            self.set_reactive(ScrollView.scroll_y, float(target))
+            self.set_reactive(ScrollView.scroll_target_y, float(target))
+            if self.show_vertical_scrollbar:
+                # the scrollbar column moved with the region: repaint the rows around its thumb
+                # (at the bottom while following), not the whole column
+                bar = self.vertical_scrollbar
+                bar.set_reactive(type(bar).position, float(target))
+                thumb = max(1, -(-height * height // max(1, self.virtual_size.height)))
+                rows_to_paint = min(height, thumb + shift + 1)
+                bar.refresh(Region(0, height - rows_to_paint, bar.size.width, rows_to_paint))
+            self.fast_scrolls += 1
+        bottom = min(height, total - target)  # screen rows holding content
+        first_new = max(0, bottom - appended_rows)
+        dirty = first_new if self._dirty_from is None else max(0, min(first_new, self._dirty_from - shift))
+        self._dirty_from = dirty
+        self.refresh(Region(0, dirty, self.size.width, max(1, bottom - dirty)))
 
     def on_resize(self) -> None:
         if self.wrap:
@@ -255,6 +369,7 @@ class LogLines(ScrollView, can_focus=True):
         return strips
 
     def render_line(self, y: int) -> Strip:
+        self.rendered_lines += 1
         scroll_x, scroll_y = self.scroll_offset
         row = scroll_y + y
         width = self.scrollable_content_region.width
@@ -280,6 +395,7 @@ class LogLines(ScrollView, can_focus=True):
 
     def render_lines(self, crop):  # noqa: ANN001, ANN201 - Textual signature
         lines = super().render_lines(crop)
+        self._dirty_from = None
         if self.render_hook is not None:
             self.render_hook()
         return lines
@@ -344,6 +460,10 @@ class LogView(Vertical):
     ]
 
     follow: reactive[bool] = reactive(True, init=False)
+    SLOW_INTERVAL = 0.4  # seconds: a trickle of lines is drawn at most this often…
+    SLOW_BATCH = 64  # …unless this many lines wait (a fast log is drawn every 50 ms tick)
+    STATUS_INTERVAL = 1.0  # seconds between status-line redraws caused by new lines
+    FLUSH_TICK = 0.05  # seconds a burst gathers before it is drawn
 
     class Saved(Message):
         def __init__(self, path: Path) -> None:
@@ -370,6 +490,10 @@ class LogView(Vertical):
         self._pending: list[Item] = []
         self._skipped = 0  # queued lines dropped before a flush because more than max_lines waited
         self._pending_lock = threading.Lock()
+        self._armed = False  # a flush timer is set (or about to be)
+        self._mounted = False
+        self._last_flush = 0.0
+        self._last_status = 0.0
         self._status_dirty = True
         self.state_note = ""  # set by owners: "following", "stream ended", …
 
@@ -379,7 +503,13 @@ class LogView(Vertical):
         yield Input(placeholder="search…  (Enter: find, Esc: close; n / N next / previous)", classes="logview-search -hidden")
 
     def on_mount(self) -> None:
-        self.set_interval(0.05, self._flush_pending)
+        # no polling: a queued batch arms a one-shot timer (`_wake`), so an idle view never wakes up
+        self._mounted = True
+        with self._pending_lock:
+            early = bool(self._pending) and not self._armed
+            self._armed = self._armed or early
+        if early:
+            self._arm()
         self._render_status()
 
     @property
@@ -388,12 +518,16 @@ class LogView(Vertical):
 
     # -- public API ---------------------------------------------------------------------------
     def append_lines(self, lines: list[str], *, style: str | None = None, sanitized: bool = False) -> None:
-        """Append a batch of lines (sanitized here unless `sanitized=True`)."""
+        """Append a batch of lines (sanitized here unless `sanitized=True`), after the queued ones."""
+        if self._pending:
+            self._flush_pending(force=True)
         if lines:
             self._add(prepare_lines(lines, style, sanitized))
 
     def mark(self, text: str) -> None:
-        """Append a marker line (stream dropped, resumed, build finished…)."""
+        """Append a marker line (stream dropped, resumed, build finished…), after the lines queued
+        before it."""
+        self._flush_pending(force=True)
         self._add([("", sanitize_line(text), MARK)])
 
     def clear(self) -> None:
@@ -417,6 +551,46 @@ class LogView(Vertical):
             if over > 0:
                 del self._pending[:over]
                 self._skipped += over
+            wake = not self._armed and self._mounted
+            if wake:
+                self._armed = True
+        if wake:
+            self.post_message(self._Wake())  # thread-safe; handled on the UI thread
+
+    class _Wake(Message):
+        """Lines were queued while no flush was armed."""
+
+    def on_log_view__wake(self, message: Message) -> None:
+        message.stop()
+        self._arm()
+
+    def _arm(self) -> None:
+        """UI thread: flush soon — after 50 ms (a burst gathers), or later for a trickle of lines."""
+        since = time.monotonic() - self._last_flush
+        delay = max(self.FLUSH_TICK, self.SLOW_INTERVAL - since)
+        if len(self._pending) >= self.SLOW_BATCH:
+            delay = self.FLUSH_TICK
+        try:
+            self.set_timer(delay, self._flush_timer)
+        except Exception:  # noqa: BLE001 - unmounted: nothing to draw into
+            self._armed = False
+
+    def _flush_timer(self) -> None:
+        with self._pending_lock:
+            self._armed = False
+        self._flush_pending(force=True)
+        with self._pending_lock:
+            again = bool(self._pending) and not self._armed
+            if again:
+                self._armed = True
+        if again:
+            self._arm()
+        elif self._status_dirty:
+            self.set_timer(max(0.0, self.STATUS_INTERVAL - (time.monotonic() - self._last_status)), self._status_timer)
+
+    def _status_timer(self) -> None:
+        if self._status_dirty:
+            self._render_status()
 
     def lines(self) -> list[str]:
         """The buffered lines as shown (timestamps included when they are shown)."""
@@ -455,11 +629,15 @@ class LogView(Vertical):
         return path
 
     # -- internals -----------------------------------------------------------------------------
-    def _flush_pending(self) -> None:
+    def _flush_pending(self, force: bool = False) -> None:
+        now = time.monotonic()
         if not self._pending:
-            if self._status_dirty:
+            if self._status_dirty and now - self._last_status >= self.STATUS_INTERVAL:
                 self._render_status()
             return
+        if not force and len(self._pending) < self.SLOW_BATCH and now - self._last_flush < self.SLOW_INTERVAL:
+            return  # a slow log: gather a few lines per frame instead of one frame per line
+        self._last_flush = now
         with self._pending_lock:
             items, self._pending = self._pending, []
             skipped, self._skipped = self._skipped, 0
@@ -472,22 +650,34 @@ class LogView(Vertical):
     def _add(self, items: list[Item]) -> None:
         w = self.lines_widget
         was_y = w.scroll_y
+        was_at_end = was_y >= w.max_scroll_y
+        old_rows = w.total_rows()
         dropped = w.add(items)
         self.total_appended += len(items)
         if w.term_re is not None:
             self.match_count += sum(1 for _, t, s in items if s != MARK and w.term_re.search(t))
         if self.follow:
-            w.scroll_end(animate=False, x_axis=False)
+            appended = w.total_rows() - old_rows + w.last_dropped_rows
+            w.follow_tail(int(was_y), w.last_dropped_rows, appended, was_at_end)
         else:
             self.new_while_paused += len(items)
             if dropped and not w.wrap:
                 # keep the same lines on screen while older ones drop off the top
                 w.scroll_to(y=max(0, was_y - dropped), animate=False, immediate=True)
-        w.refresh()
+                w.refresh()
+            elif dropped or old_rows < int(was_y) + w.scrollable_content_region.height:
+                w.refresh()  # the new rows (or shifted ones) are on screen
+            self._render_status()  # "+N new" is what changes on screen
+            return
+        # following: the status line (line counts) is redrawn at most once a second while lines
+        # flow; with the new rows at the bottom and the status on top, a frame would span the view
         self._status_dirty = True
+        if time.monotonic() - self._last_status >= self.STATUS_INTERVAL:
+            self._render_status()
 
     def _render_status(self) -> None:
         self._status_dirty = False
+        self._last_status = time.monotonic()
         w = self.lines_widget
         text = Text(no_wrap=True, overflow="ellipsis")
         if self.title:
@@ -505,7 +695,10 @@ class LogView(Vertical):
             text.append("  [" + " ".join(flags) + "]", style="dim")
         if self.state_note:
             text.append("  " + self.state_note, style="italic")
-        self.query_one(".logview-status", Static).update(text)
+        if text == getattr(self, "_status_text", None):
+            return
+        self._status_text = text
+        self.query_one(".logview-status", Static).update(text, layout=False)  # one row, always
 
     def set_note(self, note: str) -> None:
         """Show a short state note in the status line (e.g. `stream ended (exit 3)`)."""

@@ -62,6 +62,7 @@ class DockerDetails(Message):
 
 class ImagesPane(Pane):
     PANE_ID = "images"
+    NEEDS_KUBE = False  # started before the Kubernetes client (GotuiApp.start_services)
     TITLE = "Images"
     # details are shown from the cache at once, and fetched again when older than this (seconds):
     # a running container's last log lines move on, and every age in them gets older
@@ -90,6 +91,7 @@ class ImagesPane(Pane):
         Binding("P", "compose", "Compose", show=False, id="images.compose"),
         Binding("V", "volumes", "Volumes/networks", show=False, id="images.volumes"),
         Binding("E", "events", "Events", show=False, id="images.events"),
+        Binding("L", "layers", "Layers", show=False, id="images.layers"),
     ]
 
     # Hidden (and refused with the reason when pressed) in read-only mode.
@@ -215,6 +217,10 @@ class ImagesPane(Pane):
         self.render_tables()
         self.last_refresh_s = message.elapsed + (time.perf_counter() - start)
         self.refreshes += 1
+        if self.refreshes == 1:
+            notify = getattr(self.app, "first_docker_list_shown", None)
+            if notify is not None:
+                notify()
         self._status_summary()
 
     def status_line(self) -> str:
@@ -426,6 +432,13 @@ class ImagesPane(Pane):
             crow = self.selected_container()
             if crow:
                 self.app.push_screen(InspectScreen(self.source, "container", crow.key, crow.name))  # type: ignore[arg-type]
+
+    def action_layers(self) -> None:
+        from gotui.ui.layers_screen import LayersScreen
+
+        row = self.selected_image() if self.view == "images" else None
+        if row and self._need_source():
+            self.app.push_screen(LayersScreen(self.source, row.image_id, row.ref))  # type: ignore[arg-type]
 
     def action_logs(self) -> None:
         from gotui.ui.docker_screens import ContainerLogsScreen
