@@ -266,3 +266,43 @@ async def test_restart_scale_undo_audit_lines_carry_before_and_after(fresh_sandb
     assert restart["before"] == {"restartedAt": None} and restart["after"]["restartedAt"].endswith("Z")
     assert lines["undo deployment"]["before"] == {"revision": 2, "images": ["go-api:1.5.0"]}
     assert lines["undo deployment"]["after"] == {"revision": 3, "images": ["go-api:1.5.0"], "to_revision": 1}
+
+
+async def test_cutover_over_a_held_lock_offers_the_takeover_in_the_dialog(fresh_sandbox, tmp_path):
+    """A lock held by a cutover whose process is gone used to block `c` and `R` for 10 minutes with no way
+    out in the TUI. Now the dialog names the holder and the expiry, and `y` takes the lock over (audited),
+    as `--break-lock` does headless; `n` leaves the lock and the Service as they were."""
+    from gotui.ops.bluegreen import ANN_LOCK, Lock
+    from gotui.ops.cutover import now_rfc3339
+
+    sb = fresh_sandbox("quiet")
+    io = KubeIO(sb.api_client)
+
+    def lock_it() -> None:
+        wait_for(lambda: all_ready(io), what="blue and green ready")
+        lock = Lock("other", "bob@ci-7 (pid 4242)", now_rfc3339(), "green").dump()
+        io.patch("services", "shop", "go-api", {"metadata": {"annotations": {ANN_LOCK: lock}}}, MERGE_PATCH)
+
+    await asyncio.to_thread(lock_it)
+    app = GotuiApp(make_settings(sb, tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_pane(pilot, app, lambda a: a.lock is not None and a.colors["green"].ready == 3)
+        assert pane.select("color", "go-api", "green")
+        pane.table.focus()
+        await pilot.press("c")
+        modal = await until(pilot, lambda: modal_ready(app), what="the cutover dialog")
+        facts = str(modal.query_one("#confirm-facts").render())
+        assert "TAKES OVER the lock" in facts and "bob@ci-7 (pid 4242)" in facts and "expires" in facts, facts
+        await pilot.press("n")
+        await until(pilot, lambda: not isinstance(app.screen, ConfirmModal), what="the dialog closed")
+        assert selector(io) == "blue" and ANN_LOCK in io.get("services", "shop", "go-api")["metadata"]["annotations"]
+        await pilot.press("c")
+        await until(pilot, lambda: modal_ready(app), what="the cutover dialog again")
+        await pilot.press("y")
+        screen = await until(pilot, lambda: isinstance(app.screen, CutoverScreen) and app.screen, what="cutover screen")
+        await until(pilot, lambda: screen.final is not None, timeout=60, what="cutover finished")
+        assert screen.final.step is Step.DONE, screen.final.message
+    assert selector(io) == "green"
+    assert ANN_LOCK not in io.get("services", "shop", "go-api")["metadata"]["annotations"]
+    done = [e for e in audit(tmp_path) if e["action"] == "cutover service" and e["outcome"] not in ("started", "cancelled")]
+    assert done and "bob@ci-7" in json.dumps(done[-1]), done

@@ -11,7 +11,7 @@ the idle colour down, b helm rollback (guarded when it switches a Service's colo
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +25,7 @@ from gotui.ops import helm as helm_ops
 from gotui.ops import helm_guard, rollout
 from gotui.ops.bluegreen import BlueGreenApp, ColorState, age, discover_apps, parse_time
 from gotui.ops.cutover import audit_fields as cutover_audit_fields
-from gotui.ops.cutover import cutover_action, preflight_problems, rollback_problems
+from gotui.ops.cutover import cutover_action, lock_expiry, preflight_problems, rollback_problems
 from gotui.ops.kube_io import KubeIO
 from gotui.ops.sanitize import safe_text
 from gotui.ops.scale_up import hpa_for, plan_scale_up
@@ -421,7 +421,10 @@ class ReleasesPane(Pane):
         io = self._io()
         if io is None:
             return
-        problems = preflight_problems(app, to, scale_up=scale_up)
+        # Another cutover's lock does not refuse here: the dialog says whose it is and until when, and `y`
+        # takes it over (as `--break-lock` does headless; the takeover is in the audit line).
+        lock = app.lock if app.lock is not None and not app.lock.stale() else None
+        problems = preflight_problems(app, to, scale_up=scale_up, own_lock_id=lock.id if lock else None)
         if problems:
             self.app.notify("; ".join(problems), title=f"Cutover to {to} refused", severity="error", timeout=8)
             return
@@ -431,9 +434,15 @@ class ReleasesPane(Pane):
             return
         action = cutover_action(app.namespace, app.name, app.live_color, to, self._kube_context(), rollback=rollback,
                                 app=app, scale_plan=plan)
+        if lock is not None:
+            action = replace(action, detail=(
+                f"⚠ TAKES OVER the lock of another cutover: {lock.by or '?'} since {lock.at or '?'} (to "
+                f"{lock.to or '?'}), expires {lock_expiry(lock)}. Confirm only if that process is gone. ⏎ "
+                + action.detail))
         # The traffic meter starts now, so the screen shows traffic from before the switch too.
         meter = start_meter(io, app.namespace, app.name)
-        screen = CutoverScreen(app, to, rollback=rollback, meter=meter, scale_up=scale_up, scale_planned=plan is not None)
+        screen = CutoverScreen(app, to, rollback=rollback, meter=meter, scale_up=scale_up, scale_planned=plan is not None,
+                               break_lock=lock is not None)
         settings = self.gotui_app.settings
         started = threading.Event()
 
