@@ -22,7 +22,11 @@ def exit_on_signals(app: Any, signals: tuple[int, ...] = (signal.SIGTERM, signal
     def handler(signum: int, _frame: object) -> None:
         loop = getattr(app, "_loop", None)
         if loop is not None and loop.is_running():
-            loop.call_soon_threadsafe(lambda: app.exit(None, 128 + signum))
+            stop = getattr(getattr(app, "gate", None), "stop_for_signal", None)
+            if stop is not None:  # running actions stop cleanly and write their outcome line first
+                loop.call_soon_threadsafe(lambda: stop(signal.Signals(signum).name, 128 + signum))
+            else:
+                loop.call_soon_threadsafe(lambda: app.exit(None, 128 + signum))
         else:
             raise SystemExit(128 + signum)
 

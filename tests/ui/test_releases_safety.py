@@ -306,3 +306,44 @@ async def test_cutover_over_a_held_lock_offers_the_takeover_in_the_dialog(fresh_
     assert ANN_LOCK not in io.get("services", "shop", "go-api")["metadata"]["annotations"]
     done = [e for e in audit(tmp_path) if e["action"] == "cutover service" and e["outcome"] not in ("started", "cancelled")]
     assert done and "bob@ci-7" in json.dumps(done[-1]), done
+
+
+async def test_sigterm_during_a_tui_cutover_reverts_releases_the_lock_and_audits(fresh_sandbox, tmp_path):
+    """SIGTERM to the TUI while a cutover is in VERIFY: before, the app exited at once (no outcome line, the
+    lock left on the Service, the Service on the new colour). Now the cutover is interrupted (the old colour
+    is put back, the lock released), its outcome line is written, then the app exits with 128+15."""
+    import os
+    import signal
+
+    from gotui.ops.bluegreen import ANN_LOCK
+    from gotui.tui import exit_on_signals
+    from releases.test_cutover_sandbox import stray_green_pod
+
+    sb = fresh_sandbox("quiet")
+    io = KubeIO(sb.api_client)
+
+    def prepare() -> None:  # VERIFY can never converge: a Ready pod matching green that no Deployment owns
+        wait_for(lambda: all_ready(io), what="blue and green ready")
+        stray_green_pod(io)
+
+    await asyncio.to_thread(prepare)
+    app = GotuiApp(make_settings(sb, tmp_path))
+    with exit_on_signals(app):
+        async with app.run_test(size=(80, 24)) as pilot:
+            pane = await open_pane(pilot, app, lambda a: a.colors["green"].ready >= 3)
+            assert pane.select("color", "go-api", "green")
+            pane.table.focus()
+            await pilot.press("c")
+            await until(pilot, lambda: modal_ready(app), what="the cutover dialog")
+            await pilot.press("y")
+            screen = await until(pilot, lambda: isinstance(app.screen, CutoverScreen) and app.screen, what="screen")
+            await until(pilot, lambda: any(getattr(ev, "step", None) == Step.VERIFY for ev in screen.steps.values()),
+                        timeout=60, what="VERIFY running")
+            os.kill(os.getpid(), signal.SIGTERM)
+            await until(pilot, lambda: not app.is_running, timeout=90, what="the app exited")
+    assert app.return_code == 128 + signal.SIGTERM
+    assert selector(io) == "blue"
+    assert ANN_LOCK not in io.get("services", "shop", "go-api")["metadata"]["annotations"]
+    lines = [e for e in audit(tmp_path) if e["action"] == "cutover service"]
+    assert [e["outcome"].split(":")[0] for e in lines] == ["started", "failed-reverted"], lines
+    assert lines[-1]["extra"].get("interrupted") == "SIGTERM", lines[-1]

@@ -54,6 +54,10 @@ class ActionGate:
         self.app = app
         self.pending: dict[Key, Pending] = {}
         self.quit_when_idle = False
+        self.exit_code = 0
+        # What running actions can stop cleanly when told to (a cutover: before SWITCH nothing changes,
+        # after it the old colour is put back, and its lock is released). Runners add and remove themselves.
+        self.interruptible: set[Any] = set()
 
     def is_pending(self, action: Action) -> bool:
         """Is `action` (or the same verb on the same target) waiting for its answer, or running?"""
@@ -156,7 +160,7 @@ class ActionGate:
         finally:
             self.pending.pop(op.key, None)
             if self.quit_when_idle and not self.running():
-                app.exit()
+                app.exit(None, self.exit_code)
 
     async def _finish(self, op: Pending, handle: gate.Handle, result: Any, error: BaseException | None,
                       default_outcome: str) -> None:
@@ -169,6 +173,19 @@ class ActionGate:
                             title="Audit log not written", severity="error", timeout=15)
 
     # -- quitting --------------------------------------------------------------------------------
+    def stop_for_signal(self, name: str, code: int, grace_s: float = 60.0) -> None:
+        """SIGTERM/SIGHUP: interrupt what can stop cleanly, then exit with `code` once every running action
+        has written its outcome line (after `grace_s` at most: the "started" lines are on disk already)."""
+        app = self.app
+        self.exit_code = code
+        if not self.running():
+            app.exit(None, code)
+            return
+        for item in list(self.interruptible):
+            item.interrupt(name)
+        self.quit_when_idle = True
+        app.set_timer(grace_s, lambda: app.exit(None, code))
+
     def request_quit(self) -> None:
         """Quit now, or (an action running) ask first and quit once it has written its outcome line."""
         app = self.app

@@ -119,7 +119,12 @@ class CutoverScreen(ModalScreen[None]):
         self.cutover = Cutover(io, self.view.namespace, self.view.name, self.to_color, options, settings=settings,
                                context=context, on_event=lambda ev: self.post_message(self.StepMsg(ev)),
                                cancel=self.cancel_event)
-        result = self.cutover.run()
+        interruptible: set[Any] = getattr(getattr(self.app, "gate", None), "interruptible", set())
+        interruptible.add(self.cutover)  # SIGTERM/SIGHUP: stop cleanly (revert after SWITCH, lock released)
+        try:
+            result = self.cutover.run()
+        finally:
+            interruptible.discard(self.cutover)
         self.result = result
         if not result.ok:
             raise CutoverFailed(result)
