@@ -104,6 +104,7 @@ class ObjectStore:
         self._subscribers: list[Subscriber] = []
         self._listeners: list[Callable[[HistoryEvent, dict], None]] = []
         self._ip_counter = 10
+        self.compacted_rv = 0  # continue tokens of lists older than this get 410 (see paging.py)
         self._pending_deletes: dict[str, asyncio.TimerHandle] = {}
 
     # --- reading ---------------------------------------------------------------------------------
@@ -215,6 +216,7 @@ class ObjectStore:
         for resource, hist in self._history.items():
             hist.clear()
             self._floor[resource] = self._rv
+        self.compacted_rv = self._rv
         return self._rv
 
     # --- writing ---------------------------------------------------------------------------------
@@ -271,11 +273,14 @@ class ObjectStore:
             raise errors.bad_request("the body of the request was in an unknown format: expected an object")
         return fast_copy(obj)
 
-    def create(self, resource: str, obj: dict) -> dict:
-        """Store a new object: uid, creationTimestamp, resourceVersion, generation=1, namespace; 409 if it exists."""
+    def create(self, resource: str, obj: dict, *, adopt: bool = False) -> dict:
+        """Store a new object: uid, creationTimestamp, resourceVersion, generation=1, namespace; 409 if it exists.
+
+        `adopt=True` stores `obj` itself instead of a private copy (the simulated controllers' bulk
+        pod creation: the caller built it fresh and never touches it again)."""
         self._check(resource)
         info = RESOURCES[resource]
-        obj = self._private(obj)
+        obj = obj if adopt and isinstance(obj, dict) else self._private(obj)
         meta = obj.get("metadata")
         if not isinstance(meta, dict):
             meta = obj["metadata"] = {}
