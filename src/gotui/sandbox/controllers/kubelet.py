@@ -88,6 +88,8 @@ class Kubelet:
         self._ips_in_use: set[str] = set()
         self._node_cycle = itertools.cycle(NODES)
         self._adopting: PodState | None = None
+        self._shared: dict[tuple[str, str], list] = {}
+        self._narrow_full: set[str] = set()  # nodes whose first 10,000 addresses are all taken
 
     # ---- scheduling of timed work -------------------------------------------------------------
     def _at(self, due: float, action: str, ns: str, name: str, uid: str, container: str = "") -> None:
@@ -181,7 +183,15 @@ class Kubelet:
             self._start_container(pod, state, c, now, first=True)
             c.crash = is_crash_image(c.image)
         pod["spec"]["nodeName"] = node
-        pod["status"] = self._status(pod, state, now, phase="Running")
+        status = pod["status"] = self._status(pod, state, now, phase="Running")
+        # pods started in the same second have equal conditions and host IPs: share them (read-only once
+        # stored), about 1.5 KB less per pod at 150,000 pods
+        for k in ("conditions", "hostIPs"):
+            shared = self._shared.get((k, node))
+            if shared == status[k]:
+                status[k] = shared
+            else:
+                self._shared[(k, node)] = status[k]
         self._adopting = state
         try:
             return self.mgr.store.create("pods", pod, adopt=True)
@@ -254,13 +264,15 @@ class Kubelet:
         h = zlib.crc32(f"{state.namespace}/{state.name}".encode())
         ips = self._ips_in_use
         n = h % 10_000
-        for _ in range(_NARROW_PROBES):
+        for _ in range(_NARROW_PROBES if state.node not in self._narrow_full else 0):
             ip = f"10.244.{node_index * 40 + n // 250}.{n % 250 + 2}"
             if ip not in ips:
                 ips.add(ip)
                 state.pod_ip = ip
                 return
             n = (n + 1) % 10_000
+        if len(ips) > 30_000:
+            self._narrow_full.add(state.node)
         n = h % _WIDE_SIZE
         for _ in range(_WIDE_SIZE):
             ip = f"10.{245 + node_index}.{n // 250}.{n % 250 + 2}"
