@@ -90,7 +90,8 @@ def test_expired_continue_is_410_with_a_token_that_continues(fresh_sandbox):
     _wait_pods(sb, 120)
     core = client.CoreV1Api(sb.api_client)
     first = core.list_pod_for_all_namespaces(limit=40)
-    sb.compact()  # like an etcd compaction: the first page's resourceVersion is gone
+    core.create_namespaced_config_map("default", {"metadata": {"name": "after-the-first-page"}})
+    sb.compact()  # like an etcd compaction after a write: the first page's resourceVersion is gone
     with pytest.raises(ApiException) as caught:
         core.list_pod_for_all_namespaces(limit=40, _continue=first.metadata._continue)
     assert caught.value.status == 410

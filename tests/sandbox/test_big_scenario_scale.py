@@ -41,3 +41,21 @@ def test_pod_ips_past_the_first_10000_of_a_node():
         assert state.pod_ip
         ips.add(state.pod_ip)
     assert len(ips) == 10_500
+
+
+def test_list_order_kept_through_creates_and_deletes():
+    """The store keeps its sorted keys across writes (no re-sort of every key per list)."""
+    store = ObjectStore()
+    for ns in ("b", "a", "c"):
+        store.create("namespaces", {"metadata": {"name": ns}})
+    names = [f"cm-{i}" for i in (5, 1, 9, 3, 7)]
+    for ns in ("b", "a", "c"):
+        for name in names:
+            store.create("configmaps", {"metadata": {"name": name, "namespace": ns}})
+        store.list("configmaps")  # the sorted keys exist from here on
+    store.delete("configmaps", "a", "cm-9")
+    store.create("configmaps", {"metadata": {"name": "cm-0", "namespace": "c"}})
+    store.delete("namespaces", "", "b")  # garbage-collects b's configmaps
+    got = [(o["metadata"]["namespace"], o["metadata"]["name"]) for o in store.list("configmaps")[0]]
+    want = sorted([("a", n) for n in names if n != "cm-9"] + [("c", n) for n in names] + [("c", "cm-0")])
+    assert got == want

@@ -30,6 +30,7 @@ import logging
 import random
 import time
 import uuid
+from bisect import bisect_left, insort
 from collections import deque
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -256,13 +257,19 @@ class ObjectStore:
         self._rv = rv
         if resource in _OWNER_RESOURCE_SET:
             self._index_owners(resource, key, old, None if event_type == "DELETED" else obj)
+        keys = self._sorted[resource]
         if event_type == "DELETED":
-            self._objects[resource].pop(key, None)
+            if self._objects[resource].pop(key, None) is not None and keys is not None:
+                # keep the sorted key list instead of sorting 150,000 keys again on the next list
+                i = bisect_left(keys, key)
+                if i < len(keys) and keys[i] == key:
+                    del keys[i]
+                else:
+                    self._sorted[resource] = None
             self._data[resource].pop(key, None)
-            self._sorted[resource] = None
         else:
-            if key not in self._objects[resource]:
-                self._sorted[resource] = None
+            if key not in self._objects[resource] and keys is not None:
+                insort(keys, key)
             self._objects[resource][key] = obj
             self._data[resource][key] = data
         hist = self._history[resource]

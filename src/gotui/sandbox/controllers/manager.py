@@ -2,7 +2,7 @@
 
 Store writes call `_on_event` synchronously; it only records what became dirty. One loop task drains
 the dirty sets and the kubelet's timer heap in slices bounded by a write budget AND by time
-(`slice_s`, 20 ms), yielding to the event loop between slices, so a 150,000-pod scenario never keeps
+(`slice_s`, 10 ms), yielding to the event loop between slices, so a 150,000-pod scenario never keeps
 the API server from answering; one task runs the HPA pass every `hpa_interval` seconds, and the
 traffic manager opens loopback HTTP ports in its own task.
 """
@@ -37,7 +37,7 @@ class ControllerManager:
     def __init__(self, store: Any, *, seed: int = 1, scenario: str = "default",
                  clock: Callable[[], float] = time.time, pods: int | None = None, hpa_interval: float = 2.0,
                  downscale_window: float = 20.0, tick: float = 0.05, batch: int = 1500, traffic: bool = True,
-                 max_events: int = 1000, crash_backoff: float = 1.0, slice_s: float = 0.02) -> None:
+                 max_events: int = 1000, crash_backoff: float = 1.0, slice_s: float = 0.01) -> None:
         self.store = store
         self.seed = seed
         self.scenario = scenario
