@@ -187,6 +187,13 @@ class ObjectStore:
             out.append((obj, data[key]))
         return out, str(self._rv)
 
+    def snapshot(self, resource: str) -> tuple[builtins.list[tuple[str, str]], dict, dict, int]:
+        """(sorted keys, objects by key, cached bytes by key, resourceVersion): copies made at C speed,
+        so a chunked list of 150,000 pods reads its later pages from the state of its first one."""
+        self._check(resource)
+        return (builtins.list(self._keys(resource)), dict(self._objects[resource]), dict(self._data[resource]),
+                self._rv)
+
     def list(self, resource: str, namespace: str | None = None, label_selector: str | None = None,
              field_selector: str | None = None) -> tuple[list[dict], str]:
         """Matching stored objects (read-only) sorted by namespace/name, and the list resourceVersion."""
