@@ -408,7 +408,7 @@ class ApiServer:
             limit = None  # served from the watch cache: the whole list, as the real server does
         pager = self.__dict__.get("_pager") or self.__dict__.setdefault("_pager", Pager())
         page = pager.page(self.store, t.info.plural, t.namespace, q.get("labelSelector"), q.get("fieldSelector"),
-                                limit, token)
+                          limit, token)
         entries, rv = page.entries, page.rv
         list_meta: dict[str, Any] = {"resourceVersion": rv}
         if page.token:
