@@ -52,6 +52,7 @@ from gotui import clock as gotui_clock
 from gotui.sandbox import discovery, errors, faults, kubeconfig, proxy, security
 from gotui.sandbox.auth import ANONYMOUS, CURRENT_USER, Authenticator, UserInfo, parse_methods
 from gotui.sandbox.errors import ApiError
+from gotui.sandbox.paging import Pager
 from gotui.sandbox.patch import APPLY_PATCH, apply_patch
 from gotui.sandbox.policy import Policy
 from gotui.sandbox.protowire import SUPPORTED_KINDS as PROTOBUF_KINDS
@@ -448,16 +449,30 @@ class ApiServer:
 
     async def _list(self, request: web.Request, t: _Target) -> web.StreamResponse:
         q = request.query
-        entries, rv = self.store.list_entries(t.info.plural, t.namespace, q.get("labelSelector"), q.get("fieldSelector"))
+        limit, token = _int(q, "limit"), q.get("continue") or None
+        if token and q.get("resourceVersion") not in (None, "", "0"):
+            raise errors.bad_request("specifying resource version is not allowed when using continue")
+        if q.get("resourceVersion") == "0" and not token:
+            limit = None  # served from the watch cache: the whole list, as the real server does
+        pager = self.__dict__.get("_pager") or self.__dict__.setdefault("_pager", Pager())
+        page = pager.page(self.store, t.info.plural, t.namespace, q.get("labelSelector"), q.get("fieldSelector"),
+                          limit, token)
+        entries, rv = page.entries, page.rv
+        list_meta: dict[str, Any] = {"resourceVersion": rv}
+        if page.token:
+            list_meta["continue"] = page.token
+            if not q.get("labelSelector") and not q.get("fieldSelector"):
+                list_meta["remainingItemCount"] = page.remaining
         mode = _accept_mode(request)
         if mode == "table":
             include = q.get("includeObject", "Metadata")
-            return _raw(build_table_bytes(t.info.plural, [o for o, _ in entries], rv, include))
+            extra = {k: v for k, v in list_meta.items() if k != "resourceVersion"}
+            return _raw(build_table_bytes(t.info.plural, [o for o, _ in entries], rv, include, list_meta=extra))
         if mode == "partial":
             return _json({"kind": "PartialObjectMetadataList", "apiVersion": "meta.k8s.io/v1",
-                          "metadata": {"resourceVersion": rv}, "items": [_partial(o) for o, _ in entries]})
+                          "metadata": list_meta, "items": [_partial(o) for o, _ in entries]})
         head = (b'{"kind":"' + t.info.kind.encode() + b'List","apiVersion":"' + t.info.api_version.encode()
-                + b'","metadata":{"resourceVersion":"' + rv.encode() + b'"},"items":[')
+                + b'","metadata":' + dumps(list_meta) + b',"items":[')
         total = len(head) + sum(len(data) for _, data in entries) + max(len(entries) - 1, 0) + 2
         if total <= STREAM_LIST_BYTES:
             parts = [head]

@@ -302,8 +302,9 @@ def build_table(resource: str, objs: list[dict], resource_version: str, include:
 
 
 def build_table_bytes(resource: str, objs: list[dict], resource_version: str, include: str = "Metadata",
-                      now: float | None = None) -> bytes:
-    """`build_table` serialized row by row (less peak memory for big lists)."""
+                      now: float | None = None, list_meta: dict | None = None) -> bytes:
+    """`build_table` serialized row by row (less peak memory for big lists); `list_meta` adds to the
+    Table's metadata (continue, remainingItemCount of a chunk)."""
     import json
 
     def dumps(value: Any) -> bytes:
@@ -312,8 +313,8 @@ def build_table_bytes(resource: str, objs: list[dict], resource_version: str, in
     _, cell_fn = COLUMNS.get(resource, _DEFAULT)
     ctx = _Ctx(time.time() if now is None else now)
     ncols = len(column_definitions(resource))
-    parts = [b'{"kind":"Table","apiVersion":"meta.k8s.io/v1","metadata":{"resourceVersion":',
-             dumps(resource_version), b'},"columnDefinitions":', dumps(column_definitions(resource)), b',"rows":[']
+    parts = [b'{"kind":"Table","apiVersion":"meta.k8s.io/v1","metadata":',
+             dumps({"resourceVersion": resource_version, **(list_meta or {})}), b',"columnDefinitions":', dumps(column_definitions(resource)), b',"rows":[']
     for n, obj in enumerate(objs):
         try:
             cells = cell_fn(obj, ctx)

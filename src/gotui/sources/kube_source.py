@@ -163,6 +163,7 @@ def read_object(api_client: Any, kind: str, namespace: str, name: str, timeout: 
 
 DROPS_FATAL = 3  # hang-ups right after the TLS handshake in a row that end a Watcher (client cert refused)
 FREEZE_AT = 2000  # lists at least this long are gc.freeze()d once in the store
+LIST_CHUNK = 500  # items per LIST page (kubectl's --chunk-size default)
 _gc_lock = threading.Lock()
 _gc_pausers = 0
 _gc_restore = False
@@ -325,16 +326,42 @@ class Watcher(threading.Thread):
         return api_get(self.api_client, object_path(self.kind, self.namespace), query, timeout=timeout)
 
     def _list(self) -> None:
+        """LIST in chunks of LIST_CHUNK (limit/continue, as kubectl and client-go's pager): the API
+        server answers each quickly and never builds one response of hundreds of MB. A continue
+        token that expired mid-way (410) restarts the listing once, then as one whole LIST."""
         t0 = time.monotonic()
-        resp = self._request([], (5, max(self.request_timeout, 60)))
-        self.stats.list_first_byte_s = time.monotonic() - t0
         items: list[dict] = []
         slim, kind = self._slimmer.slim, self.kind
+        first = True
+        token = ""
+        limit: int | None = LIST_CHUNK
+        restarted = False
         with gc_paused():
-            try:
-                header = iter_list_items(resp.stream(262144, decode_content=True), lambda o: items.append(slim(kind, o)))
-            finally:
-                resp.release_conn()
+            while True:
+                query: list[tuple[str, Any]] = [("limit", limit)] if limit else []
+                if token:
+                    query.append(("continue", token))
+                try:
+                    resp = self._request(query, (5, max(self.request_timeout, 60)))
+                except Exception as exc:
+                    if not token or getattr(exc, "status", None) != 410:
+                        raise
+                    items.clear()  # the continue token expired: list again from the start
+                    token = ""
+                    limit = None if restarted else LIST_CHUNK
+                    restarted = True
+                    continue
+                if first:
+                    self.stats.list_first_byte_s = time.monotonic() - t0
+                    first = False
+                try:
+                    header = iter_list_items(resp.stream(262144, decode_content=True),
+                                             lambda o: items.append(slim(kind, o)))
+                finally:
+                    resp.release_conn()
+                token = (header.get("metadata") or {}).get("continue") or ""
+                if not token:
+                    break
             self.stats.lists += 1
             kind_name = (header.get("kind") or "").removesuffix("List")
             api_version = header.get("apiVersion")

@@ -16,9 +16,9 @@ from .util import (
     get_condition,
     int_or_percent,
     iso,
+    normalize_template,
     owner_ref,
     template_hash,
-    templates_equal,
 )
 
 if TYPE_CHECKING:
@@ -104,6 +104,23 @@ class DeploymentController:
 
     def __init__(self, mgr: ControllerManager) -> None:
         self.mgr = mgr
+        # id(stored template) -> (template, normalized): stored objects are never changed in place, and
+        # holding the template keeps its id from being reused; cleared when it grows past 20,000
+        self._normalized: dict[int, tuple[dict | None, dict]] = {}
+
+    def _same_template(self, a: dict | None, b: dict | None) -> bool:
+        """templates_equal for STORED templates, normalizing each one once."""
+        return self._normal(a) == self._normal(b)
+
+    def _normal(self, template: dict | None) -> dict:
+        hit = self._normalized.get(id(template))
+        if hit is not None and hit[0] is template:
+            return hit[1]
+        if len(self._normalized) > 20_000:
+            self._normalized.clear()
+        normal = normalize_template(template)
+        self._normalized[id(template)] = (template, normal)
+        return normal
 
     def _owned_replicasets(self, dep: dict) -> list[RSInfo]:
         uid = dep["metadata"]["uid"]
@@ -122,7 +139,7 @@ class DeploymentController:
         spec = dep.get("spec") or {}
         writes = 0
         rss = self._owned_replicasets(dep)
-        new = next((r for r in rss if templates_equal(r.obj["spec"].get("template"), spec.get("template"))), None)
+        new = next((r for r in rss if self._same_template(r.obj["spec"].get("template"), spec.get("template"))), None)
         olds = [r for r in rss if r is not new]
         desired = int(spec.get("replicas", 1) if spec.get("replicas") is not None else 1)
         strategy = spec.get("strategy") or {}
@@ -169,7 +186,7 @@ class DeploymentController:
         writes += self._cleanup(dep, olds)
         dep = self.mgr.store.get("deployments", namespace, name) or dep
         rss = self._owned_replicasets(dep)
-        new = next((r for r in rss if templates_equal(r.obj["spec"].get("template"), spec.get("template"))), None)
+        new = next((r for r in rss if self._same_template(r.obj["spec"].get("template"), spec.get("template"))), None)
         writes += self._write_status(dep, rss, new, desired, unavailable, created_new=created_new)
         return writes
 

@@ -82,7 +82,7 @@ class EndpointsController:
         selector = (svc.get("spec") or {}).get("selector")
         if not selector:
             return 0
-        pods = self.mgr.pods_in(namespace)
+        pods = self.mgr.pods_for_selector(namespace, selector)
         selected = [p for p in pods if selector_matches(selector, p["metadata"].get("labels"))
                     and (p.get("status") or {}).get("podIP")]
         selected.sort(key=lambda p: _ip_key(p["status"]["podIP"]))

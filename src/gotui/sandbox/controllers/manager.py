@@ -1,14 +1,16 @@
 """ControllerManager: wires the simulated controllers to the ObjectStore and runs them on one loop.
 
 Store writes call `_on_event` synchronously; it only records what became dirty. One loop task drains
-the dirty sets and the kubelet's timer heap every tick with a write budget (so a 10,000-pod scenario
-does not block the API server for long), one task runs the HPA pass every `hpa_interval` seconds, and
-the traffic manager opens loopback HTTP ports in its own task.
+the dirty sets and the kubelet's timer heap in slices bounded by a write budget AND by time
+(`slice_s`, 10 ms), yielding to the event loop between slices, so a 150,000-pod scenario never keeps
+the API server from answering; one task runs the HPA pass every `hpa_interval` seconds, and the
+traffic manager opens loopback HTTP ports in its own task.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import random
 import time
@@ -35,7 +37,7 @@ class ControllerManager:
     def __init__(self, store: Any, *, seed: int = 1, scenario: str = "default",
                  clock: Callable[[], float] = time.time, pods: int | None = None, hpa_interval: float = 2.0,
                  downscale_window: float = 20.0, tick: float = 0.05, batch: int = 1500, traffic: bool = True,
-                 max_events: int = 1000, crash_backoff: float = 1.0) -> None:
+                 max_events: int = 1000, crash_backoff: float = 1.0, slice_s: float = 0.01) -> None:
         self.store = store
         self.seed = seed
         self.scenario = scenario
@@ -44,6 +46,7 @@ class ControllerManager:
         self.pods_default = pods
         self.tick = tick
         self.batch = batch
+        self.slice_s = slice_s
         self.rng = random.Random(seed)
         self.started_at = clock()
         self._mono_at_start = self.mono()
@@ -60,6 +63,9 @@ class ControllerManager:
         # indexes maintained from store events
         self.pods_by_owner: dict[str, dict[str, dict]] = {}
         self.pods_by_ns: dict[str, dict[str, dict]] = {}
+        # (namespace, label key, label value) -> pods by name: Services select their pods from the
+        # smallest bucket of their selector instead of scanning the namespace
+        self.pods_by_label: dict[tuple[str, str, str], dict[str, dict]] = {}
         self.rs_by_owner: dict[str, set[tuple[str, str]]] = {}
         self._rs_owner_of: dict[tuple[str, str], str] = {}
         self._services_by_ns: dict[str, set[str]] = {}
@@ -208,13 +214,37 @@ class ControllerManager:
         """The pods of a namespace (stored dicts, read-only) from the manager's index."""
         return list(self.pods_by_ns.get(namespace, {}).values())
 
+    def pods_for_selector(self, namespace: str, selector: dict | None) -> list[dict]:
+        """Candidate pods for an equality selector (a superset of the matches: callers still match),
+        from the smallest label bucket; the whole namespace without a selector."""
+        if not selector:
+            return self.pods_in(namespace)
+        best: dict[str, dict] | None = None
+        for k, v in selector.items():
+            bucket = self.pods_by_label.get((namespace, k, str(v)), {})
+            if best is None or len(bucket) < len(best):
+                best = bucket
+        return list((best or {}).values())
+
     def _index_pod(self, event: str, pod: dict) -> None:
         meta = pod["metadata"]
-        ns_bucket = self.pods_by_ns.setdefault(meta.get("namespace", ""), {})
+        ns = meta.get("namespace", "")
+        name = meta["name"]
+        ns_bucket = self.pods_by_ns.setdefault(ns, {})
+        old = ns_bucket.get(name)
+        if old is not None and old is not pod:
+            for k, v in (old["metadata"].get("labels") or {}).items():
+                bucket = self.pods_by_label.get((ns, k, v))
+                if bucket is not None:
+                    bucket.pop(name, None)
+                    if not bucket:
+                        del self.pods_by_label[(ns, k, v)]
         if event == "DELETED":
-            ns_bucket.pop(meta["name"], None)
+            ns_bucket.pop(name, None)
         else:
-            ns_bucket[meta["name"]] = pod
+            ns_bucket[name] = pod
+            for k, v in (meta.get("labels") or {}).items():
+                self.pods_by_label.setdefault((ns, k, v), {})[name] = pod
         for ref in meta.get("ownerReferences") or []:
             if ref.get("controller"):
                 bucket = self.pods_by_owner.setdefault(ref["uid"], {})
@@ -284,12 +314,15 @@ class ControllerManager:
         budget = self.batch
         writes = 0
         now_mono = self.mono()
-        if now_mono - self._last_resync > 5.0:
+        deadline = now_mono + self.slice_s
+        # periodic resync of every Deployment: every 5 s, every 30 s with 3,000 of them
+        if now_mono - self._last_resync > max(5.0, self.store.count("deployments") / 100):
             self._last_resync = now_mono
             for d in self.store.list("deployments")[0]:
                 self._dirty_deployments[(d["metadata"]["namespace"], d["metadata"]["name"])] = None
         for _ in range(len(self._dirty_deployments)):
-            if not self._dirty_deployments or writes >= budget:
+            # Deployments get a third of the slice, so ReplicaSets (pods) always make progress
+            if not self._dirty_deployments or writes >= budget or self.mono() >= now_mono + self.slice_s / 3:
                 break
             key = next(iter(self._dirty_deployments))
             del self._dirty_deployments[key]
@@ -300,12 +333,13 @@ class ControllerManager:
         rs_budget = max(budget // 2, 1)
         rs_writes = 0
         for _ in range(len(self._dirty_replicasets)):
-            if not self._dirty_replicasets or rs_writes >= rs_budget:
+            if not self._dirty_replicasets or rs_writes >= rs_budget or self.mono() >= deadline:
                 break
             key = next(iter(self._dirty_replicasets))
             del self._dirty_replicasets[key]
             try:
-                used, done = self.replicasets.reconcile(*key, max(rs_budget - rs_writes, 1))
+                # at most 16 pods per call, so the time check above runs often
+                used, done = self.replicasets.reconcile(*key, min(max(rs_budget - rs_writes, 1), 16))
             except Exception:  # noqa: BLE001
                 self.log_exception(f"replicaset {key}")
                 continue
@@ -313,12 +347,12 @@ class ControllerManager:
             rs_writes += used
             if not done:
                 self._dirty_replicasets[key] = None
-        writes += self.kubelet.run_due(self.mono(), budget)
+        writes += self.kubelet.run_due(self.mono(), budget, deadline)
         if self.mono() - self._last_endpoints < self.endpoints_interval:
             return writes
         self._last_endpoints = self.mono()
         for _ in range(len(self._dirty_services)):
-            if not self._dirty_services:
+            if not self._dirty_services or self.mono() >= deadline + self.slice_s:
                 break
             key = next(iter(self._dirty_services))
             del self._dirty_services[key]
@@ -330,11 +364,21 @@ class ControllerManager:
 
     async def _loop(self) -> None:
         assert self._wake is not None
+        frozen_at = 0
         while self._running:
             self._wake.clear()
             self.step()
+            objects = self.store.count("pods")
+            if objects - frozen_at >= 1000:
+                # Bulk creation makes millions of long-lived, acyclic objects: move them out of the
+                # cyclic collector's sight (every 1,000 new pods), or its full passes stall the loop for
+                # up to seconds. Steady churn does not freeze (the count does not grow).
+                gc.freeze()
+                frozen_at = objects
+            elif objects < frozen_at:
+                frozen_at = objects
             if self.has_work() or (self.kubelet.next_due() or float("inf")) <= self.mono():
-                await asyncio.sleep(0.002)
+                await asyncio.sleep(0.002)  # let the API server answer between slices
                 continue
             due = self.kubelet.next_due()
             timeout = self.tick if due is None else min(max(due - self.mono(), 0.0), 1.0)

@@ -108,6 +108,20 @@ class ReplicaSetController:
 
     def __init__(self, mgr: ControllerManager) -> None:
         self.mgr = mgr
+        # big scenarios: (rs uid, generation) -> a pod built from the template once; its pods share
+        # the read-only spec parts (containers, tolerations), which keeps 150,000 pods in memory
+        self._proto: tuple[tuple[str, int], dict] | None = None
+
+    def _fast_pod(self, rs: dict, name: str) -> dict:
+        key = (rs["metadata"]["uid"], rs["metadata"].get("generation", 1))
+        if self._proto is None or self._proto[0] != key:
+            self._proto = (key, pod_from_template(rs, ""))
+        proto = self._proto[1]
+        meta = dict(proto["metadata"])
+        meta["name"] = name
+        meta["labels"] = dict(meta["labels"])
+        return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": dict(proto["spec"]),
+                "status": dict(proto["status"])}
 
     def reconcile(self, namespace: str, name: str, budget: int) -> tuple[int, bool]:
         """Sync one ReplicaSet; returns (writes used, done). `done` False means call again later."""
@@ -127,9 +141,13 @@ class ReplicaSetController:
             n = min(diff, max(budget, 1))
             for _ in range(n):
                 pod_name = self._new_name(rs)
-                pod = pod_from_template(rs, pod_name)
+                fast = self.mgr.kubelet.fast_start
+                pod = self._fast_pod(rs, pod_name) if fast else pod_from_template(rs, pod_name)
                 try:
-                    created = store.create("pods", pod)
+                    if fast:  # big scenarios: created running, one write
+                        created = self.mgr.kubelet.create_running(pod)
+                    else:
+                        created = store.create("pods", pod)
                 except Exception:  # noqa: BLE001 - name clash or invalid: retry next tick
                     done = False
                     continue

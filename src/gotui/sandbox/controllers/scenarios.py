@@ -9,6 +9,10 @@ from .helm import go_api_releases, release_secret
 
 SCENARIOS = ("default", "quiet", "big", "empty")
 BIG_NAMESPACES = ("team-alpha", "team-bravo", "team-charlie", "team-delta", "team-echo")
+# above 10,000 pods: 20 namespaces (150,000 pods: 3,000 Deployments, 7,500 pods a namespace)
+BIG_NAMESPACES_MORE = BIG_NAMESPACES + tuple(f"team-{n}" for n in (
+    "foxtrot", "golf", "hotel", "india", "juliett", "kilo", "lima", "mike", "november", "oscar", "papa",
+    "quebec", "romeo", "sierra", "tango"))
 BIG_APPS = ["checkout", "payments", "catalog", "search", "inventory", "shipping", "auth", "profile", "cart",
             "reviews", "pricing", "notify", "ledger", "gateway", "recommend", "media"]
 
@@ -111,15 +115,17 @@ def shop_objects(*, quiet: bool, now: float) -> list[tuple[str, dict]]:
 
 
 def big_objects(pods: int, seed: int) -> list[tuple[str, dict]]:
-    """`big --pods N`: N pods over about N/50 Deployments in 5 namespaces (one HTTP Service per namespace)."""
+    """`big --pods N`: N pods over about N/50 Deployments in 5 namespaces (20 above 10,000 pods); one
+    HTTP Service in each of the first 5 namespaces."""
     rng = random.Random(f"big:{seed}")
     n_deploy = max(1, round(pods / 50))
-    objs: list[tuple[str, dict]] = [("namespaces", namespace(ns)) for ns in BIG_NAMESPACES]
+    names = BIG_NAMESPACES if pods <= 10_000 else BIG_NAMESPACES_MORE
+    objs: list[tuple[str, dict]] = [("namespaces", namespace(ns)) for ns in names]
     objs.append(("namespaces", namespace("shop")))
     base, extra = divmod(pods, n_deploy)
     for i in range(n_deploy):
-        ns = BIG_NAMESPACES[i % len(BIG_NAMESPACES)]
-        app = f"{BIG_APPS[(i // len(BIG_NAMESPACES)) % len(BIG_APPS)]}-{i // (len(BIG_NAMESPACES) * len(BIG_APPS)) + 1}"
+        ns = names[i % len(names)]
+        app = f"{BIG_APPS[(i // len(names)) % len(BIG_APPS)]}-{i // (len(names) * len(BIG_APPS)) + 1}"
         replicas = base + (1 if i < extra else 0)
         first_in_ns = i < len(BIG_NAMESPACES)
         tag = f"{rng.randrange(1, 3)}.{rng.randrange(0, 20)}.{rng.randrange(0, 10)}"

@@ -11,9 +11,18 @@ from typing import Any
 ALPHANUMS = "bcdfghjklmnpqrstvwxz2456789"
 
 
+_ISO_LAST: list = [None, ""]  # the last whole second formatted by iso() and its text
+
+
 def iso(t: float) -> str:
     """RFC3339 with seconds precision, UTC (`2026-11-25T00:00:00Z`), as Kubernetes writes metav1.Time."""
-    return datetime.fromtimestamp(t, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    whole = int(t) if t >= 0 else None
+    if whole is not None and whole == _ISO_LAST[0]:
+        return _ISO_LAST[1]
+    text = datetime.fromtimestamp(t, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if whole is not None:
+        _ISO_LAST[0], _ISO_LAST[1] = whole, text
+    return text
 
 
 def iso_micro(t: float) -> str:

@@ -1,0 +1,199 @@
+"""Benchmark the sandbox and gotui at cluster scale (issue 14); prints JSON lines.
+
+    nice -n 5 python tests/bench/bench_scale.py [--sizes 10000,50000,150000] [--list-runs 1]
+
+For each size N, against a fresh `gotui sandbox --scenario big --pods N` (N/50 Deployments in 5
+namespaces, 20 above 10,000 pods):
+
+- `sandbox_ready_s`: process start to N pods existing (created Running), with the sandbox's CPU seconds;
+- `sandbox_info_latency_ms`: /sandbox/v1/info polled every 50 ms (20 s timeout) from process start:
+  p50/p99/max while the pods are created (`phase: creating`) and while kubectl and gotui list them
+  (`phase: listing`), and how long the port was not yet open;
+- `kubectl_get_pods_A_s`: `kubectl get pods -A` (its default --chunk-size 500), median of `--kubectl-runs`;
+- `gotui_pods_listed_and_on_screen_s`: a fresh gotui process (tests/bench/bench_kube.py --child-list),
+  KubeBridge.start to every pod listed and painted, with kubectl's time and the ratio beside it;
+- `rss_mb`: the sandbox's peak RSS (VmHWM) and gotui's peak RSS.
+Timings on a shared machine are noisy; every line names the size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+HERE = Path(__file__).resolve()
+sys.path.insert(0, str(HERE.parents[1]))  # tests/ (fixtures)
+sys.path.insert(0, str(HERE.parents[2] / "src"))
+
+
+def emit(**fields: object) -> None:
+    print(json.dumps(fields), flush=True)
+
+
+def pct(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    values = sorted(values)
+    return round(values[min(len(values) - 1, int(len(values) * q))], 1)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def proc_status(pid: int) -> dict:
+    """VmHWM / VmRSS in MB and CPU seconds of a process (Linux /proc)."""
+    out: dict = {}
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(("VmHWM:", "VmRSS:")):
+                out[line.split(":")[0]] = round(int(line.split()[1]) / 1024, 1)
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        out["cpu_s"] = round((int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), 1)
+        # time its threads were runnable but waited for a CPU (the machine is shared)
+        out["runqueue_wait_s"] = round(sum(int(Path(t, "schedstat").read_text().split()[1])
+                                           for t in Path(f"/proc/{pid}/task").iterdir()) / 1e9, 1)
+    except OSError:
+        pass
+    return out
+
+
+class InfoPoller(threading.Thread):
+    """Polls /sandbox/v1/info every 50 ms; records (phase, latency) and the last answer."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(daemon=True)
+        self.url = url
+        self.phase = "creating"
+        self.samples: dict[str, list[float]] = {}
+        self.failures: dict[str, int] = {}
+        self.first_answer: float | None = None
+        self.last: dict = {}
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            t = time.monotonic()
+            try:
+                with urllib.request.urlopen(self.url + "/sandbox/v1/info", timeout=20) as resp:
+                    self.last = json.loads(resp.read())
+                if self.first_answer is None:
+                    self.first_answer = t
+                self.samples.setdefault(self.phase, []).append((time.monotonic() - t) * 1000)
+            except OSError:
+                if self.first_answer is not None:
+                    self.failures[self.phase] = self.failures.get(self.phase, 0) + 1
+            self.stop.wait(max(0.0, 0.05 - (time.monotonic() - t)))
+
+
+def kubectl_get_pods(kubeconfig: Path, runs: int) -> tuple[float | None, int]:
+    kubectl = shutil.which("kubectl")
+    if not kubectl:
+        return None, 0
+    times, rows = [], 0
+    for _ in range(runs):
+        t = time.monotonic()
+        out = subprocess.run([kubectl, "--kubeconfig", str(kubeconfig), "get", "pods", "-A", "--no-headers"],
+                             capture_output=True, text=True, timeout=900)
+        times.append(time.monotonic() - t)
+        rows = len(out.stdout.splitlines())
+    return statistics.median(times), rows
+
+
+def gotui_list(kubeconfig: Path, pods: int) -> dict:
+    out = subprocess.run([sys.executable, str(HERE.parent / "bench_kube.py"), "--child-list", str(kubeconfig),
+                          "--pods", str(pods)], capture_output=True, text=True, timeout=900)
+    lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
+    if out.returncode or not lines:
+        return {"error": (out.stderr or out.stdout)[-1500:]}
+    return json.loads(lines[-1])
+
+
+def bench_size(pods: int, args: argparse.Namespace) -> None:
+    from fixtures.sandbox import _env, sandbox_command
+
+    work = Path(tempfile.mkdtemp(prefix=f"gotui-bench-scale-{pods}-"))
+    os.environ["XDG_STATE_HOME"] = str(work / "state")
+    port = free_port()
+    kubeconfig = work / "kubeconfig"
+    t0 = time.monotonic()
+    proc = subprocess.Popen(sandbox_command("big", 1, pods, kubeconfig, port), stdout=subprocess.DEVNULL,
+                            stderr=open(work / "sandbox.log", "w"), env=_env(), cwd=str(work))  # noqa: SIM115
+    poller = InfoPoller(f"http://127.0.0.1:{port}")
+    poller.start()
+    try:
+        ready = None
+        while time.monotonic() - t0 < args.timeout:
+            if proc.poll() is not None:
+                raise RuntimeError(f"the sandbox exited: {(work / 'sandbox.log').read_text()[-2000:]}")
+            if (poller.last.get("counts") or {}).get("pods", 0) >= pods:
+                ready = time.monotonic() - t0
+                break
+            time.sleep(0.05)
+        poller.phase = "listing"
+        st = proc_status(proc.pid)
+        emit(figure="sandbox_ready_s", pods=pods, value=round(ready, 2) if ready else None,
+             timed_out=ready is None, cpu_s=st.get("cpu_s"), runqueue_wait_s=st.get("runqueue_wait_s"),
+             listening_after_s=round(poller.first_answer - t0, 2) if poller.first_answer else None,
+             deployments=(poller.last.get("counts") or {}).get("deployments"))
+        created = poller.samples.get("creating", [])
+        emit(figure="sandbox_info_latency_ms", pods=pods, phase="creating", samples=len(created),
+             p50=pct(created, 0.5), p99=pct(created, 0.99), max=pct(created, 1.0),
+             failures=poller.failures.get("creating", 0), target_ms=100)
+        kubectl_s, rows = kubectl_get_pods(kubeconfig, args.kubectl_runs)
+        emit(figure="kubectl_get_pods_A_s", pods=pods, value=round(kubectl_s, 2) if kubectl_s else None,
+             rows=rows, runs=args.kubectl_runs)
+        results = [gotui_list(kubeconfig, pods) for _ in range(args.list_runs)]
+        ok = [r for r in results if "value" in r]
+        if ok:
+            value = statistics.median(r["value"] for r in ok)
+            emit(figure="gotui_pods_listed_and_on_screen_s", pods=pods, value=round(value, 2),
+                 rows=ok[-1].get("rows"), kubectl_s=round(kubectl_s, 2) if kubectl_s else None,
+                 ratio_vs_kubectl=round(value / kubectl_s, 2) if kubectl_s else None,
+                 phases_s=ok[-1].get("phases_s"), runs=[r["value"] for r in ok])
+        for r in results:
+            if "error" in r:
+                emit(figure="gotui_pods_listed_and_on_screen_s", pods=pods, error=r["error"])
+        listing = poller.samples.get("listing", [])
+        emit(figure="sandbox_info_latency_ms", pods=pods, phase="listing", samples=len(listing),
+             p50=pct(listing, 0.5), p99=pct(listing, 0.99), max=pct(listing, 1.0),
+             failures=poller.failures.get("listing", 0), target_ms=100)
+        st = proc_status(proc.pid)
+        emit(figure="rss_mb", pods=pods, sandbox_peak=st.get("VmHWM"), sandbox_now=st.get("VmRSS"),
+             sandbox_cpu_s=st.get("cpu_s"), sandbox_runqueue_wait_s=st.get("runqueue_wait_s"), gotui_peak=ok[-1].get("peak_rss_mb") if ok else None, limit=2048)
+    finally:
+        poller.stop.set()
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="10000,50000,150000")
+    parser.add_argument("--list-runs", type=int, default=1, help="fresh gotui processes timed listing the pods")
+    parser.add_argument("--kubectl-runs", type=int, default=1)
+    parser.add_argument("--timeout", type=float, default=600.0, help="seconds to wait for the pods")
+    args = parser.parse_args()
+    for size in (int(s) for s in args.sizes.split(",")):
+        bench_size(size, args)
+
+
+if __name__ == "__main__":
+    main()
