@@ -17,7 +17,8 @@ JSON_PATCH = "application/json-patch+json"
 MERGE_PATCH = "application/merge-patch+json"
 STRATEGIC_PATCH = "application/strategic-merge-patch+json"
 SSAR_PATH = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
-EXTRA_PREFIXES = {"endpointslices": "/apis/discovery.k8s.io/v1"}  # kinds kube_wire does not route
+EXTRA_PREFIXES = {"endpointslices": "/apis/discovery.k8s.io/v1", "statefulsets": "/apis/apps/v1",
+                  "daemonsets": "/apis/apps/v1"}  # kinds kube_wire does not route
 
 
 class KubeError(Exception):

@@ -1,8 +1,10 @@
 """ResourceView: any kind discovery lists, as the API server's Table (the columns `kubectl get`
 prints), live (a TableWatcher thread: list, then watch as Tables), virtualized (10,000 rows paint like
-30). `/` filters (text, `!text` inverse, `-l k=v` labels), `s`/`S` sort, Enter/`d` describe (fields
+30). `/` filters (text, `!text` inverse, `-l k=v` labels), `o`/`O` sort (`s`/`S` too where `s` is not
+scale), Enter/`d` describe (fields
 and events), `y` YAML (Secrets masked until `x`), ctrl+d delete through the app's action gate,
-Esc goes back. It lives in the main switcher beside the four panes; `:KIND` shows it.
+Esc goes back. Workloads have their actions (ui/workload_actions.py): Deployments
+`u` undo, `s` scale, `R` restart, `i` set image; StatefulSets `s` `R` `i`; DaemonSets `R` `i`. It lives in the main switcher beside the four panes; `:KIND` shows it.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from rich.style import Style
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.widgets import Static
 
 from gotui import clock
 from gotui.kube.kinds import Kind
@@ -24,6 +27,7 @@ from gotui.ops.sanitize import safe_text
 from gotui.ui.kube_table import Cell, Column, VirtualTable
 from gotui.ui.messages import KubeStateChanged
 from gotui.ui.panes.base import Pane
+from gotui.ui.workload_actions import WorkloadActions, supports
 
 if TYPE_CHECKING:
     from gotui.ui.kube_bridge import KubeBridge
@@ -42,8 +46,14 @@ class ResourceView(Pane):
         Binding("d", "describe", "Describe", id="resource.describe"),
         Binding("y", "yaml", "YAML", id="resource.yaml"),
         Binding("ctrl+d", "delete", "Delete", id="resource.delete"),
-        Binding("s", "sort_next", "Sort", show=False, id="resource.sort"),
-        Binding("S", "sort_reverse", "Reverse sort", show=False, id="resource.sort_reverse"),
+        Binding("u", "workload('undo')", "Undo to revision", id="resource.undo"),
+        Binding("s", "workload('scale')", "Scale", id="resource.scale"),
+        Binding("R", "workload('restart')", "Restart", id="resource.restart"),
+        Binding("i", "workload('set_image')", "Set image", id="resource.set_image"),
+        Binding("o", "sort_next", "Sort", show=False, id="resource.sort"),
+        Binding("O", "sort_reverse", "Reverse sort", show=False, id="resource.sort_reverse"),
+        Binding("s", "sort_next_s", "Sort (kinds that do not scale)", show=False, id="resource.sort_s"),
+        Binding("S", "sort_reverse", "Reverse sort", show=False, id="resource.sort_reverse_s"),
         Binding("escape", "back", "Back", id="resource.back"),
     ]
 
@@ -63,12 +73,16 @@ class ResourceView(Pane):
         self._ctx: contextvars.Context | None = None
         self.shown_at = 0.0  # time.monotonic() when the first list was on screen (bench)
         self.opened_at = 0.0
+        self.workload = WorkloadActions(self)
 
     def compose_main(self) -> ComposeResult:
         table = VirtualTable([Column("name", "NAME", 20, flex=True)], self._cells, id="resource-table",
                              classes="pane-main")
         table.empty_text = "listing…"
         yield table
+        line = Static("", id="rollout-status")
+        line.display = False
+        yield line
 
     @property
     def table(self) -> VirtualTable:
@@ -90,6 +104,8 @@ class ResourceView(Pane):
             return
         self.stop_watch()
         if self.kind != kind:
+            self.workload.stop()
+            self.query_one("#rollout-status").display = False
             self.filter_text = ""
             bar = self.query_one("#pane-filter")
             bar.value = ""  # type: ignore[attr-defined]
@@ -310,6 +326,17 @@ class ResourceView(Pane):
     def action_sort_reverse(self) -> None:
         self._set_sort(self.sort_column, not self.sort_reverse)
 
+    def action_sort_next_s(self) -> None:
+        self.action_sort_next()
+
+    # -- workload actions (ui/workload_actions.py) -------------------------------------------------
+    def _workload_kind(self) -> str | None:
+        kind = self.kind
+        return kind.resource if kind is not None and kind.group == "apps" else None
+
+    def action_workload(self, verb: str) -> None:
+        getattr(self.workload, verb)()
+
     # -- the selected object ---------------------------------------------------------------------
     def copy_value(self) -> str | None:
         key = self.table.cursor_key
@@ -380,6 +407,11 @@ class ResourceView(Pane):
         return delete_action(kind, sel[0], sel[1], bridge.context if bridge else None)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "workload":
+            return (supports(self._workload_kind(), str(parameters[0]) if parameters else "")
+                    and not self.gotui_app.settings.readonly)
+        if action == "sort_next_s":
+            return not supports(self._workload_kind(), "scale")
         if action == "delete":
             if self.gotui_app.settings.readonly or (self.kind is not None and not self.kind.can("delete")):
                 return False
