@@ -146,6 +146,7 @@ class ResourceView(Pane):
     def on_hide(self) -> None:
         if not self.display:
             self.stop_watch()  # a view not shown holds no watch open
+            self.workload.stop()  # nor follows a rollout
 
     def on_kube_state_changed(self, message: KubeStateChanged) -> None:
         bridge = self.bridge

@@ -295,26 +295,34 @@ class WorkloadActions:
         self.follow_done = None
         self._show(f"rollout status {name}: waiting…", "info")
 
+        def post(fn: Any, *args: Any) -> bool:
+            try:
+                view.app.call_from_thread(fn, token, *args)
+            except RuntimeError:  # the app is closing
+                return False
+            return True
+
         def run() -> None:
             deadline = time.monotonic() + timeout
             while token == self.follow_token:
                 try:
                     obj = io.get(resource, ns, name)
                     if obj is None:
-                        view.app.call_from_thread(self._end, token, f"{name} is gone", False)
+                        post(self._end, f"{name} is gone", False)
                         return
                     text, done = workload.rollout_status(resource, obj)
                     line = f"{text} ({workload.replica_counts(obj)})"
                 except Exception as exc:  # noqa: BLE001 - the error is the outcome shown
-                    view.app.call_from_thread(self._end, token, f"rollout status {name}: {exc}", False)
+                    post(self._end, f"rollout status {name}: {exc}", False)
                     return
                 if done:
-                    view.app.call_from_thread(self._end, token, line, True)
+                    post(self._end, line, True)
                     return
                 if time.monotonic() >= deadline:
-                    view.app.call_from_thread(self._end, token, f"timed out waiting: {line}", False)
+                    post(self._end, f"timed out waiting: {line}", False)
                     return
-                view.app.call_from_thread(self._update, token, line)
+                if not post(self._update, line):
+                    return
                 time.sleep(FOLLOW_EVERY)
 
         view.run_worker(run, thread=True, exit_on_error=False, group="rollout-status", exclusive=True,
