@@ -91,7 +91,9 @@ def help_groups(app: GotuiApp) -> list[Group]:
     active = app.active_pane
     panes = [active] + [p for p in app.panes if p is not active]
     pane_groups = [(keys.title_of(type(p)), keys.group(type(p), keymap)) for p in panes]
-    groups = pane_groups[:1] + [("Everywhere", keys.group(type(app), keymap))] + pane_groups[1:]
+    command_line = [keys.KeyRow(k, d) for k, d in keys.COMMAND_LINE_ROWS]
+    groups = (pane_groups[:1] + [("Everywhere", keys.group(type(app), keymap)), ("Command line (:)", command_line)]
+              + pane_groups[1:])
     shown = {type(p) for p in panes} | {type(app)}
     for cls in keys.owners():
         if cls in shown or any(issubclass(cls, s) or issubclass(s, cls) for s in shown):

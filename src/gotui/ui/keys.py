@@ -35,10 +35,10 @@ _TITLES = {"GotuiApp": "Everywhere", "ConfirmModal": "Confirmation dialog", "Pic
            "LimitsModal": "HPA min/max", "TagModal": "Tag image", "AskNumber": "Number prompt",
            "ResourceView": "Resource view (:KIND; u s R i on workloads)", "AskText": "Text prompt", "ResourceDescribeScreen": "Describe (any kind)"}
 # Keys that are no binding of ours but are worth listing with a group (Textual's own).
-_EXTRA_ROWS = {"GotuiApp": [("ctrl+p", "Command palette"),
-                            ("tab", "In the : line: complete the name"),
-                            ("up", "In the : line: earlier commands (down: later)"),
-                            ("escape", "In the : line: close it")], "ConfirmModal": [("tab", "Move between buttons")]}
+_EXTRA_ROWS = {"GotuiApp": [("ctrl+p", "Command palette")], "ConfirmModal": [("tab", "Move between buttons")]}
+# The `:` line reads its keys itself (no bindings): listed as a group of their own in `?`.
+COMMAND_LINE_ROWS = [("tab", "Complete the name"), ("up", "Earlier commands (down: later)"),
+                     ("enter", "Run it"), ("escape", "Close it")]
 
 
 class KeyRow(NamedTuple):
