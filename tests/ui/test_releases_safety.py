@@ -116,9 +116,11 @@ async def test_helm_rollback_dialog_shows_the_switch_and_rollback_works_after(fr
         assert "PREFLIGHT" in facts and "VERIFY" in facts
         assert modal.action.preview == "helm rollback go-api 2 -n shop --kube-context gotui-sandbox"
         await pilot.press("y")
-        await until(pilot, lambda: any(a["action"] == "rollback helm-release" for a in audit(tmp_path)), timeout=90,
-                    what="the helm rollback's audit line")
-        line = next(a for a in audit(tmp_path) if a["action"] == "rollback helm-release")
+        def outcome_line():  # the gate writes "started" first, then the outcome line
+            return next((a for a in audit(tmp_path)
+                         if a["action"] == "rollback helm-release" and a["outcome"] != "started"), None)
+
+        line = await until(pilot, outcome_line, timeout=90, what="the helm rollback's audit line")
         assert line["outcome"] == "ok", line
         assert line["before"]["revision"] == 3 and line["after"]["revision"] == 4
         assert line["before"]["selectors"]["go-api"]["version"] == "green"
