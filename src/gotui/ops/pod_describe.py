@@ -264,7 +264,9 @@ def describe_lines(pod: dict) -> list[Line]:
     conds = status.get("conditions") or []
     if conds:
         out.append((0, "Conditions", ""))
-        out += [(1, str(c.get("type") or ""), str(c.get("status") or "")) for c in conds]
+        width = max(len("Type"), *(len(str(c.get("type") or "")) for c in conds)) + 4
+        out.append((1, "", f"{'Type':<{width}}Status"))  # a table, as kubectl prints it
+        out += [(1, "", f"{c.get('type') or '':<{width}}{c.get('status') or ''}") for c in conds]
     vols = spec.get("volumes") or []
     out.append((0, "Volumes", "" if vols else "<none>"))
     for v in vols:

@@ -189,6 +189,9 @@ class DescribeScreen(ModalScreen[None]):
         self.namespace = namespace
         self.name_ = name
         self._text = Text()
+        self._spec: dict | None = None  # the whole spec, fetched once (the cache keeps pods trimmed)
+        self._spec_uid: str | None = None
+        self._note = ""
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="describe-box"):
@@ -200,6 +203,34 @@ class DescribeScreen(ModalScreen[None]):
         self.bridge.listeners.append(self)
         self.redraw()
         self.query_one("#describe-box").focus()
+        self._fetch_spec()
+
+    def _fetch_spec(self) -> None:
+        """Read the whole pod in a worker: its spec (resources, probes, env, volumes...) is not cached."""
+        client, ns, name = self.bridge.api_client, self.namespace, self.name_
+        if client is None:
+            self._note = "not connected: resources, probes, env and volumes are not shown"
+            return
+
+        def fetch() -> None:
+            from gotui.ops.kube_text import kube_error
+            from gotui.sources.kube_source import read_object
+
+            try:
+                full, note = read_object(client, "pods", ns, name), ""
+            except Exception as exc:  # noqa: BLE001 - shown, never raised into the UI
+                full, note = None, f"{kube_error(exc)}: resources, probes, env and volumes are not shown"
+            self.app.call_from_thread(self._got_spec, full, note)
+
+        self.run_worker(fetch, thread=True, exit_on_error=False, group="describe-spec", exclusive=True, name="pod spec")
+
+    def _got_spec(self, full: dict | None, note: str) -> None:
+        if full is not None:
+            self._spec = full.get("spec") or {}
+            self._spec_uid = (full.get("metadata") or {}).get("uid")
+        self._note = note
+        if self.is_attached:
+            self.redraw()
 
     def on_unmount(self) -> None:
         if self in self.bridge.listeners:
@@ -216,7 +247,13 @@ class DescribeScreen(ModalScreen[None]):
             self._text = Text(f"pod {self.namespace}/{self.name_} is gone (deleted or replaced)", style="yellow")
         else:
             evs = pod_events(store.list("events", self.namespace), self.namespace, self.name_)
+            if self._spec is not None and (pod.get("metadata") or {}).get("uid") == self._spec_uid:
+                cached = pod.get("spec") or {}
+                spec = {**self._spec, **({"nodeName": cached["nodeName"]} if cached.get("nodeName") else {})}
+                pod = {**pod, "spec": spec}  # live status, whole spec
             self._text = describe_pod(pod, evs, clock.timestamp(), full=True)
+            if self._note:
+                self._text.append(f"\n{self._note}\n", style="yellow")
         self.query_one("#describe-body", Static).update(self._text)
 
     def body_text(self) -> str:
