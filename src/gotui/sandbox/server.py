@@ -1054,6 +1054,9 @@ def _ensure_namespaces(store: ObjectStore, names: tuple[str, ...]) -> None:
     for ns in names:
         if store.get("namespaces", "", ns) is None:
             store.create("namespaces", {"metadata": {"name": ns}})
+    from gotui.sandbox.nodes import ensure_nodes
+
+    ensure_nodes(store)
 
 
 async def start(host: str = "127.0.0.1", port: int = 0, scenario: str = "default", seed: int = 1,

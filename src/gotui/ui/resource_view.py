@@ -45,6 +45,9 @@ class ResourceView(Pane):
         Binding("s", "sort_next", "Sort", show=False, id="resource.sort"),
         Binding("S", "sort_reverse", "Reverse sort", show=False, id="resource.sort_reverse"),
         Binding("escape", "back", "Back", id="resource.back"),
+        Binding("c", "app.node('cordon')", "Cordon", show=False, id="resource.node_cordon"),
+        Binding("u", "app.node('uncordon')", "Uncordon", show=False, id="resource.node_uncordon"),
+        Binding("R", "app.node('drain')", "Drain", show=False, id="resource.node_drain"),
     ]
 
     def __init__(self) -> None:
