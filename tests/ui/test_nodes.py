@@ -92,3 +92,6 @@ async def test_drain_evicts_the_listed_pods_and_keeps_mirror_pods(fresh_sandbox,
         # replacements were scheduled elsewhere (the node is cordoned)
         assert pods_on(core) == {("shop", "static-agent")}
         assert view.kind is not None and view.kind.resource == "nodes"
+        # they went through the eviction subresource (policy/v1), not a plain delete
+        await until(pilot, lambda: f"{len(planned)} evicted, 0 deleted" in (tmp_path / "audit.jsonl").read_text(),
+                    what="the drain's outcome in the audit log")
