@@ -95,3 +95,22 @@ async def test_drain_evicts_the_listed_pods_and_keeps_mirror_pods(fresh_sandbox,
         # they went through the eviction subresource (policy/v1), not a plain delete
         await until(pilot, lambda: f"{len(planned)} evicted, 0 deleted" in (tmp_path / "audit.jsonl").read_text(),
                     what="the drain's outcome in the audit log")
+
+
+async def test_drain_dialog_lists_pods_one_per_line_at_80x24(fresh_sandbox, tmp_path):
+    sb = fresh_sandbox("quiet")
+    core = client.CoreV1Api(sb.api_client)
+    app = GotuiApp(make_settings(sb, tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_nodes(pilot, app)
+        before = pods_on(core)
+        await pilot.press("R")
+        await until(pilot, lambda: modal_ready(app) and "will be evicted" in app.screen.action.detail, what="drain dialog")
+        await pilot.pause(0.2)
+        shown = app.export_screenshot()
+        lines = [line for line in app.screen._facts().plain.splitlines() if "/" in line and line.startswith("  ")]
+        assert {tuple(line.strip().split("/", 1)) for line in lines} == before, lines
+        assert "kubectl&#160;drain" in shown  # the preview is on screen
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, ConfirmModal), what="closed")
+        assert not unschedulable(core) and pods_on(core) == before

@@ -62,7 +62,7 @@ def drain_action(node: str, context: str | None, plan: DrainPlan | None = None) 
             lines.append(f"  … and {len(plan.evict) - 12} more")
         if plan.skipped:
             lines.append(f"{len(plan.skipped)} stay: " + ", ".join(f"{n} ({why.split(' ')[0]})" for _, n, why in plan.skipped[:4]))
-        detail = "\n".join(lines)
+        detail = " ⏎ ".join(lines)  # the dialog's line break
     return Action(
         verb="drain", kind="node", target=node, context=context,
         preview=f"kubectl drain {node} --ignore-daemonsets --delete-emptydir-data --context {context}",
