@@ -54,7 +54,8 @@ async def test_describe_screen_shows_why_it_crashes(fresh_sandbox, tmp_path):
         screen = await until(pilot, lambda: isinstance(app.screen, DescribeScreen) and app.screen, what="describe screen")
         text = screen.body_text()
         assert key[1] in text
-        assert "last: Error (exit 2)" in text  # the last termination of the crashing container
+        # the last termination of the crashing container, as kubectl describe lays it out
+        assert "Last State:  Terminated" in text and "Reason:     Error" in text and "Exit Code:  2" in text, text
         assert "BackOff" in text  # its events
         # live: the restart count follows the cluster while the screen is open
         restarts = pane.rows[key].restarts

@@ -63,6 +63,9 @@ def _entries(r: ResourceInfo) -> list[dict[str, Any]]:
         elif sub == "status":
             out.append({"name": f"{r.plural}/status", "singularName": "", "namespaced": r.namespaced,
                         "kind": r.kind, "verbs": ["get", "patch", "update"]})
+        elif sub == "eviction":
+            out.append({"name": f"{r.plural}/eviction", "singularName": "", "namespaced": r.namespaced,
+                        "group": "policy", "version": "v1", "kind": "Eviction", "verbs": ["create"]})
         elif sub == "log":
             out.append({"name": f"{r.plural}/log", "singularName": "", "namespaced": r.namespaced,
                         "kind": "Pod", "verbs": ["get"]})

@@ -42,8 +42,10 @@ RESOURCES: dict[str, ResourceInfo] = {
     for r in [
         ResourceInfo("namespaces", "namespace", "Namespace", "", "v1", namespaced=False, short_names=("ns",),
                      verbs=("create", "delete", "get", "list", "patch", "update", "watch"), subresources=("status",)),
+        ResourceInfo("nodes", "node", "Node", "", "v1", namespaced=False, short_names=("no",),
+                     verbs=("create", "delete", "get", "list", "patch", "update", "watch"), subresources=("status",)),
         ResourceInfo("pods", "pod", "Pod", "", "v1", short_names=("po",), categories=("all",),
-                     subresources=("log", "status")),
+                     subresources=("eviction", "log", "status")),
         ResourceInfo("services", "service", "Service", "", "v1", short_names=("svc",), categories=("all",),
                      verbs=("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"),
                      subresources=("status",)),

@@ -407,6 +407,11 @@ class ApiServer:
                 raise errors.method_not_allowed()
             self._authorize("get", t)
             return await self._log(request, t)
+        if t.sub == "eviction":
+            if method != "POST":
+                raise errors.method_not_allowed()
+            self._authorize("create", t)
+            return await self._evict(request, t)
         verb = {"GET": "get", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}.get(method)
         if verb is None or (verb == "delete" and t.sub):
             raise errors.method_not_allowed()
@@ -603,6 +608,22 @@ class ApiServer:
         if t.info.group:
             details["group"] = t.info.group
         return _json({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": details})
+
+    async def _evict(self, request: web.Request, t: _Target) -> web.Response:
+        """POST pods/NAME/eviction (a policy/v1 Eviction): the pod is deleted gracefully (the sandbox
+        has no PodDisruptionBudgets, so no eviction is ever refused with 429)."""
+        body = await self._body(request)
+        if not isinstance(body, dict) or body.get("kind") not in (None, "Eviction"):
+            raise errors.bad_request("the body must be a policy/v1 Eviction")
+        if (body.get("metadata") or {}).get("name") not in (None, t.name):
+            raise errors.bad_request("name in URL does not match name in Eviction object")
+        self._current(t)
+        opts = body.get("deleteOptions") or {}
+        grace = opts.get("gracePeriodSeconds") if isinstance(opts, dict) else None
+        if not _dry_run(request):
+            self.store.delete("pods", t.namespace or "", t.name or "",
+                              grace_period_seconds=grace if isinstance(grace, int) else None)
+        return _json({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}, 201)
 
     async def _delete_collection(self, request: web.Request, t: _Target) -> web.Response:
         opts = await self._body(request, required=False) or {}
@@ -1054,6 +1075,9 @@ def _ensure_namespaces(store: ObjectStore, names: tuple[str, ...]) -> None:
     for ns in names:
         if store.get("namespaces", "", ns) is None:
             store.create("namespaces", {"metadata": {"name": ns}})
+    from gotui.sandbox.nodes import ensure_nodes
+
+    ensure_nodes(store)
 
 
 async def start(host: str = "127.0.0.1", port: int = 0, scenario: str = "default", seed: int = 1,

@@ -228,6 +228,14 @@ def _endpointslice(obj: dict, ctx: _Ctx) -> list:
             _age(obj, ctx)]
 
 
+def _node(obj: dict, ctx: _Ctx) -> list:
+    from gotui.sandbox.nodes import node_row
+
+    status, roles = node_row(obj)
+    version = ((obj.get("status") or {}).get("nodeInfo") or {}).get("kubeletVersion") or ""
+    return [_name(obj), status, roles, _age(obj, ctx), version]
+
+
 def _namespace(obj: dict, ctx: _Ctx) -> list:
     return [_name(obj), (obj.get("status") or {}).get("phase") or "Active", _age(obj, ctx)]
 
@@ -257,6 +265,8 @@ COLUMNS: dict[str, tuple[list[Col], Callable[[dict, _Ctx], list]]] = {
     "endpointslices": ([("Name", "string", 0), ("AddressType", "string", 0), ("Ports", "string", 0),
                         ("Endpoints", "string", 0), ("Age", "string", 0)], _endpointslice),
     "namespaces": ([("Name", "string", 0), ("Status", "string", 0), ("Age", "string", 0)], _namespace),
+    "nodes": ([("Name", "string", 0), ("Status", "string", 0), ("Roles", "string", 0), ("Age", "string", 0),
+               ("Version", "string", 0)], _node),
 }
 
 _DEFAULT: tuple[list[Col], Callable[[dict, _Ctx], list]] = (

@@ -16,6 +16,17 @@ from gotui.sandbox.errors import invalid
 from gotui.sandbox.resources import RESOURCES
 from gotui.sandbox.selectors import label_selector_string, parse_label_selector
 
+
+def _default_probe(probe: dict) -> None:
+    """The API server's probe defaults (SetDefaults_Probe, SetDefaults_HTTPGetAction)."""
+    probe.setdefault("timeoutSeconds", 1)
+    probe.setdefault("periodSeconds", 10)
+    probe.setdefault("successThreshold", 1)
+    probe.setdefault("failureThreshold", 3)
+    if isinstance(probe.get("httpGet"), dict):
+        probe["httpGet"].setdefault("path", "/")
+        probe["httpGet"].setdefault("scheme", "HTTP")
+
 _SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _SUBDOMAIN_MSG = (
     "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
@@ -181,8 +192,15 @@ def apply_defaults(resource: str, obj: dict[str, Any], existing: dict[str, Any] 
             for p in c.get("ports") or []:
                 if isinstance(p, dict):
                     p.setdefault("protocol", "TCP")
+            for probe in (c.get(k) for k in ("livenessProbe", "readinessProbe", "startupProbe")):
+                if isinstance(probe, dict):
+                    _default_probe(probe)
         if not isinstance(obj.get("status"), dict):
-            obj["status"] = {"phase": "Pending", "qosClass": "BestEffort"}
+            from gotui.sandbox.controllers.replicaset import _qos_class
+
+            containers = [c for c in (spec.get("containers") or []) + (spec.get("initContainers") or [])
+                          if isinstance(c, dict)]
+            obj["status"] = {"phase": "Pending", "qosClass": _qos_class(containers)}
     elif resource == "services":
         if not isinstance(spec, dict):
             spec = obj["spec"] = {}

@@ -231,6 +231,12 @@ class GotuiApp(CommandKeys, App[None]):
                 return pane
         return self.panes[0]
 
+    def action_node(self, verb: str) -> None:
+        """cordon / uncordon / drain the node under the cursor of the `:no` view (gotui.ui.node_actions)."""
+        from gotui.ui.node_actions import node_action
+
+        node_action(self, verb)
+
     def action_show_pane(self, pane_id: str) -> None:
         pane = self.pane(pane_id)
         self.query_one(ContentSwitcher).current = pane.id

@@ -17,6 +17,7 @@ from textual.widgets import Static
 
 from gotui import clock
 from gotui.ops.kube_text import age, parse_time
+from gotui.ops.pod_describe import Line, describe_lines
 from gotui.ops.pods import BAD, HEALTH_SYMBOL, HEALTH_WORD, OK, health, pod_status
 from gotui.ops.sanitize import safe_text
 from gotui.ui.messages import KubeChanged
@@ -51,8 +52,49 @@ def _state_text(state: dict) -> tuple[str, str]:
     return "Unknown", ""
 
 
-def describe_pod(pod: dict, events: list[dict], now: float) -> Text:
-    """A `kubectl describe pod`-like summary."""
+def kubectl_sections(lines: list[Line]) -> Text:
+    """`describe_lines` laid out as kubectl does: `Label:` then the value, nested by two spaces."""
+    t = Text()
+    width = 0
+    widths = _column_widths(lines)
+    for i, (level, label, value) in enumerate(lines):
+        pad = "  " * level
+        if level == 0 and not label:
+            t.append(" " * (width + 2) + safe_text(value, 300) + "\n")
+            continue
+        if not label:
+            t.append(pad + safe_text(value, 300) + "\n")
+            continue
+        head = f"{pad}{safe_text(label)}:"
+        if level == 0:
+            width = max(len(head), 16)
+            t.append(head, style="bold")
+            t.append((" " * (width + 2 - len(head)) + safe_text(value, 300)) if value else "")
+            t.append("\n")
+        else:
+            t.append(head, style="dim" if value else "bold" if level == 1 else "")
+            t.append((" " * (widths[i] - len(head) + 2) + safe_text(value, 300)) if value else "")
+            t.append("\n")
+    return t
+
+
+def _column_widths(lines: list[Line]) -> list[int]:
+    """Per line, the label width of its run of siblings (same level, consecutive), as tabwriter aligns."""
+    widths = [0] * len(lines)
+    start = 0
+    for i in range(len(lines) + 1):
+        if i == len(lines) or (i > start and lines[i][0] != lines[start][0]) or not lines[i][1]:
+            run = range(start, i)
+            w = max((len("  " * lines[j][0] + safe_text(lines[j][1]) + ":") for j in run), default=0)
+            for j in run:
+                widths[j] = w
+            start = i + 1 if i < len(lines) and not lines[i][1] else i
+    return widths
+
+
+def describe_pod(pod: dict, events: list[dict], now: float, *, full: bool = False) -> Text:
+    """A `kubectl describe pod`-like summary; `full` adds every section of kubectl's (containers with
+    resources, probes, env, mounts; volumes; QoS; node-selectors; tolerations)."""
     meta = pod.get("metadata") or {}
     spec = pod.get("spec") or {}
     status = pod.get("status") or {}
@@ -77,6 +119,11 @@ def describe_pod(pod: dict, events: list[dict], now: float) -> Text:
     labels = meta.get("labels") or {}
     if labels:
         field("Labels", ",".join(f"{k}={v}" for k, v in sorted(labels.items())))
+    if full:
+        t.append("\n")
+        t.append_text(kubectl_sections(describe_lines(pod)))
+        _events(t, events, now, 50)
+        return t
     statuses = {c.get("name"): c for c in (status.get("initContainerStatuses") or []) + (status.get("containerStatuses") or [])}
     t.append("\nContainers\n", style="bold underline")
     for c in (spec.get("initContainers") or []) + (spec.get("containers") or []):
@@ -104,10 +151,16 @@ def describe_pod(pod: dict, events: list[dict], now: float) -> Text:
             if c.get("reason"):
                 t.append(f" {safe_text(c.get('reason'))}", style="dim")
             t.append("\n")
+    _events(t, events, now, 15)
+    return t
+
+
+def _events(t: Text, events: list[dict], now: float, limit: int) -> None:
+    """The Events section, oldest first as kubectl lists it; Warning rows marked `!`."""
     t.append("\nEvents\n", style="bold underline")
     if not events:
         t.append("<none>\n", style="dim")
-    for e in events[-15:]:
+    for e in events[-limit:]:
         warn = e.get("type") == "Warning"
         when = age(e.get("lastTimestamp") or e.get("eventTime") or (e.get("metadata") or {}).get("creationTimestamp"), now)
         t.append(f"{when:>5} ", style="dim")
@@ -116,7 +169,6 @@ def describe_pod(pod: dict, events: list[dict], now: float) -> Text:
         if count > 1:
             t.append(f" (x{count})", style="dim")
         t.append(": " + safe_text(e.get("message"), 300) + "\n")
-    return t
 
 
 class DescribeScreen(ModalScreen[None]):
@@ -137,6 +189,9 @@ class DescribeScreen(ModalScreen[None]):
         self.namespace = namespace
         self.name_ = name
         self._text = Text()
+        self._spec: dict | None = None  # the whole spec, fetched once (the cache keeps pods trimmed)
+        self._spec_uid: str | None = None
+        self._note = ""
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="describe-box"):
@@ -148,6 +203,34 @@ class DescribeScreen(ModalScreen[None]):
         self.bridge.listeners.append(self)
         self.redraw()
         self.query_one("#describe-box").focus()
+        self._fetch_spec()
+
+    def _fetch_spec(self) -> None:
+        """Read the whole pod in a worker: its spec (resources, probes, env, volumes...) is not cached."""
+        client, ns, name = self.bridge.api_client, self.namespace, self.name_
+        if client is None:
+            self._note = "not connected: resources, probes, env and volumes are not shown"
+            return
+
+        def fetch() -> None:
+            from gotui.ops.kube_text import kube_error
+            from gotui.sources.kube_source import read_object
+
+            try:
+                full, note = read_object(client, "pods", ns, name), ""
+            except Exception as exc:  # noqa: BLE001 - shown, never raised into the UI
+                full, note = None, f"{kube_error(exc)}: resources, probes, env and volumes are not shown"
+            self.app.call_from_thread(self._got_spec, full, note)
+
+        self.run_worker(fetch, thread=True, exit_on_error=False, group="describe-spec", exclusive=True, name="pod spec")
+
+    def _got_spec(self, full: dict | None, note: str) -> None:
+        if full is not None:
+            self._spec = full.get("spec") or {}
+            self._spec_uid = (full.get("metadata") or {}).get("uid")
+        self._note = note
+        if self.is_attached:
+            self.redraw()
 
     def on_unmount(self) -> None:
         if self in self.bridge.listeners:
@@ -164,7 +247,13 @@ class DescribeScreen(ModalScreen[None]):
             self._text = Text(f"pod {self.namespace}/{self.name_} is gone (deleted or replaced)", style="yellow")
         else:
             evs = pod_events(store.list("events", self.namespace), self.namespace, self.name_)
-            self._text = describe_pod(pod, evs, clock.timestamp())
+            if self._spec is not None and (pod.get("metadata") or {}).get("uid") == self._spec_uid:
+                cached = pod.get("spec") or {}
+                spec = {**self._spec, **({"nodeName": cached["nodeName"]} if cached.get("nodeName") else {})}
+                pod = {**pod, "spec": spec}  # live status, whole spec
+            self._text = describe_pod(pod, evs, clock.timestamp(), full=True)
+            if self._note:
+                self._text.append(f"\n{self._note}\n", style="yellow")
         self.query_one("#describe-body", Static).update(self._text)
 
     def body_text(self) -> str:

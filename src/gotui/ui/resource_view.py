@@ -55,6 +55,9 @@ class ResourceView(Pane):
         Binding("s", "sort_next_s", "Sort (kinds that do not scale)", show=False, id="resource.sort_s"),
         Binding("S", "sort_reverse", "Reverse sort", show=False, id="resource.sort_reverse_s"),
         Binding("escape", "back", "Back", id="resource.back"),
+        Binding("c", "app.node('cordon')", "Cordon", show=False, id="resource.node_cordon"),
+        Binding("u", "app.node('uncordon')", "Uncordon", show=False, id="resource.node_uncordon"),
+        Binding("R", "app.node('drain')", "Drain", show=False, id="resource.node_drain"),
     ]
 
     def __init__(self) -> None:

@@ -157,9 +157,18 @@ class Kubelet:
                         self.mgr.events.record(pod, "Normal", "Killing", f"Stopping container {c.name}",
                                                host=state.node, field_path=f"spec.containers{{{c.name}}}")
 
+    def _schedulable_node(self) -> str:
+        """The next node in turn that is not cordoned (spec.unschedulable), as the scheduler filters."""
+        for _ in range(len(NODES)):
+            node = next(self._node_cycle)
+            obj = self.mgr.store.get("nodes", "", node)
+            if obj is None or not (obj.get("spec") or {}).get("unschedulable"):
+                return node
+        return next(self._node_cycle)
+
     def _register(self, pod: dict) -> PodState:
         meta, spec = pod["metadata"], pod.get("spec") or {}
-        node = spec.get("nodeName") or next(self._node_cycle)
+        node = spec.get("nodeName") or self._schedulable_node()
         state = PodState(meta.get("namespace", ""), meta["name"], meta.get("uid", ""), node, NODE_IPS.get(node, "10.0.0.10"))
         for c in spec.get("containers") or []:
             image = str(c.get("image") or "")
