@@ -11,7 +11,7 @@ from gotui.config import Settings
 from gotui.ui.app import GotuiApp
 from gotui.ui.help import HelpScreen
 
-DELAY = 3.0
+DELAY = 5.0
 
 
 class SlowEngine:
@@ -85,6 +85,10 @@ async def test_slow_docker_engine_does_not_delay_keys(offline_settings: Settings
                     break
                 await pilot.pause(0.02)
             assert engine.requests, "the Images pane never asked the engine"
+            for _ in range(250):  # the Kubernetes side starts (an import on this thread) 1 s in at the latest
+                if "kube" in app.services:
+                    break
+                await pilot.pause(0.02)
             pressed_at = time.monotonic()
             await pilot.press("2")
             assert app.active_pane.PANE_ID == "pods"
