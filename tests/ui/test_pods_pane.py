@@ -227,7 +227,8 @@ async def test_log_range_keys_reload_the_tail_or_all_kept(fresh_sandbox, tmp_pat
         await pilot.press("l")
         screen = await until(pilot, lambda: isinstance(app.screen, PodLogsScreen) and app.screen, what="logs screen")
         await until(pilot, lambda: screen.view.line_count >= 5, what="the tail")
-        assert screen.view.line_count <= 7 and "tail 5" in screen.view.state_note  # 5, plus a line or two followed
+        # 5, plus the lines followed since (one every ~0.5 s; more when the machine is loaded), far below all kept
+        assert screen.view.line_count <= 10 and "tail 5" in screen.view.state_note
         await pilot.press("1")
         await until(pilot, lambda: screen.view.line_count >= 12, what="all the lines kept")
         assert "tail 500" in screen.view.state_note and screen.range.key == "1"
