@@ -122,7 +122,7 @@ def describe_pod(pod: dict, events: list[dict], now: float, *, full: bool = Fals
     if full:
         t.append("\n")
         t.append_text(kubectl_sections(describe_lines(pod)))
-        _events(t, events, now, 50)
+        events_section(t, events, now, 50)
         return t
     statuses = {c.get("name"): c for c in (status.get("initContainerStatuses") or []) + (status.get("containerStatuses") or [])}
     t.append("\nContainers\n", style="bold underline")
@@ -151,11 +151,11 @@ def describe_pod(pod: dict, events: list[dict], now: float, *, full: bool = Fals
             if c.get("reason"):
                 t.append(f" {safe_text(c.get('reason'))}", style="dim")
             t.append("\n")
-    _events(t, events, now, 15)
+    events_section(t, events, now, 15)
     return t
 
 
-def _events(t: Text, events: list[dict], now: float, limit: int) -> None:
+def events_section(t: Text, events: list[dict], now: float, limit: int) -> None:
     """The Events section, oldest first as kubectl lists it; Warning rows marked `!`."""
     t.append("\nEvents\n", style="bold underline")
     if not events:

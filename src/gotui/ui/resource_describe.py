@@ -15,6 +15,7 @@ from textual.widgets import Static
 from gotui.ops.kube_text import age
 from gotui.ops.masking import mask_object
 from gotui.ops.sanitize import safe_text
+from gotui.ui.pod_details import events_section
 
 MAX_LINES = 2000
 
@@ -85,18 +86,7 @@ def describe_object(obj: dict[str, Any], events: list[dict[str, Any]], now: floa
     if rest:
         t.append("\n")
         _walk(t, rest, 0, [0])
-    t.append("\nEvents\n", style="bold underline")
-    if not events:
-        t.append("<none>\n", style="dim")
-    for e in events[-20:]:
-        warn = e.get("type") == "Warning"
-        when = age(e.get("lastTimestamp") or e.get("eventTime") or (e.get("metadata") or {}).get("creationTimestamp"), now)
-        t.append(f"{when:>5} ", style="dim")
-        t.append(("! " if warn else "  ") + safe_text(e.get("reason")), style="yellow" if warn else "")
-        count = e.get("count") or 1
-        if count > 1:
-            t.append(f" (x{count})", style="dim")
-        t.append(": " + safe_text(e.get("message"), 300) + "\n")
+    events_section(t, events, now, 20)
     return t
 
 
