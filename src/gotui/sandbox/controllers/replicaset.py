@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from typing import TYPE_CHECKING
 
 from .util import fast_copy, owner_ref, pod_is_ready, random_suffix
@@ -111,6 +112,9 @@ class ReplicaSetController:
         # big scenarios: (rs uid, generation) -> a pod built from the template once; its pods share
         # the read-only spec parts (containers, tolerations), which keeps 150,000 pods in memory
         self._proto: tuple[tuple[str, int], dict] | None = None
+        # Pod names come from a generator per ReplicaSet, not the shared RNG: the order controllers draw
+        # from that depends on timing, and the same seed must give the same pod names on a loaded machine.
+        self._namers: dict[tuple[str | None, str], random.Random] = {}
 
     def _fast_pod(self, rs: dict, name: str) -> dict:
         key = (rs["metadata"]["uid"], rs["metadata"].get("generation", 1))
@@ -176,11 +180,14 @@ class ReplicaSetController:
     def _new_name(self, rs: dict) -> str:
         base = rs["metadata"]["name"]
         ns = rs["metadata"].get("namespace")
+        rng = self._namers.get((ns, base))
+        if rng is None:
+            rng = self._namers[(ns, base)] = random.Random(f"{self.mgr.seed}:{ns}/{base}")
         for _ in range(20):
-            name = f"{base}-{random_suffix(self.mgr.rng)}"
+            name = f"{base}-{random_suffix(rng)}"
             if self.mgr.store.get("pods", ns, name) is None:
                 return name
-        return f"{base}-{random_suffix(self.mgr.rng, 8)}"
+        return f"{base}-{random_suffix(rng, 8)}"
 
     def update_status(self, rs: dict) -> int:
         """Recompute status from the pods; write it when it changed. Returns writes made (0/1)."""
