@@ -247,7 +247,7 @@ class SlowStartProxy:
 
 async def test_command_typed_before_the_cluster_answers_runs_when_it_does(fresh_sandbox, tmp_path):
     sb = fresh_sandbox("quiet")
-    proxy = SlowStartProxy(sb.port, hold=3.0)
+    proxy = SlowStartProxy(sb.port, hold=8.0)  # long enough that the keys land first on a loaded machine
     kubeconfig = tmp_path / "kubeconfig"
     kubeconfig.write_text(sb.kubeconfig.read_text().replace(f":{sb.port}", f":{proxy.port}"))
     settings = make_settings(sb, tmp_path)

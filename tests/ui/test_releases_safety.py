@@ -213,12 +213,12 @@ async def scale_restart_undo_green(pilot, app, pane, tmp_path, check_dialog) -> 
     await pilot.press("enter")
     check_dialog("scale", await until(pilot, lambda: modal_ready(app), what="the scale dialog"))
     await pilot.press("y")
-    await until(pilot, lambda: any(a["action"] == "scale deployment" for a in audit(tmp_path)), what="scale audit")
+    await until(pilot, lambda: any(a["action"] == "scale deployment" and a["outcome"] != "started" for a in audit(tmp_path)), what="scale audit")
     await until(pilot, lambda: app.screen is app.screen_stack[0], what="back on the pane")
     await pilot.press("X")
     check_dialog("restart", await until(pilot, lambda: modal_ready(app), what="the restart dialog"))
     await pilot.press("y")
-    await until(pilot, lambda: any(a["action"] == "restart deployment" for a in audit(tmp_path)), what="restart audit")
+    await until(pilot, lambda: any(a["action"] == "restart deployment" and a["outcome"] != "started" for a in audit(tmp_path)), what="restart audit")
     # the restart made revision 2; undo goes back to revision 1
     await until(pilot, lambda: pane.apps[0].colors["green"].revision == "2" and pane.apps[0].colors["green"].ready == 4,
                 timeout=60, what="green restarted at revision 2")
@@ -227,7 +227,7 @@ async def scale_restart_undo_green(pilot, app, pane, tmp_path, check_dialog) -> 
     await pilot.press("down", "enter")  # the newest first: skip the current revision 2
     check_dialog("undo", await until(pilot, lambda: modal_ready(app), what="the undo dialog"))
     await pilot.press("y")
-    await until(pilot, lambda: any(a["action"] == "undo deployment" for a in audit(tmp_path)), what="undo audit")
+    await until(pilot, lambda: any(a["action"] == "undo deployment" and a["outcome"] != "started" for a in audit(tmp_path)), what="undo audit")
 
 
 async def test_restart_scale_undo_dialogs_name_the_context(fresh_sandbox, tmp_path):
