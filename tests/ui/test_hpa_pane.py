@@ -154,5 +154,7 @@ async def test_edit_min_max_restores_the_minimum_a_scale_up_raised(fresh_sandbox
             return h.spec.min_replicas == before.min_replicas and ANN_MIN_BEFORE not in (h.metadata.annotations or {})
 
         await until(pilot, restored, what="minReplicas restored and the record dropped")
-        entry = json.loads((tmp_path / "audit.jsonl").read_text().splitlines()[-1])
+        # the cluster may show the change before the gate has written the outcome line after "started"
+        entry = await until(pilot, lambda: (e := json.loads((tmp_path / "audit.jsonl").read_text().splitlines()[-1]))
+                            ["outcome"] != "started" and e, what="the outcome audit line")
         assert entry["action"].startswith("scale-limits") and entry["outcome"] == "ok"

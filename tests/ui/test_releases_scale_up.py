@@ -75,6 +75,8 @@ async def test_rollback_key_scales_the_shrunk_old_colour_up_at_80x24(fresh_sandb
         assert timeline.index("PREFLIGHT") < timeline.index("SCALE") < timeline.index("SMOKE")
         await pilot.press("q")
         await until(pilot, lambda: pane.apps and pane.apps[0].live_color == "blue", what="pane shows blue LIVE")
+        await until(pilot, lambda: json.loads((tmp_path / "audit.jsonl").read_text().splitlines()[-1])["outcome"]
+                    != "started", what="the outcome audit line")
 
     svc = io.get("services", "shop", "go-api")
     assert svc["spec"]["selector"]["version"] == "blue"
