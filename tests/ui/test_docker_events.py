@@ -42,7 +42,7 @@ async def test_events_newest_first_and_filter(docker_client, volume_names, tmp_p
             name = f"gotui-test-ev{i}-{tag}"
             volume_names.append(name)
             docker_client.api.create_volume(name, labels=TEST_LABEL)
-        await wait_for(pilot, lambda: f"gotui-test-ev1-{tag}" in screen_text(app), "the event on screen")
+        await wait_for(pilot, lambda: f"gotui-test-ev1-{tag}" in screen_text(app), "the event on screen", timeout=45)
         rows = screen.buffer.newest_first()
         actors = [r.actor for r in rows if r.type == "volume"]
         assert actors[:3] == [f"gotui-test-ev1-{tag}", f"gotui-test-ev0-{tag}", before]  # newest first

@@ -221,7 +221,7 @@ async def scale_restart_undo_green(pilot, app, pane, tmp_path, check_dialog) -> 
     await until(pilot, lambda: any(a["action"] == "restart deployment" and a["outcome"] != "started" for a in audit(tmp_path)), what="restart audit")
     # the restart made revision 2; undo goes back to revision 1
     await until(pilot, lambda: pane.apps[0].colors["green"].revision == "2" and pane.apps[0].colors["green"].ready == 4,
-                timeout=60, what="green restarted at revision 2")
+                timeout=150, what="green restarted at revision 2")  # a rolling restart of 4 pods, loaded CI
     await pilot.press("u")
     await until(pilot, lambda: isinstance(app.screen, PickRevision), what="revision picker")
     await pilot.press("down", "enter")  # the newest first: skip the current revision 2
