@@ -112,10 +112,22 @@ class Pane(Vertical):
         """Yield the pane's table (or other main widget)."""
         raise NotImplementedError
 
+    _pending_status: tuple[str, str] | None = None
+
+    def on_mount(self) -> None:
+        if self._pending_status is not None:  # children are composed by now
+            self.set_status(*self._pending_status)
+
     # -- status -----------------------------------------------------------------------------
     def set_status(self, message: str, severity: str = "info") -> None:
-        """Show the source state or the last error in the pane's status line."""
-        status = self.query_one("#pane-status", Static)
+        """Show the source state or the last error in the pane's status line. Before the pane's children
+        are mounted (a source can answer first) the line is kept and shown when they are."""
+        self._pending_status = (message, severity)
+        found = self.query("#pane-status")
+        if not found:
+            return
+        self._pending_status = None
+        status = cast(Static, found.first())
         style = {"error": "bold red", "warning": "yellow", "ok": "green"}.get(severity, "")
         status.update(Text(SEVERITY_PREFIX.get(severity, "") + message, style=style))
         status.set_class(severity == "error", "-error")
