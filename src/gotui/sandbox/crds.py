@@ -35,7 +35,7 @@ def validate(crd: dict[str, Any]) -> list[tuple[str, str, str]]:
         return [("FieldValueRequired", "Required value", "spec")]
     causes: list[tuple[str, str, str]] = []
     group = spec.get("group")
-    names = spec.get("names") if isinstance(spec.get("names"), dict) else {}
+    names: dict[str, Any] = spec["names"] if isinstance(spec.get("names"), dict) else {}
     plural, kind = names.get("plural"), names.get("kind")
     if not isinstance(group, str) or "." not in group:
         causes.append(("FieldValueInvalid", f'Invalid value: "{group}": should be a domain with at least one dot',
@@ -85,7 +85,7 @@ def defaults(crd: dict[str, Any], now: str) -> None:
         if isinstance(v, dict):
             v.setdefault("served", True)
     storage = [v.get("name") for v in spec.get("versions") or [] if isinstance(v, dict) and v.get("storage")]
-    old = crd.get("status") if isinstance(crd.get("status"), dict) else {}
+    old: dict[str, Any] = crd["status"] if isinstance(crd.get("status"), dict) else {}
     conds = {c.get("type"): c for c in old.get("conditions") or [] if isinstance(c, dict)}
 
     def cond(ctype: str, reason: str, message: str) -> dict[str, Any]:

@@ -81,10 +81,10 @@ class StatefulSetController:
         partition = int((strategy.get("rollingUpdate") or {}).get("partition") or 0) if rolling else want
         parallel = spec.get("podManagementPolicy") == "Parallel"
         pods: dict[int, dict] = {}
-        for pod in self.mgr.pods_by_owner.get(sts["metadata"]["uid"], {}).values():
-            i = ordinal(name, pod["metadata"]["name"])
+        for owned in self.mgr.pods_by_owner.get(sts["metadata"]["uid"], {}).values():
+            i = ordinal(name, owned["metadata"]["name"])
             if i is not None:
-                pods[i] = pod
+                pods[i] = owned
         terminating = any(p["metadata"].get("deletionTimestamp") for p in pods.values())
         settled = True
         for i in range(want):
