@@ -3,7 +3,8 @@ prints), live (a TableWatcher thread: list, then watch as Tables), virtualized (
 30). `/` filters (text, `!text` inverse, `-l k=v` labels), `o`/`O` sort (`s`/`S` too where `s` is not
 scale), Enter/`d` describe (fields
 and events), `y` YAML (Secrets masked until `x`), ctrl+d delete through the app's action gate,
-Esc goes back. Workloads have their actions (ui/workload_actions.py): Deployments
+Esc goes back. Events (`:ev`) come newest first (lastTimestamp, eventTime, then creation), Warning rows
+marked `!` and in yellow. Workloads have their actions (ui/workload_actions.py): Deployments
 `u` undo, `s` scale, `R` restart, `i` set image; StatefulSets `s` `R` `i`; DaemonSets `R` `i`. It lives in the main switcher beside the four panes; `:KIND` shows it.
 """
 
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
     from gotui.ui.kube_bridge import KubeBridge
 
 FLUSH_INTERVAL = 0.1
+NEWEST = "when"  # the sort "column" of Events: when each last happened, newest first
+WARNING_MARK = "! "  # before TYPE of Warning events (shows without colour)
 MAX_WIDTH = 40
 _NUMERIC = {"integer", "number"}
 
@@ -113,7 +116,7 @@ class ResourceView(Pane):
             bar = self.query_one("#pane-filter")
             bar.value = ""  # type: ignore[attr-defined]
             bar.display = False
-            self.sort_column, self.sort_reverse = None, False
+            self.sort_column, self.sort_reverse = (NEWEST if _is_events(kind) else None), False
         self.kind = kind
         self.rows, self.shown, self.columns = {}, [], []
         self.table.set_keys([])
@@ -230,6 +233,8 @@ class ResourceView(Pane):
             if col.priority:
                 continue
             width = max([len(col.name)] + [len(r.cells[i]) for r in sample if i < len(r.cells)])
+            if col.name == "Type" and _is_events(self.kind):
+                width += len(WARNING_MARK)
             out.append(Column(f"c{i}", col.name.upper(), min(width, MAX_WIDTH), flex=(col.name == "Name")))
         if self.sort_column is None:
             self.sort_column = next((c.key for c in out if c.label == "NAME"), None)
@@ -252,7 +257,9 @@ class ResourceView(Pane):
         text = self.filter_text.strip()
         rows = list(self.rows.values()) if not text else [r for r in self.rows.values() if self._matches(r, text)]
         col = self.sort_column
-        if col == "ns":
+        if col == NEWEST:  # Events: the newest first
+            rows.sort(key=lambda r: (r.when or r.created, r.namespace, r.name), reverse=not self.sort_reverse)
+        elif col == "ns":
             rows.sort(key=lambda r: (r.namespace, r.name), reverse=self.sort_reverse)
         elif col is not None and col.startswith("c"):
             i = int(col[1:])
@@ -273,6 +280,7 @@ class ResourceView(Pane):
             return []
         out: list[Cell] = []
         now = clock.timestamp()
+        warning = _is_events(self.kind) and self._cell_of(row, "Type") == "Warning"
         for c in self.table.columns:
             if c.key == "ns":
                 out.append((safe_text(row.namespace, 80), None))
@@ -283,9 +291,25 @@ class ResourceView(Pane):
                 created = clock.parse_epoch(row.created)
                 if created is not None:
                     value = clock.human_duration(max(0.0, now - created))
+            elif c.label == "LAST SEEN" and row.when and "(" not in value:
+                seen = clock.parse_epoch(row.when)
+                if seen is not None:
+                    value = clock.human_duration(max(0.0, now - seen))
             style = _STATUS_STYLE.get(value) if c.label in ("STATUS", "TYPE") else None
+            if warning:  # Warning events: a marker that reads without colour, and the row in yellow
+                if c.label == "TYPE":
+                    value, style = WARNING_MARK + value, _WARNING_TYPE
+                else:
+                    style = _WARNING_ROW
+            elif c.label == "TYPE" and _is_events(self.kind):
+                value = " " * len(WARNING_MARK) + value
             out.append((safe_text(value, 200), style))
         return out
+
+    def _cell_of(self, row: TableRow, column: str) -> str:
+        """The row's cell of the column named `column` ("" without one)."""
+        i = next((n for n, c in enumerate(self.columns) if c.name == column), None)
+        return row.cells[i] if i is not None and i < len(row.cells) else ""
 
     def _update_status(self) -> None:
         kind, watcher = self.kind, self.watcher
@@ -296,7 +320,9 @@ class ResourceView(Pane):
         parts = [f"{kind.kind} ({kind.group_resource})", f"{len(self.shown)}/{len(self.rows)}", where]
         if self.filter_text:
             parts.append(f"filter: {safe_text(self.filter_text, 40)}")
-        if self.sort_column:
+        if self.sort_column == NEWEST:
+            parts.append("oldest first" if self.sort_reverse else "newest first")
+        elif self.sort_column:
             label = next((c.label for c in self.table.columns if c.key == self.sort_column), self.sort_column)
             parts.append(f"sort: {label.lower()}{' (rev)' if self.sort_reverse else ''}")
         severity = "info"
@@ -443,6 +469,10 @@ class ResourceView(Pane):
         self.gotui_app.perform(action, lambda: delete_object(client, kind, action, settings))
 
 
+def _is_events(kind: Kind | None) -> bool:
+    return kind is not None and kind.resource == "events" and kind.group in ("", "events.k8s.io")
+
+
 def _number(text: str) -> float:
     try:
         return float(text.split()[0].rstrip("%")) if text else float("-inf")
@@ -450,6 +480,8 @@ def _number(text: str) -> float:
         return float("-inf")
 
 
+_WARNING_TYPE = Style(color="yellow", bold=True, reverse=True)
+_WARNING_ROW = Style(color="yellow")
 _STATUS_STYLE = {
     "Running": Style(color="green"), "Active": Style(color="green"), "Bound": Style(color="green"),
     "Pending": Style(color="yellow"), "Terminating": Style(color="yellow"), "Warning": Style(color="yellow"),
