@@ -57,15 +57,25 @@ def run_audited(steps: Sequence[tuple[Action, Callable[[], Any]]], audit: Any, v
     return f"{verb} {done} of {len(steps)}"
 
 
-def kube_action(verb: str, kind: Any, targets: Sequence[tuple[str | None, str]], context: str | None, *,
-                lines: list[str], preview: str) -> Action:
-    """The one Action the dialog shows for `verb` (delete, restart) on every marked object of `kind`
-    (a kube.kinds.Kind); each object still gets its own Action (and audit line) when it runs."""
+def kube_action(verb: str, kind: str, plural: str, group: str, targets: Sequence[tuple[str | None, str]],
+                context: str | None, *, lines: list[str], preview: str) -> Action:
+    """The one Action the dialog shows for `verb` (delete, restart) on every marked object of one kind
+    (`kind` as the audit names it: pod, deployment; `plural`/`group` for RBAC); each object still gets
+    its own Action (and audit line) when it runs."""
     namespaces = {ns for ns, _ in targets}
-    plural = kind.resource
-    rbac_verb = "delete" if verb == "delete" else "patch"
-    return Action(verb=verb, kind=kind.kind.lower() or plural, target=f"{len(targets)} {plural}",
+    return Action(verb=verb, kind=kind, target=f"{len(targets)} {plural}",
                   namespace=next(iter(namespaces)) if len(namespaces) == 1 else None, context=context,
                   preview=preview, reversible=verb != "delete",
                   detail=f"{len(targets)} marked {plural}: ⏎ " + listing(lines),
-                  rbac=(rbac_verb, plural, kind.group), params={"targets": list(targets)})
+                  rbac=("delete" if verb == "delete" else "patch", plural, group), params={"targets": list(targets)})
+
+
+def preview(context: str | None, targets: Sequence[tuple[str | None, str]], command: str,
+            each: Sequence[Action], name: Callable[[str], str] = str) -> str:
+    """One kubectl line when the objects share a namespace, else each object's own command line."""
+    namespaces = {ns for ns, _ in targets}
+    if len(namespaces) == 1:
+        ns = next(iter(namespaces))
+        where = f" -n {ns}" if ns else ""
+        return f"kubectl --context {context}{where} {command} " + " ".join(name(n) for _, n in targets)
+    return " ; ".join(act.preview for act in each)

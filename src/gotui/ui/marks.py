@@ -3,7 +3,10 @@ row keys that survives refreshes while the rows exist, and the marker shown for 
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from typing import Any
+
+from gotui.ops import bulk
 
 MARK = "●"  # a marked row (reads without colour)
 
@@ -49,3 +52,22 @@ class Marks:
 
     def status(self) -> str:
         return f"{len(self.keys)} marked (Esc clears)" if self.keys else ""
+
+
+def perform_each(app: Any, verb: str, kind: str, plural: str, group: str, targets: Sequence[tuple[str | None, str]],
+                 steps: Sequence[tuple[Any, Callable[[], Any]]], command: str, past: str, done: Callable[[], Any],
+                 name: Callable[[str], str] = str) -> None:
+    """One dialog for `verb` on every target through the app's gate; then each step in turn, with its own
+    audit line (ops/bulk.run_audited); `done()` afterwards (not when cancelled)."""
+    context = getattr(app.services.get("kube"), "context", None)
+    action = bulk.kube_action(verb, kind, plural, group, targets, context,
+                              lines=[f"{ns}/{n}" if ns else n for ns, n in targets],
+                              preview=bulk.preview(context, targets, command, [a for a, _ in steps], name))
+
+    def runner() -> str:
+        return f"{bulk.run_audited(steps, app.audit, past)} {plural}"
+
+    def finished(_result: Any, _error: BaseException | None) -> None:
+        done()
+
+    app.perform(action, runner, on_done=finished)

@@ -9,8 +9,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from gotui.ops import bulk
-from gotui.ui.marks import Marks
+from gotui.ui.marks import Marks, perform_each
 
 if TYPE_CHECKING:
     from gotui.kube.resources import RowKey
@@ -50,22 +49,6 @@ class ResourceMarks:
         self.marks.keep(self.view.rows)
         return self.marks.ordered(self.view.shown)
 
-    def _run(self, verb: str, steps: list[tuple[Any, Callable[[], Any]]], targets: list[RowKey], preview: str,
-             past: str) -> None:
-        view = self.view
-        kind, bridge, app = view.kind, view.bridge, view.gotui_app
-        assert kind is not None and bridge is not None
-        action = bulk.kube_action(verb, kind, targets, bridge.context,
-                                  lines=[f"{ns}/{name}" if ns else name for ns, name in targets], preview=preview)
-
-        def runner() -> str:
-            return f"{bulk.run_audited(steps, app.audit, past)} {kind.resource}"
-
-        def done(_result: Any, _error: BaseException | None) -> None:
-            self.clear()
-
-        app.perform(action, runner, on_done=done)
-
     def delete(self) -> bool:
         """Delete every marked object (False when nothing is marked)."""
         from gotui.kube.resources import delete_action, delete_object
@@ -79,7 +62,8 @@ class ResourceMarks:
         for ns, name in targets:
             act = delete_action(kind, ns or None, name, ctx)
             steps.append((act, partial(delete_object, client, kind, act, settings)))
-        self._run("delete", steps, targets, _preview(ctx, targets, f"delete {kind.group_resource}", steps), "deleted")
+        perform_each(view.gotui_app, "delete", kind.kind.lower() or kind.resource, kind.resource, kind.group, targets,
+                     steps, f"delete {kind.group_resource}", "deleted", self.clear)
         return True
 
     def restart(self) -> bool:
@@ -100,17 +84,7 @@ class ResourceMarks:
                 steps.append((workload.restart_action(resource, ns, name, ctx),
                               partial(workload.restart, io, settings, resource, ns, name, ctx)))
         singular = workload.SINGULAR.get(resource, resource)
-        self._run("restart", steps, targets,
-                  _preview(ctx, targets, "rollout restart", steps, lambda n: f"{singular}/{n}"), "restarted")
+        perform_each(view.gotui_app, "restart", singular, resource, kind.group, targets, steps, "rollout restart",
+                     "restarted", self.clear, lambda n: f"{singular}/{n}")
         return True
 
-
-def _preview(ctx: str | None, targets: list[RowKey], command: str, steps: list[tuple[Any, Any]],
-             name: Callable[[str], str] = str) -> str:
-    """One kubectl line when the objects share a namespace, else each object's own line."""
-    namespaces = {ns for ns, _ in targets}
-    if len(namespaces) == 1:
-        ns = next(iter(namespaces))
-        where = f" -n {ns}" if ns else ""
-        return f"kubectl --context {ctx}{where} {command} " + " ".join(name(n) for _, n in targets)
-    return " ; ".join(act.preview for act, _ in steps)
