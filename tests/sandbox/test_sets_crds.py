@@ -91,6 +91,8 @@ def test_statefulset_ordinals_reverse_rolling_restart_and_scale(sandbox, kubectl
         sts.status.update_revision}
     revs = k.run("-n", ns, "get", "controllerrevisions", check=True).stdout
     assert "statefulset.apps/db" in revs and first_rev in revs and sts.status.update_revision in revs
+    history = k.run("-n", ns, "rollout", "history", "sts/db", check=True).stdout.split()
+    assert history[-4:] == ["1", "<none>", "2", "<none>"]
 
     k.run("-n", ns, "scale", "sts/db", "--replicas=3", check=True)
     k.run("-n", ns, "rollout", "status", "sts/db", "--timeout=30s", check=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import random
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -175,13 +176,11 @@ class TableWatcher(threading.Thread):
         return out
 
     def stop(self) -> None:
+        """Stop now, without waiting: the caller is the UI thread."""
         self._halt.set()
         resp = self._response
         if resp is not None:
-            try:
-                resp.close()
-            except Exception:  # noqa: BLE001
-                pass
+            abort_response(resp)
 
     @property
     def stopped(self) -> bool:
@@ -237,6 +236,8 @@ class TableWatcher(threading.Thread):
             raise
         self._response = resp
         try:
+            if self._halt.is_set():  # stopped while the request was on its way
+                return
             buffer = b""
             for chunk in resp.stream(65536, decode_content=True):
                 if self._halt.is_set():
@@ -287,6 +288,26 @@ class TableWatcher(threading.Thread):
                     self.resource_version = rv
         if changed:
             self.on_change()
+
+
+def abort_response(resp: Any) -> None:
+    """End a streaming response another thread is reading, without blocking the caller: shut its socket
+    down (the blocked read returns at once), then close it in the background. A plain `close()` waits
+    for the reader's buffer lock, i.e. for the next chunk: up to a bookmark interval on an idle watch."""
+    sock = getattr(getattr(resp, "connection", None), "sock", None)
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except (OSError, ValueError):
+            pass
+
+    def close() -> None:
+        try:
+            resp.close()
+        except Exception:  # noqa: BLE001 - closing a dead stream
+            pass
+
+    threading.Thread(target=close, name="gotui-close-watch", daemon=True).start()
 
 
 # -- single objects ---------------------------------------------------------------------------------
