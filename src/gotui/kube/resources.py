@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import random
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -70,6 +71,7 @@ class TableRow:
     cells: list[str]
     created: str = ""
     labels: dict[str, str] = field(default_factory=dict)
+    when: str = ""  # Events: when it last happened (lastTimestamp, eventTime...); others: created
 
     @property
     def key(self) -> RowKey:
@@ -105,18 +107,37 @@ def parse_table(doc: dict[str, Any]) -> tuple[list[TableColumn], list[TableRow],
     return cols, [table_row(r) for r in doc.get("rows") or []], rv
 
 
+def event_time(obj: dict[str, Any]) -> str:
+    """When an Event (core/v1 or events.k8s.io/v1) last happened: lastTimestamp, series.lastObservedTime,
+    eventTime, deprecatedLastTimestamp, then metadata.creationTimestamp."""
+    series = obj.get("series") or {}
+    for value in (obj.get("lastTimestamp"), series.get("lastObservedTime"), obj.get("eventTime"),
+                  obj.get("deprecatedLastTimestamp"), (obj.get("metadata") or {}).get("creationTimestamp")):
+        if value:
+            return str(value)
+    return ""
+
+
 def table_row(row: dict[str, Any]) -> TableRow:
-    meta = (row.get("object") or {}).get("metadata") or {}
+    obj = row.get("object") or {}
+    meta = obj.get("metadata") or {}
     cells = [_cell(c) for c in row.get("cells") or []]
     name = meta.get("name") or (cells[0] if cells else "")
-    return TableRow(meta.get("namespace") or "", name, cells, meta.get("creationTimestamp") or "",
-                    meta.get("labels") or {})
+    created = meta.get("creationTimestamp") or ""
+    when = event_time(obj) if obj.get("kind") == "Event" else created
+    return TableRow(meta.get("namespace") or "", name, cells, created, meta.get("labels") or {}, when)
+
+
+def include_object(kind: Kind) -> str:
+    """What a Table row carries of the object: Events the whole object (their time is not metadata),
+    every other kind its metadata."""
+    return "Object" if kind.resource == "events" and kind.group in ("", "events.k8s.io") else "Metadata"
 
 
 def list_table(api_client: Any, kind: Kind, namespace: str | None, timeout: float = 60.0
                ) -> tuple[list[TableColumn], list[TableRow], str]:
     """One list of `kind` as a server-side Table (all namespaces when `namespace` is None)."""
-    resp = request(api_client, "GET", kind.path(namespace), [("includeObject", "Metadata")],
+    resp = request(api_client, "GET", kind.path(namespace), [("includeObject", include_object(kind))],
                    accept=TABLE_ACCEPT, timeout=(5, timeout))
     return parse_table(_json(resp))
 
@@ -155,13 +176,11 @@ class TableWatcher(threading.Thread):
         return out
 
     def stop(self) -> None:
+        """Stop now, without waiting: the caller is the UI thread."""
         self._halt.set()
         resp = self._response
         if resp is not None:
-            try:
-                resp.close()
-            except Exception:  # noqa: BLE001
-                pass
+            abort_response(resp)
 
     @property
     def stopped(self) -> bool:
@@ -207,7 +226,7 @@ class TableWatcher(threading.Thread):
     def _watch(self) -> None:
         timeout = int(self.watch_timeout * (0.9 + random.random() * 0.2))
         query = [("watch", "true"), ("allowWatchBookmarks", "true"), ("resourceVersion", self.resource_version),
-                 ("timeoutSeconds", timeout), ("includeObject", "Metadata")]
+                 ("timeoutSeconds", timeout), ("includeObject", include_object(self.kind))]
         try:
             resp = request(self.api_client, "GET", self.kind.path(self.namespace), query, accept=TABLE_ACCEPT,
                            timeout=(5, timeout + 30))
@@ -217,6 +236,8 @@ class TableWatcher(threading.Thread):
             raise
         self._response = resp
         try:
+            if self._halt.is_set():  # stopped while the request was on its way
+                return
             buffer = b""
             for chunk in resp.stream(65536, decode_content=True):
                 if self._halt.is_set():
@@ -267,6 +288,26 @@ class TableWatcher(threading.Thread):
                     self.resource_version = rv
         if changed:
             self.on_change()
+
+
+def abort_response(resp: Any) -> None:
+    """End a streaming response another thread is reading, without blocking the caller: shut its socket
+    down (the blocked read returns at once), then close it in the background. A plain `close()` waits
+    for the reader's buffer lock, i.e. for the next chunk: up to a bookmark interval on an idle watch."""
+    sock = getattr(getattr(resp, "connection", None), "sock", None)
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except (OSError, ValueError):
+            pass
+
+    def close() -> None:
+        try:
+            resp.close()
+        except Exception:  # noqa: BLE001 - closing a dead stream
+            pass
+
+    threading.Thread(target=close, name="gotui-close-watch", daemon=True).start()
 
 
 # -- single objects ---------------------------------------------------------------------------------
