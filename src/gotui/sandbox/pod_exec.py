@@ -75,8 +75,9 @@ def exit_status(code: int | None, command: list[str]) -> dict:
     if code == 0:
         return {"metadata": {}, "status": "Success"}
     rc = 128 - code if code is not None and code < 0 else (code if code is not None else 1)  # -N: killed by signal N
+    shown = " ".join(command)
     return {"metadata": {}, "status": "Failure",
-            "message": f"command terminated with non-zero exit code: error executing command [{" ".join(command)}], exit code {rc}",
+            "message": f"command terminated with non-zero exit code: error executing command [{shown}], exit code {rc}",
             "reason": "NonZeroExitCode",
             "details": {"causes": [{"reason": "ExitCode", "message": str(rc)}]}}
 
