@@ -16,13 +16,21 @@ import json
 import socket
 from typing import Any
 
+from gotui.ops.actions import Action
+from gotui.ops.docker_exec import SHELL  # the best shell the container has (bash, ash, sh)
 from gotui.sources import kube_ws
 from gotui.sources.kube_ws import CLOSE, ERROR, RESIZE, STDERR, STDIN, STDOUT, StreamError
 
-# the best shell the container has, as k9s tries it
-SHELL = ["/bin/sh", "-c", "command -v bash >/dev/null && exec bash || exec sh"]
+__all__ = ["SHELL", "ExecSession", "StreamError", "exec_action"]
 
-__all__ = ["SHELL", "ExecSession", "StreamError"]
+
+def exec_action(namespace: str, pod: str, container: str | None, context: str | None) -> Action:
+    """What the gate checks and audits for a shell: `create pods/exec`; refused in read-only mode (a
+    shell can change anything in the container, so read-only gotui opens none, as k9s does)."""
+    where = f" -c {container}" if container else ""
+    return Action(verb="exec", kind="pod", target=pod, namespace=namespace, context=context,
+                  preview=f"kubectl exec -it -n {namespace} {pod}{where} -- sh", destructive=False,
+                  rbac=("create", "pods/exec", ""), params={"container": container})
 
 
 class ExecSession:

@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from gotui.ops.actions import Action
 from gotui.sources import kube_ws
 from gotui.sources.kube_ws import StreamError
 
@@ -51,6 +52,22 @@ class Forward:
     @property
     def title(self) -> str:
         return f"127.0.0.1:{self.local} -> {self.namespace}/{self.pod}:{self.port}"
+
+
+def forward_action(fwd: Forward, verb: str = "port-forward") -> Action:
+    """What the gate checks and audits: `create pods/portforward`; refused in read-only mode (a forward
+    opens the pod's port to anything on this machine, which read-only gotui never does, as k9s)."""
+    return Action(verb=verb, kind="pod", target=fwd.pod, namespace=fwd.namespace, context=fwd.context,
+                  preview=f"kubectl port-forward -n {fwd.namespace} pod/{fwd.pod} {fwd.local}:{fwd.port}",
+                  destructive=False, rbac=("create", "pods/portforward", ""),
+                  params={"local": fwd.local, "port": fwd.port})
+
+
+def container_ports(pod: dict) -> list[tuple[str, int]]:
+    """(container, port) of every port the pod's containers declare."""
+    return [(str(c.get("name") or ""), int(p.get("containerPort") or 0))
+            for c in (pod.get("spec") or {}).get("containers") or [] for p in c.get("ports") or []
+            if p.get("containerPort")]
 
 
 def parse_local(text: str, default: int) -> int:
