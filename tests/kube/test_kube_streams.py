@@ -10,8 +10,8 @@ import urllib.request
 
 import pytest
 
-from gotui.ops.kube_io import KubeIO
 from gotui.ops.kube_exec import ExecSession, StreamError
+from gotui.ops.kube_io import KubeIO
 from gotui.ops.port_forward import Forward, Forwards, parse_local
 from gotui.sources.kube_source import make_api_client
 from gotui.sources.kube_ws import exit_code
