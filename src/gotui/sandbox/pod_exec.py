@@ -8,7 +8,8 @@ Every binary message starts with its channel: 0 stdin, 1 stdout, 2 stderr, 3 the
 `{"Width":W,"Height":H}`, and in v5 255 "close stream N" (the client's end of stdin). The command is a
 REAL process on this machine (the sandbox has no containers): run in a scratch directory per pod with
 HOSTNAME=<pod>, through a pty when tty=true (stderr then merges into stdout, as in a container), pipes
-otherwise. Needs `create pods/exec`; answered 400 when the pod is not running or the container unknown.
+otherwise. Needs `create pods/exec`; answered 400 when the pod is not running or the container unknown,
+403 always when the sandbox serves a non-loopback address without authentication.
 """
 
 from __future__ import annotations
@@ -107,6 +108,9 @@ class PodExec:
         ns, name = request.match_info["namespace"], request.match_info["name"]
         if request.method not in ("GET", "POST"):
             raise errors.method_not_allowed()
+        if not getattr(self.server, "exec_allowed", True):
+            raise ApiError(403, "Forbidden", "pods/exec is disabled: this sandbox serves a non-loopback address "
+                                             "without authentication (start it with --tls --auth)")
         pod = running_pod(self.server, ns, name, "exec")
         container = pick_container(pod, request.query.get("container", ""))
         command = request.query.getall("command", [])

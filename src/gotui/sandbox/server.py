@@ -196,6 +196,7 @@ class ApiServer:
         self.faults = faults.Faults()
         self.proxy = proxy.Proxy(self)
         self.pod_exec = pod_exec.PodExec(self)
+        self.exec_allowed = True  # start() turns it off for a non-loopback sandbox without authentication
         self.pod_portforward = pod_portforward.PodPortForward(self)
 
     def make_app(self) -> web.Application:
@@ -1126,6 +1127,8 @@ async def start(host: str = "127.0.0.1", port: int = 0, scenario: str = "default
         raise
     api = ApiServer(store, controllers=controllers, info={"scenario": scenario, "seed": seed, "tls": tls,
                                                           "auth": list(methods)}, authenticator=authenticator)
+    # pods/exec runs real processes here: never for anyone who can reach a remote address without credentials
+    api.exec_allowed = is_loopback(host) or bool(methods)
     runner = web.AppRunner(api.make_app(), access_log=None, shutdown_timeout=1.0)
     await runner.setup()
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
