@@ -116,3 +116,52 @@ def test_exec_and_portforward_need_rbac(fresh_sandbox, kubectl_for):
     sb.set_policy([])
     code, body = sb.request("GET", f"/api/v1/namespaces/shop/pods/{pod}/exec?command=true&stdout=true")
     assert code == 400 and "Upgrade request required" in json.dumps(body)  # a plain GET is no stream
+
+
+async def _exec_frames(api_allowed: bool) -> tuple[int, list[bytes]]:
+    """Run `echo hi; exit 2` through an in-process ApiServer over v4 channels: (handshake status, frames)."""
+    import aiohttp
+    from aiohttp import web
+
+    from gotui.sandbox.server import ApiServer
+    from gotui.sandbox.store import ObjectStore
+
+    store = ObjectStore()
+    store.create("namespaces", {"metadata": {"name": "n"}})
+    pod = store.create("pods", {"metadata": {"name": "p", "namespace": "n"},
+                                "spec": {"containers": [{"name": "c", "image": "x"}]}})
+    pod["status"] = {"phase": "Running"}
+    store.update("pods", pod, check_rv=False)
+    api = ApiServer(store)
+    api.exec_allowed = api_allowed
+    runner = web.AppRunner(api.make_app(), access_log=None, shutdown_timeout=1)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # noqa: SLF001
+    frames: list[bytes] = []
+    try:
+        async with aiohttp.ClientSession() as session:
+            try:
+                ws = await session.ws_connect(
+                    f"http://127.0.0.1:{port}/api/v1/namespaces/n/pods/p/exec",
+                    params=[("command", "sh"), ("command", "-c"), ("command", "echo hi; exit 2"), ("stdout", "true")],
+                    protocols=("v4.channel.k8s.io",))
+            except aiohttp.WSServerHandshakeError as exc:
+                return exc.status, frames
+            assert ws.protocol == "v4.channel.k8s.io"
+            async for msg in ws:
+                frames.append(msg.data)
+            return 101, frames
+    finally:
+        await runner.cleanup()
+
+
+async def test_inprocess_exec_v4_frames_and_remote_guard():
+    status, frames = await _exec_frames(True)
+    assert status == 101 and frames[0] == b"\x01hi\n"
+    final = json.loads(frames[-1][1:])
+    assert frames[-1][0] == 3 and final["reason"] == "NonZeroExitCode"
+    assert final["details"]["causes"] == [{"reason": "ExitCode", "message": "2"}]
+    # a sandbox reachable from other hosts without authentication runs nobody's commands
+    assert (await _exec_frames(False))[0] == 403
