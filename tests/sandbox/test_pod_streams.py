@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import time
 import urllib.request
@@ -48,6 +49,13 @@ def test_kubectl_exec_output_exit_code_and_stdin(sandbox, kubectl_for):
     assert missing.returncode != 0 and "executable file not found" in missing.stderr
     wrong = kubectl.run("-n", "shop", "exec", pod, "-c", "nope", "--", "true")
     assert wrong.returncode != 0 and "container nope is not valid" in wrong.stderr
+    # -it from a terminal (util-linux `script` gives kubectl a pty of 30x100): the process gets a tty of
+    # that size from its start (kubectl's first resize), and the exit code comes back through it
+    if shutil.which("script"):
+        inner = f"stty rows 30 cols 100; {kubectl.binary} -n shop exec -it {pod} -- sh -c 'stty size; exit 7'"
+        tty = subprocess.run(["script", "-eqc", inner, "/dev/null"], stdin=subprocess.DEVNULL, capture_output=True,
+                             text=True, timeout=30, env=env)
+        assert tty.returncode == 7 and "30 100" in tty.stdout, tty.stdout + tty.stderr
 
 
 def test_kubectl_port_forward_reaches_the_pod(sandbox, kubectl_for):

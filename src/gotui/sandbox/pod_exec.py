@@ -36,6 +36,7 @@ from gotui.sandbox.errors import ApiError
 ROUTE = "/api/v1/namespaces/{namespace}/pods/{name}/exec"
 PROTOCOLS = ("v5.channel.k8s.io", "v4.channel.k8s.io")
 STDIN, STDOUT, STDERR, ERROR, RESIZE, CLOSE = 0, 1, 2, 3, 4, 255
+FIRST_RESIZE_WAIT = 0.3  # s a tty exec waits for the client's first size before starting the process
 
 
 def _flag(request: web.Request, name: str) -> bool:
@@ -153,6 +154,7 @@ class _Session:
         self.processes = processes
         self.v5 = ws.ws_protocol == "v5.channel.k8s.io"
         self.master: int | None = None
+        self.initial_size: tuple[int, int] | None = None
         self.proc: asyncio.subprocess.Process | None = None
 
     async def send(self, channel: int, data: bytes) -> None:
@@ -160,6 +162,17 @@ class _Session:
             await self.ws.send_bytes(bytes([channel]) + data)
 
     async def run(self) -> None:
+        first: asyncio.Task | None = None
+        if self.tty:
+            # kubectl sends the terminal's size right after connecting: give the pty that size before
+            # the process starts (a shell then prints and wraps for the right width from its first line)
+            first = asyncio.ensure_future(self.ws.receive())
+            await asyncio.wait([first], timeout=FIRST_RESIZE_WAIT)
+            if first.done() and not first.exception():
+                msg = first.result()
+                if msg.type == WSMsgType.BINARY and msg.data[:1] == bytes([RESIZE]):
+                    self.initial_size = _size(msg.data[1:])
+                    first = None
         try:
             await self._spawn()
         except OSError as exc:
@@ -170,7 +183,7 @@ class _Session:
             return
         assert self.proc is not None
         self.processes.add(self.proc)
-        reader = asyncio.create_task(self._from_client())
+        reader = asyncio.create_task(self._from_client(first))
         try:
             await asyncio.gather(*self._output_pumps())
             code = await self.proc.wait()
@@ -191,6 +204,9 @@ class _Session:
         cwd = self.env["HOME"]
         if self.tty:
             master, slave = pty.openpty()
+            if self.initial_size is not None:
+                with contextlib.suppress(OSError):
+                    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", *self.initial_size, 0, 0))
             try:
                 self.proc = await asyncio.create_subprocess_exec(
                     *self.command, stdin=slave, stdout=slave, stderr=slave, cwd=cwd, env=self.env,
@@ -250,24 +266,29 @@ class _Session:
         finally:
             loop.remove_reader(master)
 
-    async def _from_client(self) -> None:
+    async def _from_client(self, first: asyncio.Task | None) -> None:
+        if first is not None:
+            await self._message(await first)
         async for msg in self.ws:
-            if msg.type != WSMsgType.BINARY or not msg.data:
-                continue
-            channel, data = msg.data[0], msg.data[1:]
-            if channel == STDIN and data:
-                await self._write_stdin(data)
-            elif channel == RESIZE and self.master is not None:
-                with contextlib.suppress(ValueError, OSError, TypeError):
-                    size = json.loads(data)
-                    fcntl.ioctl(self.master, termios.TIOCSWINSZ,
-                                struct.pack("HHHH", int(size["Height"]), int(size["Width"]), 0, 0))
-            elif channel == CLOSE and self.v5 and data[:1] == bytes([STDIN]):
-                self._close_stdin()
+            await self._message(msg)
         # the client went away: end the process as the kubelet does
         if self.proc is not None and self.proc.returncode is None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, signal.SIGHUP)
+
+    async def _message(self, msg: Any) -> None:
+        if msg.type != WSMsgType.BINARY or not msg.data:
+            return
+        channel, data = msg.data[0], msg.data[1:]
+        if channel == STDIN and data:
+            await self._write_stdin(data)
+        elif channel == RESIZE and self.master is not None:
+            size = _size(data)
+            if size is not None:
+                with contextlib.suppress(OSError):
+                    fcntl.ioctl(self.master, termios.TIOCSWINSZ, struct.pack("HHHH", *size, 0, 0))
+        elif channel == CLOSE and self.v5 and data[:1] == bytes([STDIN]):
+            self._close_stdin()
 
     async def _write_stdin(self, data: bytes) -> None:
         if self.master is not None:
@@ -291,6 +312,15 @@ class _Session:
                 os.write(self.master, b"\x04")  # end of input at the start of a line, as a terminal does
         elif self.proc is not None and self.proc.stdin is not None:
             self.proc.stdin.close()
+
+
+def _size(payload: bytes) -> tuple[int, int] | None:
+    """(rows, cols) from a resize message `{"Width":W,"Height":H}`."""
+    try:
+        size = json.loads(payload)
+        return max(0, int(size["Height"])), max(0, int(size["Width"]))
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 def _controlling_tty() -> None:
