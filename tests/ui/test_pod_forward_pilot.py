@@ -13,6 +13,7 @@ from fixtures.pilot import make_settings, until
 from gotui.ops.audit import AuditLog
 from gotui.ui.app import GotuiApp
 from gotui.ui.port_forwards import AskPort, PortForwardsScreen, forwards_of
+from gotui.ui.terminal_session import NO_TERMINAL
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.timeout(120)]
 
@@ -47,6 +48,9 @@ async def test_port_forward_start_list_stop(sandbox, tmp_path):
     app = GotuiApp(settings)
     async with app.run_test(size=(80, 24)) as pilot:
         ns, pod = await _on_serving_pod(pilot, app)
+        # no terminal to hand over (headless; stdin not a tty): the shell is refused before anything starts
+        await pilot.press("s")
+        await until(pilot, lambda: any(n.message == NO_TERMINAL for n in app._notifications), what="no terminal")
         # F, then the prompt's text replaced by "auto" and Enter, in one burst
         await pilot.press("F", "ctrl+u", "a", "u", "t", "o", "enter")
         forwards = forwards_of(app)
@@ -64,8 +68,10 @@ async def test_port_forward_start_list_stop(sandbox, tmp_path):
         await until(pilot, lambda: isinstance(app.screen, PortForwardsScreen), what=":pf view")
         with pytest.raises(OSError):
             await asyncio.to_thread(_get, f"http://127.0.0.1:{fwd.local}/version")
-        lines = [e for e in AuditLog(settings.audit_log).read(50) if e["action"] == "port-forward pod"]
-        assert [e["outcome"] for e in lines] == ["started", "stopped"] and lines[0]["target"] == pod
+        lines = AuditLog(settings.audit_log).read(50)
+        assert [(e["action"], e["outcome"]) for e in lines] == [("port-forward pod", "started"),
+                                                                ("port-forward pod", "stopped")]
+        assert lines[0]["target"] == pod
         # a port the pod does not listen on: named, nothing left running
         await pilot.press("escape", "F", "ctrl+u", "0", ":", "9", "9", "9", "9", "enter")
         await until(pilot, lambda: any("does not listen on port 9999" in n.message for n in app._notifications),

@@ -11,7 +11,7 @@ from gotui.ops.docker_exec import terminal_size
 from gotui.ops.errors import describe_error
 from gotui.ops.kube_exec import SHELL, ExecSession, StreamError, exec_action
 from gotui.ops.sanitize import safe_text
-from gotui.ui.terminal_session import fds, run_suspended
+from gotui.ui.terminal_session import NO_TERMINAL, fds, has_terminal, run_suspended
 
 if TYPE_CHECKING:
     from gotui.ui.app import GotuiApp
@@ -23,6 +23,9 @@ def pod_shell(app: GotuiApp, bridge: KubeBridge, namespace: str, pod: str, conta
     """Open a shell in `namespace/pod` (its `container`), bridge the terminal, audit the outcome; the
     line saying how it ended (None when it never started: a notification said why)."""
     note = app.notify
+    if not has_terminal():
+        app.call_from_thread(note, NO_TERMINAL, title="Shell", severity="error", timeout=8)
+        return None
     action = exec_action(namespace, pod, container, bridge.context)
     rbac = getattr(bridge, "rbac", None)
     denied = rbac(action) if rbac is not None else None

@@ -21,6 +21,18 @@ def fds() -> tuple[int, int]:
     return (stdin.fileno() if stdin else 0), (stdout.fileno() if stdout else 1)
 
 
+NO_TERMINAL = "a shell needs gotui's terminal, and its input is not a terminal here"
+
+
+def has_terminal() -> bool:
+    """Is gotui's input a terminal the shell can take over? (Not in headless tests or with stdin piped:
+    the bridge would wait on an input that never comes while the TUI stays suspended.)"""
+    try:
+        return os.isatty(fds()[0])
+    except OSError:
+        return False
+
+
 def say(fd: int, text: str) -> None:
     os.write(fd, text.encode("utf-8", "replace"))
 
@@ -29,6 +41,10 @@ def run_suspended(app: App[Any], sock: Any, banner: str, *, what: str, **bridge_
     """Suspend the TUI, print `banner` (already safe text), bridge the terminal to `sock` until it ends,
     close `sock`, bring the TUI back. False (and a notification) when the TUI cannot suspend."""
     stdin_fd, stdout_fd = fds()
+    if not has_terminal():
+        sock.close()
+        app.call_from_thread(app.notify, NO_TERMINAL, title=what, severity="error", timeout=8)
+        return False
 
     def suspended() -> None:
         with app.suspend():
