@@ -1,6 +1,7 @@
 """The Pods pane: live from the watch cache, virtualized (10,000 pods render like 30), filter as you
-type (`go-api`, `-l app=go-api`, `status:crash`), sort by any column, describe/events/YAML, logs,
-delete pod and restart the owning Deployment through the action gate."""
+type (`go-api`, `-l app=go-api`, `status:crash`), sort by any column (o/O), describe/events/YAML, logs,
+delete pod and restart the owning Deployment through the action gate; `s` a shell in the pod
+(ui/kube_exec.py), `F` port-forward and `f` the forwards (ui/port_forwards.py)."""
 
 from __future__ import annotations
 
