@@ -77,6 +77,14 @@ async def test_port_forward_start_list_stop(sandbox, tmp_path):
         await until(pilot, lambda: any("does not listen on port 9999" in n.message for n in app._notifications),
                     what="refusal named")
         assert not forwards.all()
+        # a pod of several containers asks which one first; Enter takes the first (then: no terminal here)
+        pane = app.pane("pods")
+        worker = next(k for k in pane.shown if k[1].startswith("worker-"))
+        await until(pilot, lambda: pane.table.move_to(worker) and pane.table.cursor_key == worker, what="worker")
+        app.clear_notifications()
+        await pilot.press("s", "enter")
+        await until(pilot, lambda: any(n.message == NO_TERMINAL for n in app._notifications), what="the container picked")
+        assert len(app.screen_stack) == 1, app.screen_stack
 
 
 async def test_readonly_refuses_shell_and_port_forward(sandbox, tmp_path):

@@ -461,8 +461,20 @@ class PodsPane(Pane):
         if pod is None:
             return
         meta = pod.get("metadata") or {}
+        ns, name = meta.get("namespace") or "", meta.get("name") or ""
         containers = [str(c.get("name")) for c in (pod.get("spec") or {}).get("containers") or []]
-        self._shell_worker(meta.get("namespace") or "", meta.get("name") or "", containers[0] if containers else None)
+        if len(containers) < 2:
+            self._shell_worker(ns, name, containers[0] if containers else None)
+            return
+        from gotui.ui.context_picker import PickerScreen
+
+        def chosen(container: str | None) -> None:
+            if container:
+                self._shell_worker(ns, name, container)
+
+        # several containers: which one (Enter takes the first, as kubectl's default container)
+        self.app.push_screen(PickerScreen(f"Shell in {name}: container", [(c, c) for c in containers], containers[0]),
+                             chosen)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="pod-shell")
     def _shell_worker(self, ns: str, name: str, container: str | None) -> None:
