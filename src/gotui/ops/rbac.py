@@ -34,7 +34,8 @@ class RbacChecker:
     def _ssar(self, verb: str, resource: str, group: str, namespace: str | None) -> tuple[bool, str]:
         from gotui.ops.kube_io import KubeIO
 
-        return KubeIO(self.api_client).access_review(verb, resource, group, namespace)
+        resource, _, sub = resource.partition("/")  # "pods/exec": resource pods, subresource exec
+        return KubeIO(self.api_client).access_review(verb, resource, group, namespace, sub)
 
     def allowed(self, verb: str, resource: str, group: str, namespace: str | None) -> tuple[bool, str]:
         """(allowed, reason), from the cache when fresh."""

@@ -10,6 +10,8 @@ endpoints:
 - `POST /sandbox/v1/compact` drops the watch history (next watch from an older RV gets 410 Expired)
 - `GET /sandbox/v1/info` scenario, seed, resourceVersion, object counts
 - `GET .../pods/NAME[:PORT]/proxy/...`, `.../services/NAME[:PORT]/proxy/...` (see proxy.py)
+- `.../pods/NAME/exec` (a real process per exec, pod_exec.py) and `.../pods/NAME/portforward` (to the
+  pod's real loopback HTTP port, pod_portforward.py), over WebSocket as kubectl and client libraries use them
 - `GET|POST|DELETE /sandbox/v1/faults` injected faults (lost responses, delays, resets, 5xx; see faults.py)
 
 `--tls` serves HTTPS with a certificate from the sandbox's own CA (tls.py); `--auth` enables client
@@ -49,7 +51,7 @@ from typing import Any
 from aiohttp import web
 
 from gotui import clock as gotui_clock
-from gotui.sandbox import discovery, errors, faults, kubeconfig, proxy, security
+from gotui.sandbox import discovery, errors, faults, kubeconfig, pod_exec, pod_portforward, proxy, security
 from gotui.sandbox.auth import ANONYMOUS, CURRENT_USER, Authenticator, UserInfo, parse_methods
 from gotui.sandbox.errors import ApiError
 from gotui.sandbox.paging import Pager
@@ -193,6 +195,9 @@ class ApiServer:
         self._closing = False
         self.faults = faults.Faults()
         self.proxy = proxy.Proxy(self)
+        self.pod_exec = pod_exec.PodExec(self)
+        self.exec_allowed = True  # start() turns it off for a non-loopback sandbox without authentication
+        self.pod_portforward = pod_portforward.PodPortForward(self)
 
     def make_app(self) -> web.Application:
         """The aiohttp Application (one catch-all route, dispatched by path)."""
@@ -203,12 +208,15 @@ class ApiServer:
         app.router.add_route("*", faults.PATH, self.faults.endpoint)
         app.router.add_route("*", proxy.POD_ROUTE, self.proxy.pod)
         app.router.add_route("*", proxy.SERVICE_ROUTE, self.proxy.service)
+        app.router.add_route("*", pod_exec.ROUTE, self.pod_exec.handle)
+        app.router.add_route("*", pod_portforward.ROUTE, self.pod_portforward.handle)
         app.router.add_route("*", "/{tail:.*}", self.handle)
         app.on_shutdown.append(self._on_shutdown)
         return app
 
     async def _on_shutdown(self, _app: web.Application) -> None:
         self._closing = True
+        self.pod_exec.stop()
         for w in list(self._watchers):
             w.put(_SENTINEL)
 
@@ -1119,6 +1127,8 @@ async def start(host: str = "127.0.0.1", port: int = 0, scenario: str = "default
         raise
     api = ApiServer(store, controllers=controllers, info={"scenario": scenario, "seed": seed, "tls": tls,
                                                           "auth": list(methods)}, authenticator=authenticator)
+    # pods/exec runs real processes here: never for anyone who can reach a remote address without credentials
+    api.exec_allowed = is_loopback(host) or bool(methods)
     runner = web.AppRunner(api.make_app(), access_log=None, shutdown_timeout=1.0)
     await runner.setup()
     family = socket.AF_INET6 if ":" in host else socket.AF_INET

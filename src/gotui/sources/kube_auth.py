@@ -141,6 +141,10 @@ def build_api_client(cfg: KubeConfig, context: str | None = None, *,
     if isinstance(user.body.get("exec"), dict) and not creds.exec_cert:
         api.gotui_reauth = lambda: creds.rerun(conf)  # a 401 re-runs the plugin once (Watcher)
     api.gotui_client_cert = tls is not None and _has_client_cert(user.body, creds.exec_cert)
+    # what the WebSocket streams (exec, port-forward: sources/kube_ws.py) need to reach the same server
+    api.gotui_tls = tls
+    api.gotui_tls_server_name = str(cluster.body.get("tls-server-name") or "") or None
+    api.gotui_proxy = proxy
     return api, name, (str(ctx["namespace"]) if ctx.get("namespace") else None)
 
 

@@ -7,7 +7,7 @@ into the form the ClusterStore keeps:
 - every kind: `metadata.managedFields` is dropped (no pane reads it; it is often most of an object's
   bytes). Other kinds are otherwise untouched: operations build patches from them;
 - pods (there can be tens of thousands): the `last-applied-configuration` annotation is dropped, `spec` keeps only `containers`/`initContainers`/
-  `ephemeralContainers` (name, image, restartPolicy) and `nodeName`; `status` drops `hostIPs`,
+  `ephemeralContainers` (name, image, restartPolicy, ports: the port-forward default) and `nodeName`; `status` drops `hostIPs`,
   `podIPs`, conditions' `lastProbeTime` and containers' `imageID`/`containerID`/`image`; repeated
   strings are shared. Views that show a whole pod (YAML) fetch it with `read_object`.
 Everything else keeps the raw wire form (camelCase), as the API sends it. No Textual import.
@@ -26,7 +26,7 @@ _ITEMS = re.compile(r'"items"\s*:\s*\[')
 _WS = " \t\r\n,"
 _INTERN_CAP = 200_000
 _META_UNIQUE = frozenset({"name", "uid", "resourceVersion", "generateName"})
-_CONTAINER_KEEP = ("name", "image", "restartPolicy")
+_CONTAINER_KEEP = ("name", "image", "restartPolicy", "ports")
 _STATUS_DROP = frozenset({"hostIPs", "podIPs"})
 _CS_DROP = frozenset({"imageID", "containerID", "image"})
 _CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")

@@ -156,8 +156,10 @@ class GotuiApp(CommandKeys, App[None]):
         """Kill exec credential plugins still running: quitting never waits on one (its worker
         thread would hold the interpreter's exit)."""
         from gotui.sources.exec_plugin import kill_running_plugins
+        from gotui.ui.port_forwards import stop_all
 
         kill_running_plugins()
+        stop_all(self, "stopped (gotui quit)")  # each forward's outcome line is written
 
     KUBE_START_DELAY = 1.0  # s: Kubernetes starts after the first Docker list, or after this
 

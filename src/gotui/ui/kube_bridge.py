@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 
 FLUSH_INTERVAL = 0.1
 STATE_FILE = "kube.json"
-RBAC_PROBES = (("delete", "pods", ""), ("patch", "deployments", "apps"), ("patch", "horizontalpodautoscalers", "autoscaling"))
+RBAC_PROBES = (("delete", "pods", ""), ("patch", "deployments", "apps"), ("patch", "horizontalpodautoscalers", "autoscaling"),
+               ("create", "pods/exec", ""), ("create", "pods/portforward", ""))
 
 
 def load_choice() -> dict[str, Any]:

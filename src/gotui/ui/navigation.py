@@ -31,6 +31,7 @@ PANE_COMMANDS = {
 QUIT = {"q", "q!", "quit", "qa", "exit"}
 CONTEXT = {"ctx", "context", "contexts"}
 NAMESPACE = {"ns", "namespace", "namespaces"}
+PORT_FORWARDS = {"pf", "portforward", "portforwards", "port-forward", "port-forwards"}
 ALL_NAMESPACES = {"all", "-a", "*", "--all-namespaces"}
 HISTORY_MAX = 100
 CONNECT_WAIT = 20.0  # a kind typed before the cluster answered runs when it does, within this long
@@ -122,7 +123,7 @@ class Navigator:
         p = prefix.strip().lower()
         if not p:
             return []
-        names = set(PANE_COMMANDS) | QUIT | CONTEXT | NAMESPACE | set(K9S_ALIASES)
+        names = set(PANE_COMMANDS) | QUIT | CONTEXT | NAMESPACE | PORT_FORWARDS | set(K9S_ALIASES)
         if self.registry is not None:
             names |= set(self.registry.names())
         return sorted((n for n in names if n.startswith(p)), key=lambda n: (len(n), n))
@@ -146,6 +147,11 @@ class Navigator:
             return
         if name in PANE_COMMANDS:
             self.show(f"pane:{PANE_COMMANDS[name]}")
+            return
+        if name in PORT_FORWARDS:
+            from gotui.ui.port_forwards import PortForwardsScreen
+
+            self.app.push_screen(PortForwardsScreen())
             return
         bridge = self.bridge
         if bridge is None or bridge.api_client is None:

@@ -1,8 +1,9 @@
 """The Pods pane: live from the watch cache, virtualized (10,000 pods render like 30), filter as you
-type (`go-api`, `-l app=go-api`, `status:crash`), sort by any column, describe/events/YAML, logs,
-delete pod and restart the owning Deployment through the action gate. `Space` marks pods (a marker
-column), `Esc` clears: ctrl+d deletes every marked pod, `R` restarts their Deployments, after one dialog,
-one audit line per object (ui/marks.py)."""
+type (`go-api`, `-l app=go-api`, `status:crash`), sort by any column (o/O), describe/events/YAML, logs,
+delete pod and restart the owning Deployment through the action gate; `s` a shell in the pod
+(ui/kube_exec.py), `F` port-forward and `f` the forwards (ui/port_forwards.py). `Space` marks pods (a
+marker column), `Esc` clears: ctrl+d deletes every marked pod, `R` restarts their Deployments, after one
+dialog, one audit line per object (ui/marks.py)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,12 @@ from typing import TYPE_CHECKING, Any, cast
 
 from rich.style import Style
 from rich.text import Text
-from textual import events
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 
 from gotui import clock
+from gotui.ops.kube_exec import exec_action
 from gotui.ops.pods import (
     BAD,
     COLUMNS,
@@ -33,6 +35,7 @@ from gotui.ops.pods import (
     restart_deployment,
     restart_deployment_action,
 )
+from gotui.ops.port_forward import Forward, container_ports, forward_action
 from gotui.ops.sanitize import safe_text
 from gotui.ui.kube_table import Cell, Column, VirtualTable
 from gotui.ui.marks import MARK, Marks, perform_each
@@ -49,6 +52,9 @@ _LABELS = {"namespace": "NAMESPACE", "name": "NAME", "ready": "READY", "status":
            "age": "AGE", "node": "NODE", "ip": "IP", "image": "IMAGE"}
 MUTATING = {"delete_pod", "restart_deployment"}
 _MARKED = Style(bold=True, reverse=True)
+# Refused in read-only mode too (as k9s does): a shell can change anything in the container, a forward
+# opens the pod's port to this machine.
+STREAMS = {"shell", "port_forward"}
 
 
 class PodsPane(Pane):
@@ -60,8 +66,11 @@ class PodsPane(Pane):
         Binding("R", "restart_deployment", "Restart deploy", id="pods.restart"),
         Binding("d", "describe", "Describe", id="pods.describe"),
         Binding("y", "yaml", "YAML", id="pods.yaml"),
-        Binding("s", "sort_next", "Sort", show=False, id="pods.sort"),
-        Binding("S", "sort_reverse", "Reverse sort", show=False, id="pods.sort_reverse"),
+        Binding("s", "shell", "Shell", id="pods.shell"),
+        Binding("F", "port_forward", "Port-forward", id="pods.port_forward"),
+        Binding("f", "port_forwards", "Forwards", show=False, id="pods.forwards"),
+        Binding("o", "sort_next", "Sort", show=False, id="pods.sort"),
+        Binding("O", "sort_reverse", "Reverse sort", show=False, id="pods.sort_reverse"),
         Binding("c", "pick_context", "Context", id="kube.context"),
         Binding("n", "pick_namespace", "Namespace", id="kube.namespace"),
         Binding("space", "mark", "Mark", show=False, tooltip="ctrl+d / R act on every marked pod", id="pods.mark"),
@@ -80,6 +89,7 @@ class PodsPane(Pane):
         self._details_key: tuple[str, str] | None = None
         self.batches = 0
         self.marks = Marks()
+        self.stream_note = ""  # how the last shell ended / the last forward started
 
     # -- layout --------------------------------------------------------------------------------
     def compose_main(self) -> ComposeResult:
@@ -230,6 +240,8 @@ class PodsPane(Pane):
         parts.append(f"sort: {self.sort_column}{' (rev)' if self.sort_reverse else ''}")
         if self.marks:
             parts.append(self.marks.status())
+        if self.stream_note:
+            parts.append(self.stream_note)
         denied = self._denied_reason("delete_pod")
         if denied and not self.gotui_app.settings.readonly:
             parts.append(f"delete disabled — {denied}")
@@ -379,6 +391,10 @@ class PodsPane(Pane):
             return delete_pod_action(ns, meta.get("name", "?"), ctx)
         if name == "restart_deployment":
             return restart_deployment_action(ns, self._deployment_of(pod) or "?", ctx)
+        if name == "shell":
+            return exec_action(ns, meta.get("name", "?"), None, ctx)
+        if name == "port_forward":
+            return forward_action(Forward(ns, meta.get("name", "?"), 0, context=ctx))
         return None
 
     def _deployment_of(self, pod: dict | None) -> str | None:
@@ -397,7 +413,7 @@ class PodsPane(Pane):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "clear_marks":
             return bool(self.marks)  # without marks Esc goes on to the app
-        if action in MUTATING:
+        if action in MUTATING or action in STREAMS:
             if self.gotui_app.settings.readonly:
                 return False
             if self._denied_reason(action):
@@ -406,8 +422,14 @@ class PodsPane(Pane):
 
     def on_key(self, event: events.Key) -> None:
         # A disabled (RBAC-denied) key still says why when pressed.
+        readonly = self.gotui_app.settings.readonly
         for binding in self._bindings.key_to_bindings.get(event.key, []):
-            if binding.action in MUTATING and not self.gotui_app.settings.readonly:
+            if binding.action in STREAMS and readonly:
+                event.stop()
+                self.notify("gotui is in read-only mode: no shell or port-forward (a shell can change the "
+                            "container; a forward opens the pod's port to this machine).",
+                            title=f"Refused: {binding.description.lower()}", severity="error")
+            elif (binding.action in MUTATING or binding.action in STREAMS) and not readonly:
                 reason = self._denied_reason(binding.action)
                 if reason:
                     event.stop()
@@ -497,6 +519,87 @@ class PodsPane(Pane):
         action = self._action_for("restart_deployment", pod)
         settings = self.gotui_app.settings
         self.gotui_app.perform(action, lambda: restart_deployment(bridge.api_client, action, settings))
+
+    # -- shell and port-forward ----------------------------------------------------------------
+    def _running_pod(self, what: str) -> dict | None:
+        pod = self.current_pod()
+        bridge = self.bridge
+        if pod is None or bridge is None or bridge.api_client is None:
+            self.notify("No pod selected.", severity="warning")
+            return None
+        meta, status = pod.get("metadata") or {}, pod.get("status") or {}
+        phase = status.get("phase") or "Pending"
+        if phase != "Running" or meta.get("deletionTimestamp"):
+            state = "terminating" if meta.get("deletionTimestamp") else phase
+            self.notify(f"{what}: pod {meta.get('name')} is not running ({state}).", severity="warning")
+            return None
+        return pod
+
+    def action_shell(self) -> None:
+        """A shell in the selected pod's (first) container; the TUI comes back when it exits."""
+        pod = self._running_pod("shell")
+        if pod is None:
+            return
+        meta = pod.get("metadata") or {}
+        ns, name = meta.get("namespace") or "", meta.get("name") or ""
+        containers = [str(c.get("name")) for c in (pod.get("spec") or {}).get("containers") or []]
+        if len(containers) < 2:
+            self._shell_worker(ns, name, containers[0] if containers else None)
+            return
+        from gotui.ui.context_picker import PickerScreen
+
+        def chosen(container: str | None) -> None:
+            if container:
+                self._shell_worker(ns, name, container)
+
+        # several containers: which one (Enter takes the first, as kubectl's default container)
+        self.app.push_screen(PickerScreen(f"Shell in {name}: container", [(c, c) for c in containers], containers[0]),
+                             chosen)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="pod-shell")
+    def _shell_worker(self, ns: str, name: str, container: str | None) -> None:
+        from gotui.ui.kube_exec import pod_shell
+
+        bridge = self.bridge
+        if bridge is None:
+            return
+        ended = pod_shell(self.gotui_app, bridge, ns, name, container)
+        if ended:
+            self.stream_note = ended
+            self.app.call_from_thread(self._update_status)
+
+    def action_port_forward(self) -> None:
+        """Ask the local port, then forward it to the selected pod's port."""
+        from gotui.ui.port_forwards import AskPort
+
+        pod = self._running_pod("port-forward")
+        if pod is None:
+            return
+        meta = pod.get("metadata") or {}
+        ns, name = meta.get("namespace") or "", meta.get("name") or ""
+        ports = container_ports(pod)
+        remote = ports[0][1] if ports else None
+
+        def chosen(spec: tuple[int, int] | None) -> None:
+            if spec is not None:
+                bridge = self.bridge
+                self._forward_worker(Forward(ns, name, spec[1], spec[0], context=bridge.context if bridge else None))
+
+        self.app.push_screen(AskPort(f"{ns}/{name}", remote), chosen)
+
+    @work(thread=True, exit_on_error=False, group="pod-forward")
+    def _forward_worker(self, fwd: Forward) -> None:
+        from gotui.ui.port_forwards import start_forward
+
+        bridge = self.bridge
+        if bridge is not None and start_forward(self.gotui_app, bridge, fwd) is not None:
+            self.stream_note = f"forwarding {fwd.title}"
+            self.app.call_from_thread(self._update_status)
+
+    def action_port_forwards(self) -> None:
+        from gotui.ui.port_forwards import PortForwardsScreen
+
+        self.app.push_screen(PortForwardsScreen())
 
     # -- context / namespace -------------------------------------------------------------------
     def action_pick_context(self) -> None:
