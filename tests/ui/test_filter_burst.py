@@ -21,3 +21,25 @@ async def test_keys_after_enter_in_the_same_burst_reach_the_table(tmp_path: Path
         await wait_for(pilot, lambda: pane.view == "containers", "`c` after Enter toggled the view")
         assert pane.filter_text == "x"
         assert pane.table.has_focus
+
+
+async def test_pane_switch_then_filter_in_one_read_types_into_the_new_panes_filter(tmp_path: Path) -> None:
+    """`2/ab` in one read: the pane switch must not hand the focus back to the table after `/` took it
+    (a focus deferred to the pane's Show event did: the typed text went to the table's keys)."""
+    from fixtures.bursts import burst
+    from fixtures.pilot import until
+    from gotui.config import Settings
+    from gotui.ui.app import GotuiApp
+
+    settings = Settings(audit_log=tmp_path / "audit.jsonl", config_path=tmp_path / "c.yaml",
+                        docker_host=f"unix://{tmp_path}/no-docker.sock", kubeconfig=str(tmp_path / "none"))
+    app = GotuiApp(settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(3):
+            await burst(pilot, "2", "slash", "a", "b")
+            pane = app.pane("pods")
+            await until(pilot, lambda: pane.filter_text == "ab", timeout=15,
+                        what=lambda: f"the filter typed: {pane.filter_text!r}, focus on {app.focused!r}")
+            assert pane.query_one("#pane-filter").has_focus
+            await burst(pilot, "escape", "ctrl+u", "escape", "1")
+            await wait_for(pilot, lambda: app.pane("images").display, "back on Images")

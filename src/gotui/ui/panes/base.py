@@ -204,7 +204,14 @@ class Pane(Vertical):
         """Reload from the source (panes override)."""
 
     def on_show(self) -> None:
-        self.call_after_refresh(self.focus_main)
+        self.call_after_refresh(self._focus_main_unless_inside)
+
+    def _focus_main_unless_inside(self) -> None:
+        """The pane was shown: focus its table, unless a key typed after the switch already moved the focus
+        within the pane (`2/ab` in one read: the filter bar has it, and keeps it)."""
+        focused = self.screen.focused if self.is_attached else None
+        if focused is None or focused is self or self not in focused.ancestors:
+            self.focus_main()
 
     def start(self) -> None:
         """Called once after the first frame: start sources, workers and watches."""
