@@ -15,7 +15,7 @@ SVC = "/api/v1/namespaces/shop/services/go-api"
 
 def raw(sb, method: str, path: str, body=None, content_type: str = "application/json", timeout: float = 10.0):
     """One request on a fresh connection: (status, JSON body), or the exception the client saw."""
-    conn = http.client.HTTPConnection("127.0.0.1", sb.port, timeout=timeout)
+    conn = sb.connection(timeout)
     try:
         data = None if body is None else json.dumps(body).encode()
         conn.request(method, path, body=data, headers={"Content-Type": content_type})

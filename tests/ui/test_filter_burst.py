@@ -35,9 +35,9 @@ async def test_pane_switch_then_filter_in_one_read_types_into_the_new_panes_filt
                         docker_host=f"unix://{tmp_path}/no-docker.sock", kubeconfig=str(tmp_path / "none"))
     app = GotuiApp(settings)
     async with app.run_test(size=(80, 24)) as pilot:
+        pane = app.pane("pods")
         for _ in range(3):
             await burst(pilot, "2", "slash", "a", "b")
-            pane = app.pane("pods")
             await until(pilot, lambda: pane.filter_text == "ab", timeout=15,
                         what=lambda: f"the filter typed: {pane.filter_text!r}, focus on {app.focused!r}")
             assert pane.query_one("#pane-filter").has_focus
