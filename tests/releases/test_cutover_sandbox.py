@@ -182,7 +182,9 @@ def test_read_app_sees_the_live_colour(cluster):
     sb, io = cluster
     app = read_app(io, "shop", "go-api")
     assert app is not None and app.live_color == "blue" and set(app.colors) == {"blue", "green"}
-    assert app.colors["blue"].ready == 3 and app.endpoints == ready_pods(io, "blue")
+    assert app.colors["blue"].ready == 3
+    # the endpoints controller follows the pods a moment later (a pod replaced by an earlier test)
+    wait_for(lambda: read_app(io, "shop", "go-api").endpoints == ready_pods(io, "blue"), what="endpoints = ready pods")
 
 
 def test_revert_refused_onto_a_colour_with_no_ready_pod_exit_3(cluster, settings):

@@ -154,10 +154,12 @@ async def test_describe_last_termination_matches_kubectl(fresh_sandbox, tmp_path
         ours = screen.body_text()
         assert field(theirs, "Last State") == ["Terminated"]
         assert "Last State:  Terminated" in ours
-        # the restart may land between the two reads: compare once both saw the same restart count
-        for _ in range(20):
-            if field(ours, "Restart Count") == field(theirs, "Restart Count"):
+        # a restart (or the Waiting -> Running step) may land between the two reads: compare once both saw
+        # the same restart count and the same state
+        for _ in range(40):
+            if all(field(ours, k) == field(theirs, k) for k in ("Restart Count", "State")):
                 break
+            await pilot.pause(0.1)
             theirs, ours = kubectl_describe(sb, "crash-pod"), screen.body_text()
         for label in ("Reason", "Exit Code", "Started", "Finished"):
             assert field(ours, label)[-2:] == field(theirs, label)[-2:] or set(field(theirs, label)) <= set(field(ours, label)), \
