@@ -101,12 +101,18 @@ async def measure_listing(app: object, pilot: object, pods: int) -> tuple[object
     return pane, table, bridge, result
 
 
-async def wait_paint(app: object, table: object, key: str, char: str | None, limit_s: float = 10.0) -> float:
-    """Deliver one key as the terminal driver does; ms until the table's next paint."""
+async def wait_paint(app: object, table: object, key: str, char: str | None, limit_s: float = 10.0,
+                     until: object = None) -> float:
+    """Deliver one key as the terminal driver does; ms until the table's next paint (after `until()`
+    holds, when given: the key's effect, not some other repaint)."""
     before = table.paint_count  # type: ignore[attr-defined]
     t = time.monotonic()
     app.post_message(events.Key(key, char))  # type: ignore[attr-defined]
-    while table.paint_count == before and time.monotonic() - t < limit_s:  # type: ignore[attr-defined]
+    while time.monotonic() - t < limit_s:
+        if until is not None and not until():  # type: ignore[operator]
+            before = table.paint_count  # type: ignore[attr-defined]
+        elif table.paint_count != before:  # type: ignore[attr-defined]
+            break
         await asyncio.sleep(0.0005)
     return (time.monotonic() - t) * 1000
 
@@ -125,12 +131,16 @@ async def measure_filter(app: object, pane: object, table: object, query: str = 
     while app.screen.focused is not bar and time.monotonic() - t < 5:  # type: ignore[attr-defined]
         await asyncio.sleep(0.001)
     typed, erased = [], []
-    for ch in query:
-        typed.append(await wait_paint(app, table, ch if ch.isalnum() else "minus", ch))
+    for i, ch in enumerate(query):
+        text = query[: i + 1]
+        typed.append(await wait_paint(app, table, ch if ch.isalnum() else "minus", ch,
+                                      until=lambda text=text: pane.filter_text == text))  # type: ignore[attr-defined]
     matched = len(table.rows)  # type: ignore[attr-defined]
-    for _ in range(erase):
-        erased.append(await wait_paint(app, table, "backspace", None))
-    cleared = await wait_paint(app, table, "escape", None)
+    for i in range(erase):
+        text = query[: len(query) - i - 1]
+        erased.append(await wait_paint(app, table, "backspace", None,
+                                       until=lambda text=text: pane.filter_text == text))  # type: ignore[attr-defined]
+    cleared = await wait_paint(app, table, "escape", None, until=lambda: pane.filter_text == "")  # type: ignore[attr-defined]
     every = typed + erased + [cleared]
     return {"query": query, "rows_matched": matched, "p50": round(statistics.median(every), 1),
             "p95": round(p95(every), 1), "max": round(max(every), 1), "typed_ms": [round(v, 1) for v in typed],
