@@ -378,7 +378,9 @@ class ControllerManager:
             elif objects < frozen_at:
                 frozen_at = objects
             if self.has_work() or (self.kubelet.next_due() or float("inf")) <= self.mono():
-                await asyncio.sleep(0.002)  # let the API server answer between slices
+                # let the API server answer between slices: a zero sleep runs every request that is
+                # ready and comes straight back (a fixed 2 ms idled a sixth of the creation time away)
+                await asyncio.sleep(0)
                 continue
             due = self.kubelet.next_due()
             timeout = self.tick if due is None else min(max(due - self.mono(), 0.0), 1.0)

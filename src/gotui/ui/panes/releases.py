@@ -126,6 +126,9 @@ class ReleasesPane(Pane):
             self.reload()
 
     def on_kube_state_changed(self, message: KubeStateChanged) -> None:
+        if not self.display:
+            self._reload_on_show = True
+            return
         self.reload()
 
     def reload(self) -> None:
