@@ -147,24 +147,49 @@ async def measure_filter(app: object, pane: object, table: object, query: str = 
             "erased_ms": [round(v, 1) for v in erased], "cleared_ms": round(cleared, 1), "target": 100}
 
 
+def sandbox_churn(url: str, rate: int, seconds: float) -> bool:
+    """Start the sandbox's own churn (POST /sandbox/v1/churn); False when it has none."""
+    import urllib.error
+    import urllib.request
+
+    req = urllib.request.Request(f"{url}/sandbox/v1/churn", data=json.dumps({"rate": rate, "seconds": seconds}).encode(),
+                                 headers={"Content-Type": "application/json"}, method="POST")
+    try:
+        with urllib.request.urlopen(req, timeout=10):
+            return True
+    except urllib.error.HTTPError:
+        return False
+
+
+def sandbox_churned(url: str) -> int:
+    import urllib.request
+
+    with urllib.request.urlopen(f"{url}/sandbox/v1/churn", timeout=10) as resp:
+        return int(json.loads(resp.read()).get("changed") or 0)
+
+
 async def measure_churn(app: object, pane: object, table: object, bridge: object, url: str, rate: int,
                         seconds: float) -> dict:
-    """`rate` pods a second patched by another process for `seconds`: UI loop lateness (frame) p95 and
-    key (j/k) to the table's next paint p95, with the rates achieved."""
-    names = sorted(pane.rows)  # type: ignore[attr-defined]
+    """`rate` pods a second changed for `seconds` (by the sandbox itself: POST /sandbox/v1/churn, or
+    else by another process sending PATCHes): UI loop lateness (frame) p95 and key (j/k) to the table's
+    next paint p95, with the rates achieved."""
     done = multiprocessing.Value("i", 0)
-    proc = multiprocessing.Process(target=churner, args=(url, names, rate, seconds, done))
     events0 = sum(w.stats.events for w in bridge.watchers.values())  # type: ignore[attr-defined]
     batches0, flushes0 = pane.batches, bridge.flushes  # type: ignore[attr-defined]
     stalls: list[float] = []
     keys: list[float] = []
     table.focus()  # type: ignore[attr-defined]
-    proc.start()
     t_churn = time.monotonic()
+    proc = None
+    source = "sandbox"
+    if not sandbox_churn(url, rate, seconds):
+        source = "patch requests"
+        proc = multiprocessing.Process(target=churner, args=(url, sorted(pane.rows), rate, seconds, done))  # type: ignore[attr-defined]
+        proc.start()
     tick = 0.01
     next_key = t_churn + 0.5
     expected = time.monotonic() + tick
-    while proc.is_alive():
+    while (proc.is_alive() if proc is not None else time.monotonic() - t_churn < seconds):
         await asyncio.sleep(tick)
         now = time.monotonic()
         stalls.append(max(0.0, now - expected) * 1000)
@@ -174,10 +199,13 @@ async def measure_churn(app: object, pane: object, table: object, bridge: object
             key = "j" if len(keys) % 2 == 0 else "k"
             keys.append(await wait_paint(app, table, key, key, 2.0))
             expected = time.monotonic() + tick
-    proc.join()
+    if proc is not None:
+        proc.join()
     span = time.monotonic() - t_churn
+    changed = done.value if proc is not None else sandbox_churned(url)
     n_events = sum(w.stats.events for w in bridge.watchers.values()) - events0  # type: ignore[attr-defined]
-    return {"pods_changed_per_s": round(done.value / span, 1), "watch_events_per_s": round(n_events / span, 1),
+    return {"pods_changed_per_s": round(changed / span, 1), "watch_events_per_s": round(n_events / span, 1),
+            "changed_by": source,
             "pane_batches_per_s": round((pane.batches - batches0) / span, 2),  # type: ignore[attr-defined]
             "bridge_flushes_per_s": round((bridge.flushes - flushes0) / span, 2),  # type: ignore[attr-defined]
             "frame_p95_ms": round(p95(stalls), 1), "frame_max_ms": round(max(stalls), 1),
@@ -204,6 +232,8 @@ async def child_list(kubeconfig: str, pods: int, *, filter_: bool = False, url: 
             result["churn"] = await measure_churn(app, pane, table, bridge, url, churn, seconds)
         result["rss_end_mb"] = rss_now_mb()
         result["peak_rss_end_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+        await pilot.pause()  # the last key posted is handled before the app closes (else: "No screens on stack")
+        await asyncio.sleep(0.5)
     print(json.dumps(result), flush=True)
     shutil.rmtree(work, ignore_errors=True)
 

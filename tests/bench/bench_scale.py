@@ -126,7 +126,7 @@ def gotui_list(kubeconfig: Path, pods: int, extra: list[str] | None = None) -> d
                           "--pods", str(pods), *(extra or [])], capture_output=True, text=True, timeout=900)
     lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
     if out.returncode or not lines:
-        return {"error": (out.stderr or out.stdout)[-1500:]}
+        return {"error": (out.stderr or out.stdout)[-3000:]}
     return json.loads(lines[-1])
 
 
@@ -196,6 +196,7 @@ def bench_size(pods: int, args: argparse.Namespace) -> None:
                  frame_max=churn["frame_max_ms"], targets=churn["targets_ms"],
                  pods_changed_per_s=churn["pods_changed_per_s"], watch_events_per_s=churn["watch_events_per_s"],
                  pane_batches_per_s=churn["pane_batches_per_s"], key_samples=churn["key_samples"],
+                 changed_by=churn.get("changed_by"),
                  kubectl=None, note="kubectl has no interactive view to compare")
         listing = poller.samples.get("listing", [])
         emit(figure="sandbox_info_latency_ms", pods=pods, phase="listing", samples=len(listing),
