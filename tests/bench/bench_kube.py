@@ -95,7 +95,9 @@ async def measure_listing(app: object, pilot: object, pods: int) -> tuple[object
         "to_paint": max(0.0, t_done - t_rows),
     }
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    cpu, wait = process_sched()
     result = {"value": round(t_done - t0, 3), "rows": len(pane.rows), "target": 2.0,
+              "process_cpu_s": round(cpu, 2), "process_runqueue_wait_s": round(wait, 2),
               "since_first_frame_s": round(t_done - t_app, 3), "peak_rss_mb": round(rss_mb, 1),
               "phases_s": {k: (round(v, 3) if v is not None else None) for k, v in phases.items()}}
     return pane, table, bridge, result
@@ -131,6 +133,7 @@ async def measure_filter(app: object, pane: object, table: object, query: str = 
     while app.screen.focused is not bar and time.monotonic() - t < 5:  # type: ignore[attr-defined]
         await asyncio.sleep(0.001)
     typed, erased = [], []
+    ui0 = thread_sched()
     for i, ch in enumerate(query):
         text = query[: i + 1]
         typed.append(await wait_paint(app, table, ch if ch.isalnum() else "minus", ch,
@@ -141,10 +144,34 @@ async def measure_filter(app: object, pane: object, table: object, query: str = 
         erased.append(await wait_paint(app, table, "backspace", None,
                                        until=lambda text=text: pane.filter_text == text))  # type: ignore[attr-defined]
     cleared = await wait_paint(app, table, "escape", None, until=lambda: pane.filter_text == "")  # type: ignore[attr-defined]
+    ui1 = thread_sched()
     every = typed + erased + [cleared]
     return {"query": query, "rows_matched": matched, "p50": round(statistics.median(every), 1),
             "p95": round(p95(every), 1), "max": round(max(every), 1), "typed_ms": [round(v, 1) for v in typed],
-            "erased_ms": [round(v, 1) for v in erased], "cleared_ms": round(cleared, 1), "target": 100}
+            "erased_ms": [round(v, 1) for v in erased], "cleared_ms": round(cleared, 1), "target": 100,
+            "ui_thread_cpu_ms": round((ui1[0] - ui0[0]) * 1000, 1),
+            "ui_thread_runqueue_wait_ms": round((ui1[1] - ui0[1]) * 1000, 1)}
+
+
+def thread_sched() -> tuple[float, float]:
+    """(CPU seconds, seconds runnable but waiting for a CPU) of the calling thread (Linux schedstat)."""
+    try:
+        run_ns, wait_ns, _ = Path("/proc/thread-self/schedstat").read_text().split()
+    except (OSError, ValueError):
+        return float("nan"), float("nan")
+    return int(run_ns) / 1e9, int(wait_ns) / 1e9
+
+
+def process_sched() -> tuple[float, float]:
+    """(CPU seconds, runqueue wait seconds) summed over this process's threads."""
+    run = wait = 0.0
+    for task in Path("/proc/self/task").iterdir():
+        try:
+            r, w, _ = (task / "schedstat").read_text().split()
+        except (OSError, ValueError):
+            continue
+        run, wait = run + int(r) / 1e9, wait + int(w) / 1e9
+    return run, wait
 
 
 def sandbox_churn(url: str, rate: int, seconds: float) -> bool:
@@ -180,6 +207,7 @@ async def measure_churn(app: object, pane: object, table: object, bridge: object
     keys: list[float] = []
     table.focus()  # type: ignore[attr-defined]
     t_churn = time.monotonic()
+    ui0, proc0 = thread_sched(), process_sched()
     proc = None
     source = "sandbox"
     if not sandbox_churn(url, rate, seconds):
@@ -202,10 +230,14 @@ async def measure_churn(app: object, pane: object, table: object, bridge: object
     if proc is not None:
         proc.join()
     span = time.monotonic() - t_churn
+    ui1, proc1 = thread_sched(), process_sched()
     changed = done.value if proc is not None else sandbox_churned(url)
     n_events = sum(w.stats.events for w in bridge.watchers.values()) - events0  # type: ignore[attr-defined]
     return {"pods_changed_per_s": round(changed / span, 1), "watch_events_per_s": round(n_events / span, 1),
             "changed_by": source,
+            # the UI thread's CPU and the time it was runnable but got no CPU (a busy shared machine)
+            "ui_thread_cpu_s": round(ui1[0] - ui0[0], 2), "ui_thread_runqueue_wait_s": round(ui1[1] - ui0[1], 2),
+            "process_cpu_s": round(proc1[0] - proc0[0], 2), "window_s": round(span, 2),
             "pane_batches_per_s": round((pane.batches - batches0) / span, 2),  # type: ignore[attr-defined]
             "bridge_flushes_per_s": round((bridge.flushes - flushes0) / span, 2),  # type: ignore[attr-defined]
             "frame_p95_ms": round(p95(stalls), 1), "frame_max_ms": round(max(stalls), 1),

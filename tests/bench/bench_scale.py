@@ -174,7 +174,8 @@ def bench_size(pods: int, args: argparse.Namespace) -> None:
             emit(figure="gotui_pods_listed_and_on_screen_s", pods=pods, value=round(value, 2),
                  rows=ok[-1].get("rows"), kubectl_s=round(kubectl_s, 2) if kubectl_s else None,
                  ratio_vs_kubectl=round(value / kubectl_s, 2) if kubectl_s else None, target_ratio=2.0,
-                 phases_s=ok[-1].get("phases_s"), runs=[r["value"] for r in ok])
+                 phases_s=ok[-1].get("phases_s"), runs=[r["value"] for r in ok],
+                 gotui_cpu_s=ok[-1].get("process_cpu_s"), gotui_runqueue_wait_s=ok[-1].get("process_runqueue_wait_s"))
         for r in results:
             if "error" in r:
                 emit(figure="gotui_pods_listed_and_on_screen_s", pods=pods, error=r["error"])
@@ -188,6 +189,7 @@ def bench_size(pods: int, args: argparse.Namespace) -> None:
                  target=flt["target"], query=flt["query"], rows_matched=flt["rows_matched"],
                  typed_ms=flt["typed_ms"], erased_ms=flt["erased_ms"], cleared_ms=flt["cleared_ms"],
                  kubectl_label_selector_list_ms=round(sel_s * 1000, 1), kubectl_rows=sel_rows,
+                 ui_thread_cpu_ms=flt.get("ui_thread_cpu_ms"), ui_thread_runqueue_wait_ms=flt.get("ui_thread_runqueue_wait_ms"),
                  note="gotui: one keystroke to the filtered table painted; kubectl: `get pods -A -l app=QUERY`")
         churn = last.get("churn")
         if churn:
@@ -196,7 +198,9 @@ def bench_size(pods: int, args: argparse.Namespace) -> None:
                  frame_max=churn["frame_max_ms"], targets=churn["targets_ms"],
                  pods_changed_per_s=churn["pods_changed_per_s"], watch_events_per_s=churn["watch_events_per_s"],
                  pane_batches_per_s=churn["pane_batches_per_s"], key_samples=churn["key_samples"],
-                 changed_by=churn.get("changed_by"),
+                 changed_by=churn.get("changed_by"), window_s=churn.get("window_s"),
+                 ui_thread_cpu_s=churn.get("ui_thread_cpu_s"), ui_thread_runqueue_wait_s=churn.get("ui_thread_runqueue_wait_s"),
+                 process_cpu_s=churn.get("process_cpu_s"),
                  kubectl=None, note="kubectl has no interactive view to compare")
         listing = poller.samples.get("listing", [])
         emit(figure="sandbox_info_latency_ms", pods=pods, phase="listing", samples=len(listing),

@@ -1,13 +1,16 @@
 """Pilot tests of what keeps big tables cheap under churn: rows changing off screen repaint nothing, a
-key list changed in place keeps the cursor on its key, a hidden Releases pane rebuilds only when shown."""
+key list changed in place keeps the cursor on its key, a hidden Releases pane rebuilds only when shown,
+the Pods filter's kept matches follow the rows."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from kubernetes import client
 from textual.app import App, ComposeResult
 
-from fixtures.pilot import until
+from fixtures.pilot import make_settings, until
 from gotui.config import Settings
 from gotui.ui.app import GotuiApp
 from gotui.ui.kube_table import Column, VirtualTable
@@ -74,3 +77,31 @@ async def test_hidden_releases_pane_rebuilds_when_shown(tmp_path: Path):
         assert reloads == []
         await pilot.press("4")
         await until(pilot, lambda: reloads, what="rebuilt when shown")
+
+
+@pytest.mark.sandbox
+async def test_filter_typed_and_erased_follows_rows_that_join(fresh_sandbox, tmp_path):
+    """Typing on narrows the last matches and erasing reuses earlier ones: a pod created meanwhile must
+    still show up in both directions."""
+    sb = fresh_sandbox("quiet")
+    app = GotuiApp(make_settings(sb, tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2")
+        pane = app.pane("pods")
+        await until(pilot, lambda: len(pane.rows) >= 7, what="pods listed")
+
+        def expected(text: str) -> list[tuple[str, str]]:
+            return sorted((k for k in pane.rows if text in k[1]), key=lambda k: (k[1], k[0]))
+
+        await pilot.press("slash", *"go-api-g")
+        await until(pilot, lambda: pane.filter_text == "go-api-g", what="filter typed")
+        assert list(pane.shown) == expected("go-api-g") and len(pane.shown) == 3
+        client.CoreV1Api(sb.api_client).create_namespaced_pod("shop", {
+            "metadata": {"name": "go-api-gz", "labels": {"app": "x"}}, "spec": {"containers": [{"name": "c", "image": "i"}]}})
+        await until(pilot, lambda: ("shop", "go-api-gz") in pane.shown, what="new pod matched")
+        await pilot.press("backspace", "backspace")  # "go-api": typed before the pod existed
+        await until(pilot, lambda: pane.filter_text == "go-api", what="filter erased")
+        assert list(pane.shown) == expected("go-api") and ("shop", "go-api-gz") in pane.shown
+        await pilot.press(*"-gz")
+        await until(pilot, lambda: pane.filter_text == "go-api-gz", what="typed on")
+        assert list(pane.shown) == [("shop", "go-api-gz")]

@@ -73,8 +73,11 @@ class PodsPane(Pane):
         self.shown: Sequence[tuple[str, str]] = []
         self._index = SortedIndex(self._sort_key, tag=_hay)
         self._bad = 0  # rows failing (kept as rows change)
-        self._version = 0  # bumps whenever a row changes (the last filter's matches are then stale)
-        self._matched: tuple[PodFilter, tuple[int, str, bool], list[tuple[tuple[str, str], str]]] | None = None
+        self._version = 0  # bumps when rows join, leave, move or change name/status (kept matches are stale)
+        # free-word filters typed lately -> (state, their matches as (key, hay)): typing on narrows the
+        # last one, erasing goes back to one (valid while the rows' order and texts stay as they were)
+        self._matched: dict[PodFilter, tuple[tuple[int, str, bool], list[tuple[tuple[str, str], str]]]] = {}
+        self._last_filter: PodFilter | None = None
         self.filter = PodFilter()
         self.sort_column = "name"
         self.sort_reverse = False
@@ -152,9 +155,8 @@ class PodsPane(Pane):
         store = bridge.store
         seq, keys = store.changes_since("pods", -1 if rebuild else self._seq)
         self._seq, self.batches = seq, self.batches + 1
-        if keys is None or keys:
-            self._version += 1
         if keys is None or rebuild:
+            self._version += 1
             self.rows = store.rows("pods")
             if len(self.rows) < store.count("pods"):  # a store without a pods row function
                 self.rows = {r.key: r for r in map(pod_row, store.list("pods"))}
@@ -165,6 +167,7 @@ class PodsPane(Pane):
             self._update_status()
             return None
         moved = False  # a row joined, left or changed place in the shown list
+        reshaped = False  # a row joined, left, moved in the sort order or changed its name/status text
         flt = self.filter
         for key in keys:
             old = self.rows.get(key)
@@ -179,15 +182,19 @@ class PodsPane(Pane):
             if new is None:
                 del self.rows[key]
                 self._index.remove(old)
-                moved = True
+                moved = reshaped = True
                 continue
             self.rows[key] = new
             self._bad += new.health == BAD
             if old is None:
                 self._index.add(new)
-                moved = True
+                moved = reshaped = True
             else:
-                moved |= self._index.update(old, new) or (not flt.empty and flt.matches(old) != flt.matches(new))
+                place = self._index.update(old, new)
+                reshaped |= place or old.hay != new.hay
+                moved |= place or (not flt.empty and flt.matches(old) != flt.matches(new))
+        if reshaped:
+            self._version += 1  # the matches kept for free-word filters are stale
         if moved:
             self._reorder(resort=False)
         self.table.invalidate(keys)
@@ -204,15 +211,24 @@ class PodsPane(Pane):
         flt = self.filter
         if flt.empty:
             self.shown = cast("Sequence[tuple[str, str]]", self._index.view(self.sort_reverse))
-            self._matched = None
         else:
-            last = self._matched
-            if last is not None and last[1] == self._state() and flt.narrows(last[0]):
-                pairs = flt.select(last[2], self.rows)  # typing on: look at the last matches only
+            state = self._state()
+            if any(s != state for s, _ in self._matched.values()):
+                self._matched.clear()
+            found = self._matched.get(flt) if flt.words_only else None
+            last = self._matched.get(self._last_filter) if self._last_filter is not None else None
+            if found is not None:
+                pairs = found[1]  # erased back to a filter already typed: its matches as they were
+            elif last is not None and flt.narrows(self._last_filter):  # type: ignore[arg-type]
+                pairs = flt.select(last[1], self.rows)  # typing on: look at the last matches only
             else:
                 pairs = flt.select(self._index.pairs(self.sort_reverse), self.rows)
-            self._matched = (flt, self._state(), pairs)
+            if flt.words_only:
+                self._matched[flt] = (state, pairs)
+                while len(self._matched) > 8:
+                    del self._matched[next(iter(self._matched))]
             self.shown = [k for k, _ in pairs]
+        self._last_filter = flt
         self.table.set_keys(self.shown)
 
     def _state(self) -> tuple[int, str, bool]:
