@@ -7,6 +7,8 @@ Watcher threads write; the UI reads. Consumers learn what changed two ways:
   coalesced flush instead of polling;
 - `changes_since(kind, seq)` returns the keys changed since a sequence number (or None: rebuild), so a
   pane with 10,000 rows recomputes only the rows that changed.
+A kind can have a `derive` function (pods: the Pods pane's row): it runs in the writing thread, off the
+UI loop, and `row`/`rows` return its results.
 No Textual import.
 """
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 import builtins
 import threading
 from collections.abc import Callable
+from typing import Any
 
 Key = tuple[str, str]  # (namespace, name)
 
@@ -29,9 +32,12 @@ def obj_key(obj: dict) -> Key:
 class ClusterStore:
     """Thread-safe cache of raw objects per kind."""
 
-    def __init__(self, on_dirty: Callable[[], None] | None = None) -> None:
+    def __init__(self, on_dirty: Callable[[], None] | None = None,
+                 derive: dict[str, Callable[[dict], Any]] | None = None) -> None:
         self._lock = threading.RLock()
         self._objs: dict[str, dict[Key, dict]] = {}
+        self._derive = dict(derive or {})
+        self._rows: dict[str, dict[Key, Any]] = {}
         self._gen: dict[str, int] = {}
         self._dirty: set[str] = set()
         self._seq = 0
@@ -51,6 +57,16 @@ class ClusterStore:
             if namespace is None:
                 return list(objs.values())
             return [o for (ns, _), o in objs.items() if ns == namespace]
+
+    def row(self, kind: str, key: Key) -> Any | None:
+        """The derived row of one object (kinds with a `derive` function), or None."""
+        with self._lock:
+            return self._rows.get(kind, {}).get(key)
+
+    def rows(self, kind: str) -> dict[Key, Any]:
+        """Every derived row of `kind` by key (a copy)."""
+        with self._lock:
+            return dict(self._rows.get(kind, {}))
 
     def count(self, kind: str) -> int:
         with self._lock:
@@ -113,21 +129,30 @@ class ClusterStore:
     def replace(self, kind: str, items: builtins.list[dict]) -> None:
         """Replace every object of `kind` (after a list): consumers rebuild."""
         new = {obj_key(o): o for o in items}
+        derive = self._derive.get(kind)
+        rows = {key: derive(o) for key, o in new.items()} if derive else None
         with self._lock:
             self._objs[kind] = new
+            if rows is not None:
+                self._rows[kind] = rows
             self._synced.add(kind)
             self._touch(kind, None)
 
     def upsert(self, kind: str, obj: dict) -> None:
         key = obj_key(obj)
+        derive = self._derive.get(kind)
+        row = derive(obj) if derive else None
         with self._lock:
             self._objs.setdefault(kind, {})[key] = obj
+            if derive:
+                self._rows.setdefault(kind, {})[key] = row
             self._touch(kind, key)
 
     def delete(self, kind: str, obj: dict) -> None:
         key = obj_key(obj)
         with self._lock:
             if self._objs.get(kind, {}).pop(key, None) is not None:
+                self._rows.get(kind, {}).pop(key, None)
                 self._touch(kind, key)
 
     def clear(self) -> None:
@@ -135,6 +160,7 @@ class ClusterStore:
         with self._lock:
             kinds = list(self._objs)
             self._objs.clear()
+            self._rows.clear()
             self._synced.clear()
             for kind in kinds:
                 self._touch(kind, None)

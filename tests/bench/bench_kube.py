@@ -95,23 +95,186 @@ async def measure_listing(app: object, pilot: object, pods: int) -> tuple[object
         "to_paint": max(0.0, t_done - t_rows),
     }
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    cpu, wait = process_sched()
     result = {"value": round(t_done - t0, 3), "rows": len(pane.rows), "target": 2.0,
+              "process_cpu_s": round(cpu, 2), "process_runqueue_wait_s": round(wait, 2),
               "since_first_frame_s": round(t_done - t_app, 3), "peak_rss_mb": round(rss_mb, 1),
               "phases_s": {k: (round(v, 3) if v is not None else None) for k, v in phases.items()}}
     return pane, table, bridge, result
 
 
-async def child_list(kubeconfig: str, pods: int) -> None:
-    """One fresh gotui process: list `pods` pods, print the figure, exit."""
+async def wait_paint(app: object, table: object, key: str, char: str | None, limit_s: float = 10.0,
+                     until: object = None) -> float:
+    """Deliver one key as the terminal driver does; ms until the table's next paint (after `until()`
+    holds, when given: the key's effect, not some other repaint)."""
+    before = table.paint_count  # type: ignore[attr-defined]
+    t = time.monotonic()
+    app.post_message(events.Key(key, char))  # type: ignore[attr-defined]
+    while time.monotonic() - t < limit_s:
+        if until is not None and not until():  # type: ignore[operator]
+            before = table.paint_count  # type: ignore[attr-defined]
+        elif table.paint_count != before:  # type: ignore[attr-defined]
+            break
+        await asyncio.sleep(0.0005)
+    return (time.monotonic() - t) * 1000
+
+
+FILTER_QUERY = "payments-1"
+
+
+async def measure_filter(app: object, pane: object, table: object, query: str = FILTER_QUERY, erase: int = 4) -> dict:
+    """`/`, then `query` typed a key at a time, then `erase` backspaces, then Esc: each keystroke's
+    latency until the filtered table is painted (p50/p95/max, ms), and the rows shown at the end of the query."""
+    from gotui.ui.panes.base import FilterBar
+
+    app.post_message(events.Key("slash", "/"))  # type: ignore[attr-defined]
+    bar = pane.query_one(FilterBar)  # type: ignore[attr-defined]
+    t = time.monotonic()
+    while app.screen.focused is not bar and time.monotonic() - t < 5:  # type: ignore[attr-defined]
+        await asyncio.sleep(0.001)
+    typed, erased = [], []
+    ui0 = thread_sched()
+    for i, ch in enumerate(query):
+        text = query[: i + 1]
+        typed.append(await wait_paint(app, table, ch if ch.isalnum() else "minus", ch,
+                                      until=lambda text=text: pane.filter_text == text))  # type: ignore[attr-defined]
+    matched = len(table.rows)  # type: ignore[attr-defined]
+    for i in range(erase):
+        text = query[: len(query) - i - 1]
+        erased.append(await wait_paint(app, table, "backspace", None,
+                                       until=lambda text=text: pane.filter_text == text))  # type: ignore[attr-defined]
+    cleared = await wait_paint(app, table, "escape", None, until=lambda: pane.filter_text == "")  # type: ignore[attr-defined]
+    ui1 = thread_sched()
+    every = typed + erased + [cleared]
+    return {"query": query, "rows_matched": matched, "p50": round(statistics.median(every), 1),
+            "p95": round(p95(every), 1), "max": round(max(every), 1), "typed_ms": [round(v, 1) for v in typed],
+            "erased_ms": [round(v, 1) for v in erased], "cleared_ms": round(cleared, 1), "target": 100,
+            "ui_thread_cpu_ms": round((ui1[0] - ui0[0]) * 1000, 1),
+            "ui_thread_runqueue_wait_ms": round((ui1[1] - ui0[1]) * 1000, 1)}
+
+
+def thread_sched() -> tuple[float, float]:
+    """(CPU seconds, seconds runnable but waiting for a CPU) of the calling thread (Linux schedstat)."""
+    try:
+        run_ns, wait_ns, _ = Path("/proc/thread-self/schedstat").read_text().split()
+    except (OSError, ValueError):
+        return float("nan"), float("nan")
+    return int(run_ns) / 1e9, int(wait_ns) / 1e9
+
+
+def process_sched() -> tuple[float, float]:
+    """(CPU seconds, runqueue wait seconds) summed over this process's threads."""
+    run = wait = 0.0
+    for task in Path("/proc/self/task").iterdir():
+        try:
+            r, w, _ = (task / "schedstat").read_text().split()
+        except (OSError, ValueError):
+            continue
+        run, wait = run + int(r) / 1e9, wait + int(w) / 1e9
+    return run, wait
+
+
+def sandbox_churn(url: str, rate: int, seconds: float) -> bool:
+    """Start the sandbox's own churn (POST /sandbox/v1/churn); False when it has none."""
+    import urllib.error
+    import urllib.request
+
+    req = urllib.request.Request(f"{url}/sandbox/v1/churn", data=json.dumps({"rate": rate, "seconds": seconds}).encode(),
+                                 headers={"Content-Type": "application/json"}, method="POST")
+    try:
+        with urllib.request.urlopen(req, timeout=10):
+            return True
+    except urllib.error.HTTPError:
+        return False
+
+
+def sandbox_churned(url: str) -> int:
+    import urllib.request
+
+    with urllib.request.urlopen(f"{url}/sandbox/v1/churn", timeout=10) as resp:
+        return int(json.loads(resp.read()).get("changed") or 0)
+
+
+async def measure_churn(app: object, pane: object, table: object, bridge: object, url: str, rate: int,
+                        seconds: float) -> dict:
+    """`rate` pods a second changed for `seconds` (by the sandbox itself: POST /sandbox/v1/churn, or
+    else by another process sending PATCHes): UI loop lateness (frame) p95 and key (j/k) to the table's
+    next paint p95, with the rates achieved."""
+    done = multiprocessing.Value("i", 0)
+    events0 = sum(w.stats.events for w in bridge.watchers.values())  # type: ignore[attr-defined]
+    batches0, flushes0 = pane.batches, bridge.flushes  # type: ignore[attr-defined]
+    stalls: list[float] = []
+    keys: list[float] = []
+    table.focus()  # type: ignore[attr-defined]
+    t_churn = time.monotonic()
+    ui0, proc0 = thread_sched(), process_sched()
+    proc = None
+    source = "sandbox"
+    if not sandbox_churn(url, rate, seconds):
+        source = "patch requests"
+        proc = multiprocessing.Process(target=churner, args=(url, sorted(pane.rows), rate, seconds, done))  # type: ignore[attr-defined]
+        proc.start()
+    tick = 0.01
+    next_key = t_churn + 0.5
+    expected = time.monotonic() + tick
+    while (proc.is_alive() if proc is not None else time.monotonic() - t_churn < seconds):
+        await asyncio.sleep(tick)
+        now = time.monotonic()
+        stalls.append(max(0.0, now - expected) * 1000)
+        expected = now + tick
+        if now >= next_key:
+            next_key = now + 0.25
+            key = "j" if len(keys) % 2 == 0 else "k"
+            keys.append(await wait_paint(app, table, key, key, 2.0))
+            expected = time.monotonic() + tick
+    if proc is not None:
+        proc.join()
+    span = time.monotonic() - t_churn
+    ui1, proc1 = thread_sched(), process_sched()
+    changed = done.value if proc is not None else sandbox_churned(url)
+    n_events = sum(w.stats.events for w in bridge.watchers.values()) - events0  # type: ignore[attr-defined]
+    return {"pods_changed_per_s": round(changed / span, 1), "watch_events_per_s": round(n_events / span, 1),
+            "changed_by": source,
+            # the UI thread's CPU and the time it was runnable but got no CPU (a busy shared machine)
+            "ui_thread_cpu_s": round(ui1[0] - ui0[0], 2), "ui_thread_runqueue_wait_s": round(ui1[1] - ui0[1], 2),
+            "process_cpu_s": round(proc1[0] - proc0[0], 2), "window_s": round(span, 2),
+            "pane_batches_per_s": round((pane.batches - batches0) / span, 2),  # type: ignore[attr-defined]
+            "bridge_flushes_per_s": round((bridge.flushes - flushes0) / span, 2),  # type: ignore[attr-defined]
+            "frame_p95_ms": round(p95(stalls), 1), "frame_max_ms": round(max(stalls), 1),
+            "key_to_screen_p95_ms": round(p95(keys), 1), "key_to_screen_median_ms": round(statistics.median(keys), 1),
+            "key_samples": len(keys), "targets_ms": {"frame_p95": 50, "key_to_screen_p95": 100}}
+
+
+async def child_list(kubeconfig: str, pods: int, *, filter_: bool = False, url: str = "", churn: int = 0,
+                     seconds: float = 15.0) -> None:
+    """One fresh gotui process: list `pods` pods (then optionally measure the filter and churn), print
+    the figures as one JSON object, exit."""
     from gotui.ui.app import GotuiApp
 
     work = Path(tempfile.mkdtemp(prefix="gotui-bench-child-"))
     os.environ["XDG_STATE_HOME"] = str(work / "state")
     app = GotuiApp(bench_settings(work, Path(kubeconfig)))
     async with app.run_test(size=(120, 40)) as pilot:
-        _, _, _, result = await measure_listing(app, pilot, pods)
+        pane, table, bridge, result = await measure_listing(app, pilot, pods)
+        await asyncio.sleep(1.0)
+        result["rss_listed_mb"] = rss_now_mb()
+        if filter_:
+            result["filter"] = await measure_filter(app, pane, table)
+        if churn and url:
+            result["churn"] = await measure_churn(app, pane, table, bridge, url, churn, seconds)
+        result["rss_end_mb"] = rss_now_mb()
+        result["peak_rss_end_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+        await pilot.pause()  # the last key posted is handled before the app closes (else: "No screens on stack")
+        await asyncio.sleep(0.5)
     print(json.dumps(result), flush=True)
     shutil.rmtree(work, ignore_errors=True)
+
+
+def rss_now_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return float("nan")
 
 
 def churner(url: str, names: list[tuple[str, str]], rate: int, seconds: float, done: multiprocessing.Value) -> None:
@@ -198,43 +361,13 @@ async def run(args: argparse.Namespace) -> None:
             emit(figure="pods_listed_and_on_screen_s", run="in-bench-process", **result)
 
             # -- churn ----------------------------------------------------------------------
-            names = sorted(pane.rows)
-            done = multiprocessing.Value("i", 0)
-            proc = multiprocessing.Process(target=churner, args=(sb.url, names, args.churn, args.seconds, done))
-            events0 = sum(w.stats.events for w in bridge.watchers.values())
-            batches0, flushes0 = pane.batches, bridge.flushes
-            stalls: list[float] = []
-            keys: list[float] = []
-            proc.start()
-            t_churn = time.monotonic()
-            tick = 0.01
-            next_key = t_churn + 0.5
-            expected = time.monotonic() + tick
-            while proc.is_alive():
-                await asyncio.sleep(tick)
-                now = time.monotonic()
-                stalls.append(max(0.0, now - expected) * 1000)
-                expected = now + tick
-                if now >= next_key:
-                    next_key = now + 0.25
-                    before = table.paint_count
-                    k0 = time.monotonic()
-                    key = "j" if len(keys) % 2 == 0 else "k"
-                    app.post_message(events.Key(key, key))  # as the terminal driver delivers a key
-                    while table.paint_count == before and time.monotonic() - k0 < 2:
-                        await asyncio.sleep(0.001)
-                    keys.append((time.monotonic() - k0) * 1000)
-                    expected = time.monotonic() + tick
-            proc.join()
-            span = time.monotonic() - t_churn
-            n_events = sum(w.stats.events for w in bridge.watchers.values()) - events0
-            emit(figure="churn", pods_changed_per_s=round(done.value / span, 1), watch_events_per_s=round(n_events / span, 1),
-                 pane_batches_per_s=round((pane.batches - batches0) / span, 2),
-                 bridge_flushes_per_s=round((bridge.flushes - flushes0) / span, 2))
-            emit(figure="frame_stall_p95_ms", value=round(p95(stalls), 1), median=round(statistics.median(stalls), 1),
-                 max=round(max(stalls), 1), target=50, note="UI event-loop lateness sampled every 10 ms under churn")
-            emit(figure="key_to_screen_p95_ms", value=round(p95(keys), 1), median=round(statistics.median(keys), 1),
-                 samples=len(keys), target=100)
+            churn = await measure_churn(app, pane, table, bridge, sb.url, args.churn, args.seconds)
+            emit(figure="churn", **{k: churn[k] for k in ("pods_changed_per_s", "watch_events_per_s",
+                                                            "pane_batches_per_s", "bridge_flushes_per_s")})
+            emit(figure="frame_stall_p95_ms", value=churn["frame_p95_ms"], max=churn["frame_max_ms"], target=50,
+                 note="UI event-loop lateness sampled every 10 ms under churn")
+            emit(figure="key_to_screen_p95_ms", value=churn["key_to_screen_p95_ms"],
+                 median=churn["key_to_screen_median_ms"], samples=churn["key_samples"], target=100)
 
             # -- idle -----------------------------------------------------------------------
             await asyncio.sleep(2.0)
@@ -260,9 +393,13 @@ def main() -> None:
     parser.add_argument("--idle", type=float, default=20.0)
     parser.add_argument("--list-runs", type=int, default=3, help="fresh gotui processes timed listing the pods")
     parser.add_argument("--child-list", metavar="KUBECONFIG", help=argparse.SUPPRESS)
+    parser.add_argument("--child-filter", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--child-url", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--child-churn", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_list:
-        asyncio.run(child_list(args.child_list, args.pods))
+        asyncio.run(child_list(args.child_list, args.pods, filter_=args.child_filter, url=args.child_url,
+                               churn=args.child_churn, seconds=args.seconds))
         return
     asyncio.run(run(args))
 

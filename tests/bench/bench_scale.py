@@ -99,26 +99,34 @@ class InfoPoller(threading.Thread):
             self.stop.wait(max(0.0, 0.05 - (time.monotonic() - t)))
 
 
-def kubectl_get_pods(kubeconfig: Path, runs: int) -> tuple[float | None, int]:
-    kubectl = shutil.which("kubectl")
-    if not kubectl:
-        return None, 0
-    times, rows = [], 0
-    for _ in range(runs):
-        t = time.monotonic()
-        out = subprocess.run([kubectl, "--kubeconfig", str(kubeconfig), "get", "pods", "-A", "--no-headers"],
-                             capture_output=True, text=True, timeout=900)
-        times.append(time.monotonic() - t)
-        rows = len(out.stdout.splitlines())
-    return statistics.median(times), rows
+def run_kubectl(kubeconfig: Path, *args: str) -> tuple[float, int, float]:
+    """(wall s, output lines, peak RSS MB) of one kubectl run."""
+    t = time.monotonic()
+    with tempfile.TemporaryFile() as out:
+        proc = subprocess.Popen([shutil.which("kubectl") or "kubectl", "--kubeconfig", str(kubeconfig), *args],
+                                stdout=out, stderr=subprocess.DEVNULL)
+        _, _, usage = os.wait4(proc.pid, 0)
+        proc.returncode = 0
+        wall = time.monotonic() - t
+        out.seek(0)
+        lines = sum(1 for _ in out)
+    return wall, lines, round(usage.ru_maxrss / 1024, 1)
 
 
-def gotui_list(kubeconfig: Path, pods: int) -> dict:
+def kubectl_get_pods(kubeconfig: Path, runs: int) -> tuple[float | None, int, float | None]:
+    """Median wall of `kubectl get pods -A`, its rows and its peak RSS."""
+    if not shutil.which("kubectl"):
+        return None, 0, None
+    results = [run_kubectl(kubeconfig, "get", "pods", "-A", "--no-headers") for _ in range(runs)]
+    return statistics.median(r[0] for r in results), results[-1][1], max(r[2] for r in results)
+
+
+def gotui_list(kubeconfig: Path, pods: int, extra: list[str] | None = None) -> dict:
     out = subprocess.run([sys.executable, str(HERE.parent / "bench_kube.py"), "--child-list", str(kubeconfig),
-                          "--pods", str(pods)], capture_output=True, text=True, timeout=900)
+                          "--pods", str(pods), *(extra or [])], capture_output=True, text=True, timeout=900)
     lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
     if out.returncode or not lines:
-        return {"error": (out.stderr or out.stdout)[-1500:]}
+        return {"error": (out.stderr or out.stdout)[-3000:]}
     return json.loads(lines[-1])
 
 
@@ -153,27 +161,57 @@ def bench_size(pods: int, args: argparse.Namespace) -> None:
         emit(figure="sandbox_info_latency_ms", pods=pods, phase="creating", samples=len(created),
              p50=pct(created, 0.5), p99=pct(created, 0.99), max=pct(created, 1.0),
              failures=poller.failures.get("creating", 0), target_ms=100)
-        kubectl_s, rows = kubectl_get_pods(kubeconfig, args.kubectl_runs)
+        kubectl_s, rows, kubectl_rss = kubectl_get_pods(kubeconfig, args.kubectl_runs)
         emit(figure="kubectl_get_pods_A_s", pods=pods, value=round(kubectl_s, 2) if kubectl_s else None,
-             rows=rows, runs=args.kubectl_runs)
-        results = [gotui_list(kubeconfig, pods) for _ in range(args.list_runs)]
+             rows=rows, runs=args.kubectl_runs, peak_rss_mb=kubectl_rss)
+        # the last gotui process also measures the filter and the churn
+        extra = [["--child-filter", "--child-url", f"http://127.0.0.1:{port}", "--child-churn", str(args.churn),
+                  "--seconds", str(args.churn_seconds)] if i == args.list_runs - 1 else [] for i in range(args.list_runs)]
+        results = [gotui_list(kubeconfig, pods, e) for e in extra]
         ok = [r for r in results if "value" in r]
         if ok:
             value = statistics.median(r["value"] for r in ok)
             emit(figure="gotui_pods_listed_and_on_screen_s", pods=pods, value=round(value, 2),
                  rows=ok[-1].get("rows"), kubectl_s=round(kubectl_s, 2) if kubectl_s else None,
-                 ratio_vs_kubectl=round(value / kubectl_s, 2) if kubectl_s else None,
-                 phases_s=ok[-1].get("phases_s"), runs=[r["value"] for r in ok])
+                 ratio_vs_kubectl=round(value / kubectl_s, 2) if kubectl_s else None, target_ratio=2.0,
+                 phases_s=ok[-1].get("phases_s"), runs=[r["value"] for r in ok],
+                 gotui_cpu_s=ok[-1].get("process_cpu_s"), gotui_runqueue_wait_s=ok[-1].get("process_runqueue_wait_s"))
         for r in results:
             if "error" in r:
                 emit(figure="gotui_pods_listed_and_on_screen_s", pods=pods, error=r["error"])
+        last = results[-1] if results else {}
+        flt = last.get("filter")
+        if flt:
+            # kubectl's nearest equivalent of narrowing the list: a server-side filtered list
+            sel_s, sel_rows, _ = run_kubectl(kubeconfig, "get", "pods", "-A", "--no-headers", "-l",
+                                             f"app={flt['query']}")
+            emit(figure="filter_keystroke_ms", pods=pods, p50=flt["p50"], p95=flt["p95"], max=flt["max"],
+                 target=flt["target"], query=flt["query"], rows_matched=flt["rows_matched"],
+                 typed_ms=flt["typed_ms"], erased_ms=flt["erased_ms"], cleared_ms=flt["cleared_ms"],
+                 kubectl_label_selector_list_ms=round(sel_s * 1000, 1), kubectl_rows=sel_rows,
+                 ui_thread_cpu_ms=flt.get("ui_thread_cpu_ms"), ui_thread_runqueue_wait_ms=flt.get("ui_thread_runqueue_wait_ms"),
+                 note="gotui: one keystroke to the filtered table painted; kubectl: `get pods -A -l app=QUERY`")
+        churn = last.get("churn")
+        if churn:
+            emit(figure="churn_ms", pods=pods, key_to_screen_p95=churn["key_to_screen_p95_ms"],
+                 key_to_screen_median=churn["key_to_screen_median_ms"], frame_p95=churn["frame_p95_ms"],
+                 frame_max=churn["frame_max_ms"], targets=churn["targets_ms"],
+                 pods_changed_per_s=churn["pods_changed_per_s"], watch_events_per_s=churn["watch_events_per_s"],
+                 pane_batches_per_s=churn["pane_batches_per_s"], key_samples=churn["key_samples"],
+                 changed_by=churn.get("changed_by"), window_s=churn.get("window_s"),
+                 ui_thread_cpu_s=churn.get("ui_thread_cpu_s"), ui_thread_runqueue_wait_s=churn.get("ui_thread_runqueue_wait_s"),
+                 process_cpu_s=churn.get("process_cpu_s"),
+                 kubectl=None, note="kubectl has no interactive view to compare")
         listing = poller.samples.get("listing", [])
         emit(figure="sandbox_info_latency_ms", pods=pods, phase="listing", samples=len(listing),
              p50=pct(listing, 0.5), p99=pct(listing, 0.99), max=pct(listing, 1.0),
              failures=poller.failures.get("listing", 0), target_ms=100)
         st = proc_status(proc.pid)
         emit(figure="rss_mb", pods=pods, sandbox_peak=st.get("VmHWM"), sandbox_now=st.get("VmRSS"),
-             sandbox_cpu_s=st.get("cpu_s"), sandbox_runqueue_wait_s=st.get("runqueue_wait_s"), gotui_peak=ok[-1].get("peak_rss_mb") if ok else None, limit=2048)
+             sandbox_cpu_s=st.get("cpu_s"), sandbox_runqueue_wait_s=st.get("runqueue_wait_s"),
+             gotui_peak=max((r.get("peak_rss_end_mb") or r.get("peak_rss_mb") or 0) for r in ok) if ok else None,
+             gotui_listed=last.get("rss_listed_mb"), gotui_end=last.get("rss_end_mb"),
+             kubectl_peak=kubectl_rss, limit_sandbox=2048, target_gotui=600)
     finally:
         poller.stop.set()
         proc.terminate()
@@ -189,6 +227,8 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,50000,150000")
     parser.add_argument("--list-runs", type=int, default=1, help="fresh gotui processes timed listing the pods")
     parser.add_argument("--kubectl-runs", type=int, default=1)
+    parser.add_argument("--churn", type=int, default=1000, help="pods changed per second during the churn")
+    parser.add_argument("--churn-seconds", type=float, default=15.0)
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds to wait for the pods")
     args = parser.parse_args()
     for size in (int(s) for s in args.sizes.split(",")):

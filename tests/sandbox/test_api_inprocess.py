@@ -75,3 +75,29 @@ async def test_start_serves_and_writes_kubeconfig(tmp_path):
         await start("0.0.0.0", 0, "quiet", 1, None, str(tmp_path / "x"))
     assert is_loopback("127.0.0.2") and is_loopback("::1") and is_loopback("localhost")
     assert not is_loopback("10.0.0.1") and not is_loopback("example.com")
+
+
+async def test_churn_changes_pods_at_the_asked_rate_with_watch_events():
+    store = ObjectStore()
+    store.create("namespaces", {"metadata": {"name": "n"}})
+    for i in range(5):
+        store.create("pods", {"metadata": {"name": f"p{i}", "namespace": "n"}, "spec": {"containers": [{"name": "c", "image": "i"}]}})
+    runner, url = await _serve(ApiServer(store))
+    try:
+        async with aiohttp.ClientSession() as session:
+            async with session.post(f"{url}/sandbox/v1/churn", json={"rate": "fast"}) as resp:
+                assert resp.status == 400
+            async with session.get(f"{url}/api/v1/pods", params={"watch": "true", "timeoutSeconds": "2",
+                                                                  "resourceVersion": store.resource_version}) as watch:
+                async with session.post(f"{url}/sandbox/v1/churn", json={"rate": 100, "seconds": 0.3}) as resp:
+                    assert resp.status == 200 and (await resp.json())["running"]
+                events = [json.loads(line) async for line in watch.content if line.strip()]
+            async with session.get(f"{url}/sandbox/v1/churn") as resp:
+                status = await resp.json()
+    finally:
+        await runner.cleanup()
+    assert not status["running"] and 5 <= status["changed"] <= 30  # 100 a second for 0.3 s (fewer on a loaded machine)
+    modified = [e for e in events if e["type"] == "MODIFIED"]
+    assert len(modified) == status["changed"]
+    assert {e["object"]["metadata"]["name"] for e in modified} == {f"p{i}" for i in range(5)}  # round robin
+    assert modified[-1]["object"]["metadata"]["annotations"]["sandbox.gotui/churn"] == str(status["changed"] - 1)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -165,17 +165,20 @@ class PodRow:
     image: str
     labels: tuple[tuple[str, str], ...]
     ready_frac: float
+    hay: str = ""  # "name\nstatus" lowercased: what free filter words are matched against
 
     def sort_key(self, column: str) -> Any:
+        if column == "name":
+            return (self.name, self.namespace)
         if column == "restarts":
-            return (self.restarts, self.name)
+            return (self.restarts, self.name, self.namespace)
         if column == "age":
-            return (-(self.created or 0.0), self.name)
+            return (-(self.created or 0.0), self.name, self.namespace)
         if column == "ready":
-            return (self.ready_frac, self.name)
+            return (self.ready_frac, self.name, self.namespace)
         if column == "status":
-            return ({BAD: 0, WARN: 1, OK: 2}[self.health], self.status, self.name)
-        return (getattr(self, column, ""), self.name)
+            return (_HEALTH_ORDER[self.health], self.status, self.name, self.namespace)
+        return (getattr(self, column, ""), self.name, self.namespace)
 
     def restarts_text(self, now: float) -> str:
         if self.restarts and self.last_restart is not None:
@@ -186,31 +189,60 @@ class PodRow:
         return "<unknown>" if self.created is None else human_duration(now - self.created)
 
 
+_HEALTH_ORDER = {BAD: 0, WARN: 1, OK: 2}
+_SHARED: dict[Any, Any] = {}  # equal small values of many rows (texts, label tuples, times) held once
+_SHARED_CAP = 100_000
+
+
+def _share(value: Any) -> Any:
+    found = _SHARED.get(value)
+    if found is None:
+        if len(_SHARED) > _SHARED_CAP:
+            _SHARED.clear()
+        found = _SHARED[value] = value
+    return found
+
+
+def _created(stamp: Any) -> float | None:
+    """parse_time of a creationTimestamp, shared per timestamp text (pods created in one second)."""
+    key = ("created", stamp)
+    found = _SHARED.get(key)
+    if found is None:
+        found = parse_time(stamp)
+        if len(_SHARED) > _SHARED_CAP:
+            _SHARED.clear()
+        _SHARED[key] = found
+    return found
+
+
 def pod_row(pod: dict) -> PodRow:
-    """One Pods-pane row from a raw pod (text still to be sanitized for display)."""
+    """One Pods-pane row from a raw pod (text still to be sanitized for display); equal values of
+    different rows are shared (150,000 rows)."""
     meta = pod.get("metadata") or {}
     spec = pod.get("spec") or {}
     ps = pod_status(pod)
     images = [c.get("image", "") for c in spec.get("containers") or []]
     image = images[0] if images else ""
     if len(images) > 1:
-        image += f" +{len(images) - 1}"
+        image = _share(f"{image} +{len(images) - 1}")
     ns, name = meta.get("namespace") or "", meta.get("name") or ""
+    status = ps.reason
     return PodRow(
         key=(ns, name),
         namespace=ns,
         name=name,
-        ready=ps.ready_text,
-        status=ps.reason,
+        ready=_share(ps.ready_text),
+        status=status,
         health=health(ps),
         restarts=ps.restarts,
         last_restart=ps.last_restart,
-        created=parse_time(meta.get("creationTimestamp")),
+        created=_created(meta.get("creationTimestamp")),
         node=spec.get("nodeName") or "<none>",
         ip=(pod.get("status") or {}).get("podIP") or "<none>",
         image=image,
-        labels=tuple(sorted((meta.get("labels") or {}).items())),
-        ready_frac=(ps.ready / ps.total) if ps.total else 0.0,
+        labels=_share(tuple(sorted((meta.get("labels") or {}).items()))),
+        ready_frac=_share((ps.ready / ps.total) if ps.total else 0.0),
+        hay=f"{name}\n{status}".lower(),
     )
 
 
@@ -231,20 +263,53 @@ class PodFilter:
             return False
         if self.selector and not selector_matches(self.selector, dict(row.labels)):
             return False
-        name, status = row.name.lower(), row.status.lower()
-        for s in self.status:
-            if s not in status:
-                return False
+        if self.status:
+            status = row.status.lower()
+            for s in self.status:
+                if s not in status:
+                    return False
         for n in self.node:
             if n not in row.node.lower():
                 return False
+        hay = row.hay or f"{row.name}\n{row.status}".lower()  # words never hold the "\n"
         for w in self.words:
             if w.startswith("!"):
-                if w[1:] and (w[1:] in name or w[1:] in status):
+                if w[1:] and w[1:] in hay:
                     return False
-            elif w not in name and w not in status:
+            elif w not in hay:
                 return False
         return True
+
+    def select(self, pairs: Iterable[tuple[Any, str]], rows: Mapping[Any, PodRow]) -> list[tuple[Any, str]]:
+        """The (key, hay) pairs, in their order, whose rows match; free words alone take a fast path
+        over the hays (150,000 rows in a few ms)."""
+        if self.empty:
+            return list(pairs)
+        if not self.words_only:
+            return [(k, h) for k, h in pairs if self.matches(rows[k])]
+        pos, neg = self._split_words()
+        if len(pos) == 1 and not neg:
+            w = pos[0]
+            return [p for p in pairs if w in p[1]]
+        return [p for p in pairs if all(w in p[1] for w in pos) and not any(w in p[1] for w in neg)]
+
+    @property
+    def words_only(self) -> bool:
+        return not (self.selector or self.status or self.node or self.namespaces)
+
+    def _split_words(self) -> tuple[list[str], list[str]]:
+        pos = [w for w in self.words if not w.startswith("!")]
+        neg = [w[1:] for w in self.words if w.startswith("!") and w[1:]]
+        return pos, neg
+
+    def narrows(self, old: PodFilter) -> bool:
+        """True when every row this filter matches is matched by `old` too (typing on: `pay` ->
+        `paym`), so only `old`'s matches need a look."""
+        if old.empty or not (self.words_only and old.words_only):
+            return False
+        pos, neg = self._split_words()
+        old_pos, old_neg = old._split_words()
+        return all(any(o in n for n in pos) for o in old_pos) and set(old_neg) <= set(neg)
 
     @property
     def empty(self) -> bool:

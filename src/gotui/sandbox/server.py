@@ -9,6 +9,7 @@ endpoints:
 - `POST /sandbox/v1/cpu` `{"namespace":..,"deployment":..,"percent":..}` (synthetic CPU, needs controllers)
 - `POST /sandbox/v1/compact` drops the watch history (next watch from an older RV gets 410 Expired)
 - `GET /sandbox/v1/info` scenario, seed, resourceVersion, object counts
+- `POST /sandbox/v1/churn {"rate": N, "seconds": S}` N pods a second change an annotation (benchmarks; GET: progress)
 - `GET .../pods/NAME[:PORT]/proxy/...`, `.../services/NAME[:PORT]/proxy/...` (see proxy.py)
 - `.../pods/NAME/exec` (a real process per exec, pod_exec.py) and `.../pods/NAME/portforward` (to the
   pod's real loopback HTTP port, pod_portforward.py), over WebSocket as kubectl and client libraries use them
@@ -53,6 +54,7 @@ from aiohttp import web
 from gotui import clock as gotui_clock
 from gotui.sandbox import discovery, errors, faults, kubeconfig, pod_exec, pod_portforward, proxy, security
 from gotui.sandbox.auth import ANONYMOUS, CURRENT_USER, Authenticator, UserInfo, parse_methods
+from gotui.sandbox.churn import Churn
 from gotui.sandbox.errors import ApiError
 from gotui.sandbox.paging import Pager
 from gotui.sandbox.patch import APPLY_PATCH, apply_patch
@@ -188,6 +190,7 @@ class ApiServer:
         self.authenticator = authenticator or Authenticator()
         self.policy = policy or Policy()
         self.controllers = controllers
+        self.churn = Churn(store)
         self.max_body = max_body
         self.bookmark_interval = bookmark_interval
         self.info = info or {}
@@ -992,6 +995,16 @@ class ApiServer:
             if method != "POST":
                 raise errors.method_not_allowed()
             return _json({"oldestResourceVersion": str(self.store.compact())})
+        if what == "churn":
+            if method == "GET":
+                return _json(self.churn.status())
+            if method != "POST":
+                raise errors.method_not_allowed()
+            body = await self._body(request)
+            rate, seconds = (body.get("rate"), body.get("seconds")) if isinstance(body, dict) else (None, None)
+            if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in (rate, seconds)):
+                raise errors.bad_request('expected {"rate": <pods a second>, "seconds": <how long>}')
+            return _json(self.churn.start(float(rate), float(seconds)))  # type: ignore[arg-type]
         if what == "info":
             if method != "GET":
                 raise errors.method_not_allowed()

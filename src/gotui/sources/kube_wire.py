@@ -25,7 +25,9 @@ LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 _ITEMS = re.compile(r'"items"\s*:\s*\[')
 _WS = " \t\r\n,"
 _INTERN_CAP = 200_000
+_TREE_CAP = 50_000
 _META_UNIQUE = frozenset({"name", "uid", "resourceVersion", "generateName"})
+_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circular=False).encode
 _CONTAINER_KEEP = ("name", "image", "restartPolicy", "ports")
 _STATUS_DROP = frozenset({"hostIPs", "podIPs"})
 _CS_DROP = frozenset({"imageID", "containerID", "image"})
@@ -111,25 +113,31 @@ def _drain(buf: str, raw_decode: Any, on_item: Callable[[dict], None], *, final:
 
 
 class Slimmer:
-    """Turns wire objects into the cached shape (see module docstring); shares repeated strings."""
+    """Turns wire objects into the cached shape (see module docstring); shares repeated strings and
+    repeated pod sub-trees (labels, owners, spec, conditions, container statuses): pods of one
+    ReplicaSet started in the same second hold the same objects. Cached objects are read-only."""
 
     def __init__(self) -> None:
         self._strings: dict[str, str] = {}
+        self._trees: dict[str, Any] = {}
 
     def slim(self, kind: str, obj: dict) -> dict:
         """The object as the store keeps it (a new dict for pods; `obj` itself, trimmed, otherwise)."""
         if kind == "pods":
             if len(self._strings) > _INTERN_CAP:
                 self._strings.clear()
-            return _slim_pod(obj, self._strings.setdefault)
+            if len(self._trees) > _TREE_CAP:
+                self._trees.clear()
+            return _slim_pod(obj, self._strings.setdefault, self._trees)
         meta = obj.get("metadata")
         if isinstance(meta, dict):
             meta.pop("managedFields", None)
         return obj
 
 
-def _slim_pod(pod: dict, sd: Callable[[str, str], str]) -> dict:
-    """A pod in the cached shape; `sd` is the shared-strings table's setdefault."""
+def _slim_pod(pod: dict, sd: Callable[[str, str], str], trees: dict[str, Any]) -> dict:
+    """A pod in the cached shape; `sd` is the shared-strings table's setdefault, `trees` the shared
+    sub-trees by their JSON text."""
 
     def deep(v: Any) -> Any:
         t = type(v)
@@ -141,6 +149,17 @@ def _slim_pod(pod: dict, sd: Callable[[str, str], str]) -> dict:
             return [deep(x) for x in v]
         return v
 
+    def shared(v: Any) -> Any:
+        if type(v) is str:
+            return sd(v, v)
+        if not v or type(v) not in (dict, list):
+            return v
+        text = _dumps(v)
+        found = trees.get(text)
+        if found is None:
+            found = trees[text] = deep(v)
+        return found
+
     out: dict[str, Any] = {}
     for key, value in pod.items():
         if key == "metadata" and type(value) is dict:
@@ -151,32 +170,34 @@ def _slim_pod(pod: dict, sd: Callable[[str, str], str]) -> dict:
                 elif k != "managedFields":
                     if k == "annotations" and type(v) is dict and LAST_APPLIED in v:
                         v = {a: b for a, b in v.items() if a != LAST_APPLIED}
-                    meta[sd(k, k)] = deep(v)
+                    meta[sd(k, k)] = shared(v)
             value = meta
         elif key == "spec" and type(value) is dict:
             spec: dict[str, Any] = {}
             for k in _CONTAINER_LISTS:
                 containers = value.get(k)
                 if containers:
-                    spec[k] = [{f: deep(c[f]) for f in _CONTAINER_KEEP if f in c} for c in containers if type(c) is dict]
+                    spec[k] = [{f: c[f] for f in _CONTAINER_KEEP if f in c} for c in containers if type(c) is dict]
             if "nodeName" in value:
-                spec["nodeName"] = deep(value["nodeName"])
-            value = spec
+                spec["nodeName"] = value["nodeName"]
+            value = shared(spec)
         elif key == "status" and type(value) is dict:
             status: dict[str, Any] = {}
             for k, v in value.items():
                 if k in _STATUS_DROP:
                     continue
                 if k == "conditions" and type(v) is list:
-                    v = [{sd(a, a): deep(b) for a, b in c.items() if a != "lastProbeTime"} if type(c) is dict else c for c in v]
+                    v = shared([{a: b for a, b in c.items() if a != "lastProbeTime"} if type(c) is dict else c
+                                for c in v])
                 elif k in _STATUS_LISTS and type(v) is list:
-                    v = [{sd(a, a): deep(b) for a, b in c.items() if a not in _CS_DROP} if type(c) is dict else c for c in v]
+                    v = shared([{a: b for a, b in c.items() if a not in _CS_DROP} if type(c) is dict else c
+                                for c in v])
                 elif k != "podIP":
-                    v = deep(v)
+                    v = shared(v)
                 status[sd(k, k)] = v
             value = status
         else:
-            value = deep(value)
+            value = shared(value)
         out[sd(key, key)] = value
     return out
 

@@ -20,6 +20,7 @@ from textual.widget import Widget
 
 from gotui.config import state_dir
 from gotui.ops.kube_text import kube_error as describe_error
+from gotui.ops.pods import pod_row
 from gotui.ops.rbac import RbacChecker
 from gotui.ops.sanitize import safe_text
 from gotui.sources.kube_source import KINDS, KubeConfigProblem, Watcher, api_get, make_api_client
@@ -76,7 +77,8 @@ class KubeBridge:
     def __init__(self, app: GotuiApp, *, kinds: tuple[str, ...] | None = None, watch_timeout: int = 300) -> None:
         self.app = app
         self.settings = app.settings
-        self.store = ClusterStore(on_dirty=self._dirty_from_thread)
+        # the Pods pane's rows are built by the watcher thread, off the UI loop
+        self.store = ClusterStore(on_dirty=self._dirty_from_thread, derive={"pods": pod_row})
         self.api_client: Any = None
         self.context: str | None = None
         self.namespace: str | None = None

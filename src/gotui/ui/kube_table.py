@@ -78,7 +78,6 @@ class VirtualTable(ScrollView, can_focus=True):
         self.provider = provider
         self.rows: Sequence[object] = []
         self._cells: dict[object, list[Cell]] = {}
-        self._index: dict[object, int] = {}
         self._widths: list[int] = [c.width for c in columns]
         self._last_width = -1
         self.sort_column: str | None = None
@@ -104,21 +103,27 @@ class VirtualTable(ScrollView, can_focus=True):
         self.refresh()
 
     def invalidate(self, keys: Iterable[object] | None = None) -> None:
-        """Forget cached cells (all, or of `keys`) and repaint."""
+        """Forget cached cells (all, or of `keys`) and repaint: everything, or only the lines of
+        `keys` on screen (a thousand rows changing off screen repaint nothing)."""
         if keys is None:
             self._cells.clear()
-        else:
-            for key in keys:
-                self._cells.pop(key, None)
-        self.refresh()
+            self.refresh()
+            return
+        changed = keys if isinstance(keys, (set, frozenset, dict)) else set(keys)
+        for key in changed:
+            self._cells.pop(key, None)
+        rows, top = self.rows, int(self.scroll_y)
+        for i in range(top, min(len(rows), top + self._visible_rows())):
+            if rows[i] in changed:
+                self.refresh_lines(i + 1)  # line 0 is the header
 
     def set_keys(self, rows: Sequence[object], *, keep_key: object | None = None) -> None:
-        """Replace every row; the cursor stays on the same key when it is still there."""
-        key = keep_key if keep_key is not None else self.cursor_key
+        """Replace every row (or say that `rows`, changed in place, changed); the cursor stays on the
+        same key when it is still there. No per-row work: 150,000 rows cost what 30 do."""
+        key = keep_key if keep_key is not None else self._posted_key if self._posted_key is not None else self.cursor_key
         self.rows = rows
-        self._index = {k: i for i, k in enumerate(rows)}
         self.virtual_size = Size(self.size.width, len(rows) + 1)
-        new = self._index.get(key, min(self.cursor, max(0, len(rows) - 1))) if rows else 0
+        new = self._position(key, min(self.cursor, max(0, len(rows) - 1))) if rows else 0
         if new != self.cursor:
             self.cursor = new
         else:
@@ -128,9 +133,21 @@ class VirtualTable(ScrollView, can_focus=True):
                 self.post_message(self.Highlighted(self, self.cursor_key))
         self.refresh()
 
+    def _position(self, key: object, default: int) -> int:
+        """Where `key` is now: the cursor's row first, else a search (C speed), else `default`."""
+        if key is None:
+            return default
+        rows, c = self.rows, self.cursor
+        if 0 <= c < len(rows) and rows[c] == key:
+            return c
+        try:
+            return rows.index(key)
+        except ValueError:
+            return default
+
     def move_to(self, key: object) -> bool:
-        i = self._index.get(key)
-        if i is None:
+        i = self._position(key, -1)
+        if i < 0:
             return False
         self.cursor = i
         return True

@@ -409,7 +409,9 @@ class ControllerManager:
             elif objects < frozen_at:
                 frozen_at = objects
             if self.has_work() or (self.kubelet.next_due() or float("inf")) <= self.mono():
-                await asyncio.sleep(0.002)  # let the API server answer between slices
+                # let the API server answer between slices (1 ms: 2 ms idled a sixth of the creation
+                # time away; 0 answered requests slowly, a loop pass per step of a request between slices)
+                await asyncio.sleep(0.001)
                 continue
             due = self.kubelet.next_due()
             timeout = self.tick if due is None else min(max(due - self.mono(), 0.0), 1.0)

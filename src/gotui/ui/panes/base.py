@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, ClassVar, cast
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
@@ -113,6 +114,7 @@ class Pane(Vertical):
         raise NotImplementedError
 
     _pending_status: tuple[str, str] | None = None
+    _shown_status: tuple[str, str] = ("", "")
 
     def on_mount(self) -> None:
         if self._pending_status is not None:  # children are composed by now
@@ -129,7 +131,14 @@ class Pane(Vertical):
         self._pending_status = None
         status = cast(Static, found.first())
         style = {"error": "bold red", "warning": "yellow", "ok": "green"}.get(severity, "")
-        status.update(Text(SEVERITY_PREFIX.get(severity, "") + message, style=style))
+        text = SEVERITY_PREFIX.get(severity, "") + message
+        if (text, style) == self._shown_status:
+            return  # a change batch that left the line as it was repaints nothing
+        # one line before and after: no layout pass (which re-arranges and repaints the whole screen)
+        width = status.content_region.width
+        layout = not (width and cell_len(text) <= width and cell_len(self._shown_status[0]) <= width)
+        self._shown_status = (text, style)
+        status.update(Text(text, style=style), layout=layout)
         status.set_class(severity == "error", "-error")
 
     def mark_stale(self, stale: bool) -> str:

@@ -7,6 +7,7 @@ dialog, one audit line per object (ui/marks.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
@@ -36,6 +37,7 @@ from gotui.ops.pods import (
     restart_deployment_action,
 )
 from gotui.ops.port_forward import Forward, container_ports, forward_action
+from gotui.ops.row_index import SortedIndex
 from gotui.ops.sanitize import safe_text
 from gotui.ui.kube_table import Cell, Column, VirtualTable
 from gotui.ui.marks import MARK, Marks, perform_each
@@ -55,6 +57,10 @@ _MARKED = Style(bold=True, reverse=True)
 # Refused in read-only mode too (as k9s does): a shell can change anything in the container, a forward
 # opens the pod's port to this machine.
 STREAMS = {"shell", "port_forward"}
+
+
+def _hay(row: PodRow) -> str:
+    return row.hay or f"{row.name}\n{row.status}".lower()
 
 
 class PodsPane(Pane):
@@ -80,13 +86,21 @@ class PodsPane(Pane):
     def __init__(self) -> None:
         super().__init__()
         self.rows: dict[tuple[str, str], PodRow] = {}
-        self.shown: list[tuple[str, str]] = []
+        self.shown: Sequence[tuple[str, str]] = []
+        self._index = SortedIndex(self._sort_key, tag=_hay)
+        self._bad = 0  # rows failing (kept as rows change)
+        self._version = 0  # bumps when rows join, leave, move or change name/status (kept matches are stale)
+        # free-word filters typed lately -> (state, their matches as (key, hay)): typing on narrows the
+        # last one, erasing goes back to one (valid while the rows' order and texts stay as they were)
+        self._matched: dict[PodFilter, tuple[tuple[int, str, bool], list[tuple[tuple[str, str], str]]]] = {}
+        self._last_filter: PodFilter | None = None
         self.filter = PodFilter()
         self.sort_column = "name"
         self.sort_reverse = False
         self._seq = -1
         self._all_ns = False
         self._details_key: tuple[str, str] | None = None
+        self._details_pending = False
         self.batches = 0
         self.marks = Marks()
         self.stream_note = ""  # how the last shell ended / the last forward started
@@ -129,10 +143,12 @@ class PodsPane(Pane):
 
     # -- data ----------------------------------------------------------------------------------
     def on_kube_changed(self, message: KubeChanged) -> None:
+        changed: set | None = set()
         if "pods" in message.kinds:
-            self.refresh_rows()
-        if self._details_key and ({"pods", "events"} & message.kinds):
-            self._show_details(self._details_key)
+            changed = self.refresh_rows()
+        key = self._details_key
+        if key and ("events" in message.kinds or changed is None or key in changed):
+            self._details_later()
 
     def rbac_changed(self) -> None:
         """RBAC answers arrived: show or disable the actions accordingly."""
@@ -148,54 +164,104 @@ class PodsPane(Pane):
         self.refresh_bindings()
         self._update_status()
 
-    def refresh_rows(self, *, rebuild: bool = False) -> None:
-        """Apply the store's changes since last time, then re-filter and re-sort."""
+    def refresh_rows(self, *, rebuild: bool = False) -> set[tuple[str, str]] | None:
+        """Apply the store's changes since last time: each changed row moves in the sorted index
+        (bisect), the filtered list is redone only when a row joined, left or moved. Returns the
+        keys changed (None: every row was rebuilt)."""
         bridge = self.bridge
         if bridge is None:
-            return
+            return set()
         store = bridge.store
         seq, keys = store.changes_since("pods", -1 if rebuild else self._seq)
-        if keys is None or self._seq < 0 or rebuild:
-            self.rows = {}
-            for pod in store.list("pods"):
-                row = pod_row(pod)
-                self.rows[row.key] = row
-            changed = None
-        else:
-            membership = False  # rows added or removed
-            for key in keys:
+        self._seq, self.batches = seq, self.batches + 1
+        if keys is None or rebuild:
+            self._version += 1
+            self.rows = store.rows("pods")
+            if len(self.rows) < store.count("pods"):  # a store without a pods row function
+                self.rows = {r.key: r for r in map(pod_row, store.list("pods"))}
+            self._bad = sum(1 for r in self.rows.values() if r.health == BAD)
+            self._index = SortedIndex(self._sort_key, self.rows.values(), tag=_hay)
+            self._keep_marks()
+            self._reorder(resort=False)
+            self.table.invalidate()
+            self._update_status()
+            return None
+        moved = False  # a row joined, left or changed place in the shown list
+        reshaped = False  # a row joined, left, moved in the sort order or changed its name/status text
+        flt = self.filter
+        for key in keys:
+            old = self.rows.get(key)
+            new = store.row("pods", key)
+            if new is None and old is None:
+                continue
+            if new is None:
                 obj = store.get("pods", *key)
-                if obj is None:
-                    membership |= self.rows.pop(key, None) is not None
-                else:
-                    membership |= key not in self.rows
-                    self.rows[key] = pod_row(obj)
-            changed = keys
-        self._seq = seq
-        self.batches += 1
+                new = pod_row(obj) if obj is not None else None
+            if old is not None:
+                self._bad -= old.health == BAD
+            if new is None:
+                del self.rows[key]
+                self._index.remove(old)
+                moved = reshaped = True
+                continue
+            self.rows[key] = new
+            self._bad += new.health == BAD
+            if old is None:
+                self._index.add(new)
+                moved = reshaped = True
+            else:
+                place = self._index.update(old, new)
+                reshaped |= place or old.hay != new.hay
+                moved |= place or (not flt.empty and flt.matches(old) != flt.matches(new))
+        if reshaped:
+            self._version += 1  # the matches kept for free-word filters are stale
+            self._keep_marks()
+        if moved:
+            self._reorder(resort=False)
+        self.table.invalidate(keys)
+        self._update_status()
+        return keys
+
+    def _keep_marks(self) -> None:
+        """Marks of pods that are gone go too (and the marker column with the last of them)."""
         if self.marks:
-            self.marks.keep(self.rows)  # marks of pods that are gone go too
+            self.marks.keep(self.rows)
             if not self.marks:
                 self.table.set_columns(self._columns())
-        if changed is not None and not membership and self.filter.empty and self.sort_column == "name":
-            # Same rows in the same order (sorted by name, unfiltered): repaint the changed ones only.
-            self.table.invalidate(changed)
-            self._update_status()
-            return
-        self._reorder()
-        self.table.invalidate(changed)
-        self._update_status()
 
-    def _reorder(self) -> None:
+    def _sort_key(self, row: PodRow) -> Any:
+        return row.sort_key(self.sort_column)
+
+    def _reorder(self, *, resort: bool = True) -> None:
+        """Show the rows in sort order through the filter (`resort`: the sort column changed)."""
+        if resort:
+            self._index = SortedIndex(self._sort_key, self.rows.values(), tag=_hay)
         flt = self.filter
-        rows = self.rows.values() if flt.empty else [r for r in self.rows.values() if flt.matches(r)]
-        col = self.sort_column
-        if col == "name":
-            ordered = sorted(rows, key=lambda r: (r.name, r.namespace), reverse=self.sort_reverse)
+        if flt.empty:
+            self.shown = cast("Sequence[tuple[str, str]]", self._index.view(self.sort_reverse))
         else:
-            ordered = sorted(rows, key=lambda r: r.sort_key(col), reverse=self.sort_reverse)
-        self.shown = [r.key for r in ordered]
+            state = self._state()
+            if any(s != state for s, _ in self._matched.values()):
+                self._matched.clear()
+            found = self._matched.get(flt) if flt.words_only else None
+            last = self._matched.get(self._last_filter) if self._last_filter is not None else None
+            if found is not None:
+                pairs = found[1]  # erased back to a filter already typed: its matches as they were
+            elif last is not None and flt.narrows(self._last_filter):  # type: ignore[arg-type]
+                pairs = flt.select(last[1], self.rows)  # typing on: look at the last matches only
+            else:
+                pairs = flt.select(self._index.pairs(self.sort_reverse), self.rows)
+            if flt.words_only:
+                self._matched[flt] = (state, pairs)
+                while len(self._matched) > 8:
+                    del self._matched[next(iter(self._matched))]
+            self.shown = [k for k, _ in pairs]
+        self._last_filter = flt
         self.table.set_keys(self.shown)
+
+    def _state(self) -> tuple[int, str, bool]:
+        """What the last filter's matches depend on besides the filter: the rows and their order."""
+        return (self._version, self.sort_column, self.sort_reverse)
 
     def _cells(self, key: object) -> list[Cell]:
         row = self.rows.get(cast("tuple[str, str]", key))
@@ -230,9 +296,8 @@ class PodsPane(Pane):
             return
         where = "all namespaces" if bridge.namespace is None and bridge.context else f"ns {bridge.namespace or '-'}"
         parts = [f"{len(self.shown)}/{len(self.rows)} pods", where]
-        bad = sum(1 for r in self.rows.values() if r.health == BAD)
-        if bad:
-            parts.append(f"✗ {bad} failing")
+        if self._bad:
+            parts.append(f"✗ {self._bad} failing")
         if self.filter.error:
             parts.append(f"filter: {self.filter.error}")
         elif not self.filter.empty:
@@ -257,7 +322,7 @@ class PodsPane(Pane):
     # -- filter and sort -----------------------------------------------------------------------
     def apply_filter(self, text: str) -> None:
         self.filter = parse_filter(text)
-        self._reorder()
+        self._reorder(resort=False)
         self._update_status()
 
     def set_filter(self, text: str) -> None:
@@ -271,9 +336,10 @@ class PodsPane(Pane):
         self.apply_filter(text)
 
     def _set_sort(self, column: str, reverse: bool) -> None:
+        resort = column != self.sort_column
         self.sort_column, self.sort_reverse = column, reverse
         self.table.sort_column, self.table.sort_reverse = column, reverse
-        self._reorder()
+        self._reorder(resort=resort)
         self.table.refresh()
         self._update_status()
 
@@ -292,7 +358,19 @@ class PodsPane(Pane):
 
     def on_virtual_table_highlighted(self, message: VirtualTable.Highlighted) -> None:
         self._details_key = message.key  # type: ignore[assignment]
-        self._show_details(message.key)  # type: ignore[arg-type]
+        self._details_later()
+
+    def _details_later(self) -> None:
+        """Show the highlighted pod's details after the table's next frame: a burst of keys (j j j,
+        filter letters) moves the table at once and renders the details once."""
+        if not self._details_pending:
+            self._details_pending = True
+            self.call_after_refresh(self._details_now)
+
+    def _details_now(self) -> None:
+        self._details_pending = False
+        if self._details_key is not None:
+            self._show_details(self._details_key)
 
     def _show_details(self, key: tuple[str, str]) -> None:
         bridge = self.bridge

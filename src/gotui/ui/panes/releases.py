@@ -80,6 +80,7 @@ class ReleasesPane(Pane):
         self.helm: dict[tuple[str, str], list[helm_ops.HelmRevision]] = {}
         self.rows: dict[str, RowRef] = {}
         self.shown: list[str] = []
+        self._reload_on_show = False  # the cache changed while the pane was hidden
         self._helm_generation = -1
 
     def compose_main(self) -> ComposeResult:
@@ -114,9 +115,20 @@ class ReleasesPane(Pane):
 
     def on_kube_changed(self, message: KubeChanged) -> None:
         if message.kinds & KINDS:
+            if not self.display:  # another pane is shown: rebuild once, when this one is
+                self._reload_on_show = True
+                return
+            self.reload()
+
+    def on_show(self) -> None:
+        if self._reload_on_show:
+            self._reload_on_show = False
             self.reload()
 
     def on_kube_state_changed(self, message: KubeStateChanged) -> None:
+        if not self.display:
+            self._reload_on_show = True
+            return
         self.reload()
 
     def reload(self) -> None:
