@@ -71,3 +71,11 @@ def test_kept_files_are_private(tmp_path, monkeypatch):
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     temp = ke.temp_file("y: 2\n", "web")
     assert stat.S_IMODE(temp.stat().st_mode) == 0o600 and temp.read_text() == "y: 2\n"
+
+
+def test_edit_keys_are_in_the_registry():
+    from gotui.ui import keys
+
+    reg = keys.registry()
+    assert reg["resource.edit"].binding.key == "e" and reg["pods.edit"].binding.key == "e"
+    assert {"edit.reopen", "edit.fresh", "edit.cancel"} <= reg.keys()

@@ -136,7 +136,9 @@ def diff_lines(original: dict[str, Any], new: dict[str, Any], context: int = 3) 
     """A unified diff of the YAML before and after, each line sanitized (shown as text, never markup)."""
     old_lines = dump(strip_object(original)).splitlines()
     new_lines = dump(strip_object(new)).splitlines()
-    out = difflib.unified_diff(old_lines, new_lines, "server", "edited", n=context, lineterm="")
+    rv = _at(original, ("metadata", "resourceVersion"))
+    out = difflib.unified_diff(old_lines, new_lines, f"server (resourceVersion {rv})", "edited", n=context,
+                               lineterm="")
     return [sanitize_line(line, 300) for line in out]
 
 

@@ -6,7 +6,7 @@ when it opens (Enter cancels), Tab / Shift+Tab move between the buttons. On a pr
 operator must type the target's name before `y` counts. When given a `permission` check (RBAC), the
 dialog runs it in a worker while it shows "checking permission…": a `y` typed meanwhile is kept and
 counts once permission is granted; a denial turns the dialog into the refusal (Confirm disabled).
-An edit's diff (`params["diff"]`) shows as text in the body. The body scrolls (PageUp/PageDown) so the buttons and the name input stay on screen down to 60x20.
+An edit's diff (`params["diff"]`) shows as text at the top of the body. The body scrolls (PageUp/PageDown) so the buttons and the name input stay on screen down to 60x20.
 """
 
 from __future__ import annotations
@@ -125,12 +125,12 @@ class ConfirmModal(ModalScreen[bool]):
         with Vertical(id="confirm-box"):
             yield Static(Text(f"⚠ {a.verb.upper()} {a.kind}", style="bold"), id="confirm-title")
             with _Body(id="confirm-body"):
+                diff = a.params.get("diff")
+                if diff:  # what an edit changes comes first: it is what is being confirmed
+                    yield Static(diff_text(diff), id="confirm-diff")
                 yield Static(self._facts(), id="confirm-facts")
                 if a.preview:
                     yield Static(Text("$ " + safe_text(a.preview, 2000)), id="confirm-preview")
-                diff = a.params.get("diff")
-                if diff:
-                    yield Static(diff_text(diff), id="confirm-diff")
             status = Static(Text((PREPARING if self.prepare else CHECKING) if self.checking else ""),
                             id="confirm-permission")
             status.display = self.checking

@@ -33,7 +33,8 @@ _NAMED_KEYS = {k.value.rsplit("+", 1)[-1] for k in Keys if not k.value.startswit
 _TITLES = {"GotuiApp": "Everywhere", "ConfirmModal": "Confirmation dialog", "PickerScreen": "Context / namespace picker",
            "VirtualTable": "Tables", "LogLines": "Log view (scrolling)", "HelpScreen": "This help",
            "LimitsModal": "HPA min/max", "TagModal": "Tag image", "AskNumber": "Number prompt",
-           "ResourceView": "Resource view (:KIND; u s R i on workloads)", "AskText": "Text prompt", "ResourceDescribeScreen": "Describe (any kind)"}
+           "ResourceView": "Resource view (:KIND; u s R i on workloads)", "AskText": "Text prompt", "ResourceDescribeScreen": "Describe (any kind)",
+           "ReopenKept": "Reopen a kept edit (e)"}
 # Keys that are no binding of ours but are worth listing with a group (Textual's own).
 _EXTRA_ROWS = {"GotuiApp": [("ctrl+p", "Command palette")], "ConfirmModal": [("tab", "Move between buttons")]}
 # The `:` line reads its keys itself (no bindings): listed as a group of their own in `?`.

@@ -61,7 +61,7 @@ class PodsPane(Pane):
         Binding("R", "restart_deployment", "Restart deploy", id="pods.restart"),
         Binding("d", "describe", "Describe", id="pods.describe"),
         Binding("y", "yaml", "YAML", id="pods.yaml"),
-        Binding("e", "edit", "Edit", tooltip="edit the pod's YAML in $KUBE_EDITOR / $EDITOR, diff, confirm", id="pods.edit"),
+        Binding("e", "edit", "Edit", show=False, tooltip="edit the pod's YAML in $KUBE_EDITOR / $EDITOR, diff, confirm", id="pods.edit"),
         Binding("s", "sort_next", "Sort", show=False, id="pods.sort"),
         Binding("S", "sort_reverse", "Reverse sort", show=False, id="pods.sort_reverse"),
         Binding("c", "pick_context", "Context", id="kube.context"),
