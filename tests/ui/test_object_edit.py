@@ -122,7 +122,7 @@ async def test_diff_cancel_reopen_apply_then_conflict(sandbox, state, monkeypatc
         assert kept.exists()
 
 
-async def test_unchanged_invalid_and_renamed_send_nothing(sandbox, state, monkeypatch):
+async def test_unchanged_invalid_renamed_denied_readonly_send_nothing(sandbox, state, monkeypatch):
     core = client.CoreV1Api(sandbox.api_client)
     rv0 = make_cm(core, "edit-c", {"color": "red"}).metadata.resource_version
     kept = ke.kept_path("gotui-sandbox", "configmaps", "shop", "edit-c")
@@ -145,8 +145,23 @@ async def test_unchanged_invalid_and_renamed_send_nothing(sandbox, state, monkey
         await until(pilot, lambda: "metadata.name may not change" in notes(app), what="renamed")
         assert "name: other" in kept.read_text() and "not valid YAML" not in kept.read_text()
         assert not isinstance(app.screen, ConfirmModal)
+        # RBAC denies update: the dialog says so and sends nothing; the edit stays kept
+        monkeypatch.setenv("KUBE_EDITOR", editor("--replace", "color: red", "color: blue"))
+        sandbox.set_policy([{"verb": "update", "resource": "configmaps", "namespace": "shop"}])
+        try:
+            await pilot.press("e", "n")  # `n`: drop the kept (renamed) edit, edit the server's version
+            await until(pilot, lambda: (m := modal_ready(app)) is not None and m.denied_reason, what="denied")
+            await pilot.press("n")
+            await until(pilot, lambda: not isinstance(app.screen, ConfirmModal), what="closed")
+        finally:
+            sandbox.set_policy([])
+        assert "color: blue" in kept.read_text()
+        # read-only: `e` does nothing at all (not even the offer to reopen)
+        app.settings.readonly = True
+        await pilot.press("e")
+        assert not isinstance(app.screen, (ReopenKept, ConfirmModal))
     assert core.read_namespaced_config_map("edit-c", "shop").metadata.resource_version == rv0
-    assert audit(state) == []
+    assert [a["outcome"] for a in audit(state)] == ["refused"]
 
 
 async def test_pods_pane_edits_a_pod(sandbox, state, monkeypatch):
