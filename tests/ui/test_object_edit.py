@@ -217,3 +217,9 @@ def test_same_result_as_kubectl_edit(sandbox, state):
     assert k1.data == k2.data == {"color": "blue", "multi": "a\nb\n"}
     assert k1.metadata.labels == k2.metadata.labels
     assert (k1.metadata.annotations or {}) == (k2.metadata.annotations or {})
+    # the sandbox refuses a PUT at a stale resourceVersion (what makes a concurrent change a 409)
+    stale = obj["metadata"]["resourceVersion"]
+    with pytest.raises(client.ApiException) as err:
+        core.replace_namespaced_config_map("edit-k2", "shop", {**result.obj, "metadata": {
+            **result.obj["metadata"], "resourceVersion": stale}})
+    assert err.value.status == 409
