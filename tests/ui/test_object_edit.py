@@ -3,7 +3,7 @@ as $KUBE_EDITOR rewrites the file and exits, as any editor does. At 80x24, keys 
 the dialog, `n` sends nothing and keeps the edit, `e` `y` reopens it and `y` applies it (audited with
 before/after resourceVersion); a change on the server meanwhile is a 409 and the edit stays kept;
 an unchanged file sends nothing; invalid YAML or a renamed object is kept with the error on top;
-the Pods pane edits a pod. The same edit through the real `kubectl edit` gives the same object."""
+the Pods pane edits a pod; an edit the server refuses (422) is kept behind its answer. The same edit through the real `kubectl edit` gives the same object."""
 
 from __future__ import annotations
 
@@ -164,7 +164,7 @@ async def test_unchanged_invalid_renamed_denied_readonly_send_nothing(sandbox, s
     assert [a["outcome"] for a in audit(state)] == ["refused"]
 
 
-async def test_pods_pane_edits_a_pod(sandbox, state, monkeypatch):
+async def test_pods_pane_edit_then_a_refused_deployment_edit(sandbox, state, monkeypatch):
     core = client.CoreV1Api(sandbox.api_client)
     pod = core.list_namespaced_pod("shop").items[0]
     name = pod.metadata.name
@@ -181,7 +181,26 @@ async def test_pods_pane_edits_a_pod(sandbox, state, monkeypatch):
         assert "+    edited: by-gotui" in str(modal.query_one("#confirm-diff").render())
         await pilot.press("y")
         await until(pilot, lambda: any(a["outcome"] == "ok" for a in audit(state)), what="applied")
-    assert core.read_namespaced_pod(name, "shop").metadata.labels["edited"] == "by-gotui"
+        assert core.read_namespaced_pod(name, "shop").metadata.labels["edited"] == "by-gotui"
+        # the server refuses the edit (422 invalid): nothing changes, the edit is kept behind its answer
+        monkeypatch.setenv("KUBE_EDITOR", editor("--sub", r"^  replicas: \d+$", "  replicas: -1"))
+        view = app.query_one(ResourceView)
+        await pilot.press(":", *"deploy", "enter")
+        await until(pilot, lambda: ("shop", "worker") in view.rows, what="worker listed")
+        view.table.move_to(("shop", "worker"))
+        await until(pilot, lambda: view.table.cursor_key == ("shop", "worker"), what="worker selected")
+        replicas = client.AppsV1Api(sandbox.api_client).read_namespaced_deployment("worker", "shop").spec.replicas
+        await pilot.press("e")
+        modal = await until(pilot, lambda: modal_ready(app), what="dialog (deployment)")
+        assert "+  replicas: -1" in str(modal.query_one("#confirm-diff").render())
+        await pilot.press("y")
+        kept = ke.kept_path("gotui-sandbox", "deployments.apps", "shop", "worker")
+        await until(pilot, lambda: "with the server's answer on top" in notes(app), what="refusal kept")
+        text = kept.read_text()
+        assert "# The server refused it:" in text and "must be greater than or equal to 0" in text
+        assert "replicas: -1" in text
+        assert client.AppsV1Api(sandbox.api_client).read_namespaced_deployment("worker", "shop").spec.replicas == replicas
+        assert [a["outcome"] for a in audit(state)][-1].startswith("error:")
 
 
 def test_same_result_as_kubectl_edit(sandbox, state):

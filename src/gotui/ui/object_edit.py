@@ -167,7 +167,8 @@ class ObjectEditor:
             return
         assert result.obj is not None
         ke.write_private(kept, edited)  # until the server has taken it
-        self.pane.app.call_from_thread(self._confirm, client, context, kind, namespace, name, obj, result.obj, kept)
+        self.pane.app.call_from_thread(self._confirm, client, context, kind, namespace, name, obj, result.obj, kept,
+                                       edited)
 
     def _run_editor(self, path: Path) -> int | None:
         """The editor on `path` with the TUI suspended (headless, as under test: no terminal to give)."""
@@ -188,7 +189,7 @@ class ObjectEditor:
 
     # -- back on the UI thread -----------------------------------------------------------------
     def _confirm(self, client: Any, context: str | None, kind: Kind, namespace: str | None, name: str,
-                 old: dict[str, Any], new: dict[str, Any], kept: Path) -> None:
+                 old: dict[str, Any], new: dict[str, Any], kept: Path, edited: str) -> None:
         from gotui.kube.resources import edit_action, replace_object
 
         app = self.pane.gotui_app
@@ -204,6 +205,8 @@ class ObjectEditor:
             except ApiException as exc:
                 if exc.status == 409:
                     raise ke.EditConflict(kept) from exc
+                # refused (invalid, forbidden...): kept with the server's answer on top, as kubectl edit does
+                ke.write_private(kept, ke.with_errors(edited, [f"The server refused it: {describe_error(exc)}"]))
                 raise
 
         def audit_fields(result: Any, error: BaseException | None) -> dict[str, Any]:
@@ -217,6 +220,9 @@ class ObjectEditor:
         def on_done(result: Any, error: BaseException | None) -> None:
             if error is None:
                 kept.unlink(missing_ok=True)
+            elif not isinstance(error, ke.EditConflict):
+                self.pane.notify(f"Nothing applied; your edit is kept in {kept} with the server's answer on top "
+                                 "(e reopens it).", title="edit", severity="warning", timeout=20, markup=False)
 
         def on_cancel() -> None:
             self.pane.notify(f"Nothing sent; your edit is kept in {kept} (e reopens it).", title="edit",
