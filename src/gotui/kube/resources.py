@@ -355,3 +355,29 @@ def delete_object(api_client: Any, kind: Kind, action: Any, settings: Any) -> st
     request(api_client, "DELETE", kind.path(action.namespace, action.target), timeout=15).release_conn()
     where = f"{action.namespace}/" if action.namespace else ""
     return f"Deleted {kind.kind.lower() or kind.resource} {where}{action.target}"
+
+
+def edit_action(kind: Kind, namespace: str | None, name: str, context: str | None, diff: list[str],
+                resource_version: str) -> Any:
+    """The Action for replacing one object with its edited version (RBAC: `update` on its resource);
+    `diff` (sanitized unified-diff lines) is shown in the dialog."""
+    from gotui.ops.actions import Action
+
+    ns_flag = f" -n {namespace}" if namespace else ""
+    changed = sum(1 for line in diff if line[:1] in "+-" and line[:3] not in ("+++", "---"))
+    return Action(verb="edit", kind=kind.kind.lower() or kind.resource, target=name,
+                  namespace=namespace or None, context=context,
+                  preview=f"kubectl --context {context}{ns_flag} edit {kind.group_resource} {name}",
+                  destructive=True, reversible=True,
+                  detail=f"replace at resourceVersion {resource_version} ({changed} changed lines)",
+                  rbac=("update", kind.resource, kind.group),
+                  params={"resource": kind.group_resource, "diff": diff, "resourceVersion": resource_version})
+
+
+def replace_object(api_client: Any, kind: Kind, obj: dict, action: Any, settings: Any) -> dict:
+    """PUT `obj` (it carries the resourceVersion it was read at: a change meanwhile is 409 Conflict);
+    refused in read-only mode, whoever calls. Returns the object as stored."""
+    from gotui.ops import safety
+
+    safety.require_allowed(action, settings)
+    return _json(request(api_client, "PUT", kind.path(action.namespace, action.target), body=obj, timeout=15))

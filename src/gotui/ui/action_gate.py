@@ -45,6 +45,7 @@ class Pending:
     audit_fields: Callable[[Any, BaseException | None], dict[str, Any] | None] | None
     key: Key
     running: bool = False
+    on_cancel: Callable[[], None] | None = None
 
 
 class ActionGate:
@@ -77,6 +78,7 @@ class ActionGate:
         success: str | None = None,
         audit_fields: Callable[[Any, BaseException | None], dict[str, Any] | None] | None = None,
         prepare: Callable[[], Action] | None = None,
+        on_cancel: Callable[[], None] | None = None,
     ) -> None:
         app = self.app
         key = action_key(action)
@@ -87,7 +89,7 @@ class ActionGate:
             self._decline(action, "refused", verdict.reason)
             app.notify(verdict.reason, title=f"Refused: {action.title}", severity="error")
             return
-        op = Pending(action, runner, on_done, success, audit_fields, key)
+        op = Pending(action, runner, on_done, success, audit_fields, key, on_cancel=on_cancel)
         self.pending[key] = op
         permission = app.rbac_checker if action.rbac else None
         if not action.destructive:
@@ -104,6 +106,8 @@ class ActionGate:
             return
         self.pending.pop(op.key, None)
         title = op.action.title
+        if op.on_cancel is not None:
+            op.on_cancel()
         if modal.unavailable:
             self._decline(op.action, "cancelled", modal.denied_reason or "")
             self.app.notify(modal.denied_reason or "nothing to do", title=title, timeout=5)

@@ -314,6 +314,7 @@ class GotuiApp(CommandKeys, App[None]):
         success: str | None = None,
         audit_fields: Callable[[Any, BaseException | None], dict[str, Any] | None] | None = None,
         prepare: Callable[[], Action] | None = None,
+        on_cancel: Callable[[], None] | None = None,
     ) -> None:
         """Safety check -> dialog (pushed now, RBAC checked inside it) -> "started" audit line -> run in a
         thread -> outcome audit line -> notify.
@@ -324,9 +325,10 @@ class GotuiApp(CommandKeys, App[None]):
         of the plain ok / error. A second call for the same action while one is pending is a no-op.
         `prepare()` (optional) runs in a thread inside the open dialog and returns the final Action (what
         needs a round trip to know, e.g. a prune's count), or raises to say why there is nothing to do.
+        `on_cancel()` is called on the UI thread when the dialog closes without confirming.
         """
         self.gate.perform(action, runner, on_done=on_done, success=success, audit_fields=audit_fields,
-                          prepare=prepare)
+                          prepare=prepare, on_cancel=on_cancel)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """While a dialog is open, the app's own keys (panes, help, history, palette) do nothing."""

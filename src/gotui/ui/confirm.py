@@ -6,7 +6,7 @@ when it opens (Enter cancels), Tab / Shift+Tab move between the buttons. On a pr
 operator must type the target's name before `y` counts. When given a `permission` check (RBAC), the
 dialog runs it in a worker while it shows "checking permission…": a `y` typed meanwhile is kept and
 counts once permission is granted; a denial turns the dialog into the refusal (Confirm disabled).
-The body scrolls (PageUp/PageDown) so the buttons and the name input stay on screen down to 60x20.
+An edit's diff (`params["diff"]`) shows as text at the top of the body. The body scrolls (PageUp/PageDown) so the buttons and the name input stay on screen down to 60x20.
 """
 
 from __future__ import annotations
@@ -27,6 +27,16 @@ from gotui.ops.sanitize import safe_text
 
 CHECKING = "checking permission…"
 PREPARING = "looking up what this would change…"
+
+
+def diff_text(lines: list[str]) -> Text:
+    """Unified-diff lines (already sanitized) as inert Text: `+` green, `-` red, `@@` dim."""
+    out = Text(no_wrap=False)
+    for line in lines:
+        style = ("bold" if line[:3] in ("+++", "---") else "green" if line.startswith("+")
+                 else "red" if line.startswith("-") else "dim" if line.startswith("@@") else "")
+        out.append(safe_text(line, 300) + "\n", style=style)
+    return out
 
 
 class _Body(VerticalScroll, can_focus=False):
@@ -115,6 +125,9 @@ class ConfirmModal(ModalScreen[bool]):
         with Vertical(id="confirm-box"):
             yield Static(Text(f"⚠ {a.verb.upper()} {a.kind}", style="bold"), id="confirm-title")
             with _Body(id="confirm-body"):
+                diff = a.params.get("diff")
+                if diff:  # what an edit changes comes first: it is what is being confirmed
+                    yield Static(diff_text(diff), id="confirm-diff")
                 yield Static(self._facts(), id="confirm-facts")
                 if a.preview:
                     yield Static(Text("$ " + safe_text(a.preview, 2000)), id="confirm-preview")

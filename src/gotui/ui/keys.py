@@ -34,7 +34,8 @@ _TITLES = {"GotuiApp": "Everywhere", "ConfirmModal": "Confirmation dialog", "Pic
            "VirtualTable": "Tables", "LogLines": "Log view (scrolling)", "HelpScreen": "This help",
            "LimitsModal": "HPA min/max", "TagModal": "Tag image", "AskNumber": "Number prompt",
            "ResourceView": "Resource view (:KIND; u s R i on workloads)", "AskText": "Text prompt", "ResourceDescribeScreen": "Describe (any kind)",
-           "PortForwardsScreen": "Port-forwards (f on Pods, :pf)", "AskPort": "Port-forward prompt"}
+           "PortForwardsScreen": "Port-forwards (f on Pods, :pf)", "AskPort": "Port-forward prompt",
+           "ReopenKept": "Reopen a kept edit (e)"}
 # Keys that are no binding of ours but are worth listing with a group (Textual's own).
 _EXTRA_ROWS = {"GotuiApp": [("ctrl+p", "Command palette")], "ConfirmModal": [("tab", "Move between buttons")]}
 # The `:` line reads its keys itself (no bindings): listed as a group of their own in `?`.

@@ -2,7 +2,7 @@
 prints), live (a TableWatcher thread: list, then watch as Tables), virtualized (10,000 rows paint like
 30). `/` filters (text, `!text` inverse, `-l k=v` labels), `o`/`O` sort (`s`/`S` too where `s` is not
 scale), Enter/`d` describe (fields
-and events), `y` YAML (Secrets masked until `x`), ctrl+d delete through the app's action gate (`Space` marks
+and events), `y` YAML (Secrets masked until `x`), `e` edit (ui/object_edit.py), ctrl+d delete through the app's action gate (`Space` marks
 rows: ctrl+d and `R` then act on all marked after one dialog, see ui/resource_marks.py),
 Esc goes back. Events (`:ev`) come newest first (lastTimestamp, eventTime, then creation), Warning rows
 marked `!` and in yellow. Workloads have their actions (ui/workload_actions.py): Deployments
@@ -29,6 +29,7 @@ from gotui.ops.sanitize import safe_text
 from gotui.ui.kube_table import Cell, Column, VirtualTable
 from gotui.ui.marks import MARK
 from gotui.ui.messages import KubeStateChanged
+from gotui.ui.object_edit import ObjectEditor
 from gotui.ui.panes.base import Pane
 from gotui.ui.resource_marks import ResourceMarks
 from gotui.ui.workload_actions import WorkloadActions, supports
@@ -51,6 +52,7 @@ class ResourceView(Pane):
     BINDINGS = [
         Binding("d", "describe", "Describe", id="resource.describe"),
         Binding("y", "yaml", "YAML", id="resource.yaml"),
+        Binding("e", "edit", "Edit", tooltip="edit the YAML in $KUBE_EDITOR / $EDITOR, diff, confirm", id="resource.edit"),
         Binding("ctrl+d", "delete", "Delete", id="resource.delete"),
         Binding("u", "workload('undo')", "Undo revision", tooltip="Deployments: roll back to a revision", id="resource.undo"),
         Binding("s", "workload('scale')", "Scale", tooltip="Deployments, StatefulSets", id="resource.scale"),
@@ -85,6 +87,7 @@ class ResourceView(Pane):
         self.opened_at = 0.0
         self.workload = WorkloadActions(self)
         self.marking = ResourceMarks(self)
+        self.editor = ObjectEditor(self)
 
     def compose_main(self) -> ComposeResult:
         table = VirtualTable([Column("name", "NAME", 20, flex=True)], self._cells, id="resource-table",
@@ -448,6 +451,13 @@ class ResourceView(Pane):
 
         self._fetch("YAML", work)
 
+    def action_edit(self) -> None:
+        sel, kind = self.selected(), self.kind
+        if sel is None or kind is None:
+            self.notify("Nothing selected.", severity="warning", timeout=3)
+            return
+        self.editor.edit(kind, sel[0], sel[1])
+
     # -- delete -----------------------------------------------------------------------------------
     def _delete_action(self) -> Any:
         from gotui.kube.resources import delete_action
@@ -461,6 +471,8 @@ class ResourceView(Pane):
         if action == "workload":
             return (supports(self._workload_kind(), str(parameters[0]) if parameters else "")
                     and not self.gotui_app.settings.readonly)
+        if action == "edit":
+            return not self.gotui_app.settings.readonly and (self.kind is None or self.kind.can("update"))
         if action == "sort_next_s":
             return not supports(self._workload_kind(), "scale")
         if action == "delete":

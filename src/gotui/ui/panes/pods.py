@@ -1,5 +1,5 @@
 """The Pods pane: live from the watch cache, virtualized (10,000 pods render like 30), filter as you
-type (`go-api`, `-l app=go-api`, `status:crash`), sort by any column (o/O), describe/events/YAML, logs,
+type (`go-api`, `-l app=go-api`, `status:crash`), sort by any column (o/O), describe/events/YAML, `e` edit, logs,
 delete pod and restart the owning Deployment through the action gate; `s` a shell in the pod
 (ui/kube_exec.py), `F` port-forward and `f` the forwards (ui/port_forwards.py). `Space` marks pods (a
 marker column), `Esc` clears: ctrl+d deletes every marked pod, `R` restarts their Deployments, after one
@@ -42,6 +42,7 @@ from gotui.ops.sanitize import safe_text
 from gotui.ui.kube_table import Cell, Column, VirtualTable
 from gotui.ui.marks import MARK, Marks, perform_each
 from gotui.ui.messages import KubeChanged, KubeStateChanged
+from gotui.ui.object_edit import POD_KIND, ObjectEditor
 from gotui.ui.panes.base import Pane
 from gotui.ui.pod_details import describe_pod, pod_events
 
@@ -72,6 +73,7 @@ class PodsPane(Pane):
         Binding("R", "restart_deployment", "Restart deploy", id="pods.restart"),
         Binding("d", "describe", "Describe", id="pods.describe"),
         Binding("y", "yaml", "YAML", id="pods.yaml"),
+        Binding("e", "edit", "Edit", show=False, tooltip="edit the pod's YAML in $KUBE_EDITOR / $EDITOR, diff, confirm", id="pods.edit"),
         Binding("s", "shell", "Shell", id="pods.shell"),
         Binding("F", "port_forward", "Port-forward", id="pods.port_forward"),
         Binding("f", "port_forwards", "Forwards", show=False, id="pods.forwards"),
@@ -104,6 +106,7 @@ class PodsPane(Pane):
         self.batches = 0
         self.marks = Marks()
         self.stream_note = ""  # how the last shell ended / the last forward started
+        self.editor = ObjectEditor(self)
 
     # -- layout --------------------------------------------------------------------------------
     def compose_main(self) -> ComposeResult:
@@ -413,6 +416,15 @@ class PodsPane(Pane):
             return
         self.fetch_yaml(pod)
 
+    def action_edit(self) -> None:
+        """`e`: edit the pod's YAML (ui/object_edit.py)."""
+        pod = self.current_pod()
+        if pod is None:
+            self.notify("No pod selected.", severity="warning")
+            return
+        meta = pod.get("metadata") or {}
+        self.editor.edit(POD_KIND, meta.get("namespace") or None, meta.get("name") or "")
+
     def fetch_yaml(self, pod: dict) -> None:
         """Fetch `pod` whole in a worker and show its YAML."""
         bridge = self.bridge
@@ -491,6 +503,8 @@ class PodsPane(Pane):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "clear_marks":
             return bool(self.marks)  # without marks Esc goes on to the app
+        if action == "edit":
+            return not self.gotui_app.settings.readonly
         if action in MUTATING or action in STREAMS:
             if self.gotui_app.settings.readonly:
                 return False
