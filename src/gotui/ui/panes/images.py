@@ -8,6 +8,7 @@ so and the watcher retries with capped backoff; the pane recovers by itself.
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
@@ -23,6 +24,7 @@ from gotui import clock
 from gotui.ops import docker_ops as dops
 from gotui.ops import image_analysis as ia
 from gotui.ops.errors import describe_error
+from gotui.sources import docker_quick
 from gotui.sources.docker_source import DockerSource, EngineUnreachable, EventWatcher
 from gotui.ui.docker import bulk
 from gotui.ui.panes.base import Pane
@@ -46,11 +48,13 @@ class DockerState(Message):
 
 
 class DockerLists(Message):
-    def __init__(self, images: list[dict[str, Any]], containers: list[dict[str, Any]], elapsed: float) -> None:
+    def __init__(self, images: list[dict[str, Any]], containers: list[dict[str, Any]], elapsed: float,
+                 *, prefetched: bool = False) -> None:
         super().__init__()
         self.images = images
         self.containers = containers
         self.elapsed = elapsed
+        self.prefetched = prefetched  # the start-up lists (ImagesPane.prefetch)
 
 
 class DockerDetails(Message):
@@ -145,18 +149,40 @@ class ImagesPane(Pane):
         self.table.focus()
 
     # -- source lifecycle --------------------------------------------------------------------------
-    def start(self) -> None:
-        settings = getattr(self.app, "settings", None)
+    def _ensure_source(self) -> DockerSource:
         if self.source is None:
+            settings = getattr(self.app, "settings", None)
             self.source = DockerSource(getattr(settings, "docker_host", None))
+        return self.source
+
+    def prefetch(self) -> None:
+        """At start-up, before the first frame: fetch the first lists in a plain thread with the
+        stdlib (sources.docker_quick), so the first rows do not wait for the docker client's import,
+        the version negotiation and the event subscription that `start` does after the first frame."""
+        try:
+            host = self._ensure_source().host
+        except Exception:  # noqa: BLE001 - `start` reports a source that cannot be made
+            return
+
+        def run() -> None:
+            t0 = time.perf_counter()
+            lists = docker_quick.quick_lists(host)
+            if lists is not None:
+                self.post_message(DockerLists(*lists, time.perf_counter() - t0, prefetched=True))
+
+        threading.Thread(target=run, name="docker-prefetch", daemon=True).start()
+
+    def start(self) -> None:
+        source = self._ensure_source()
         services = getattr(self.app, "services", None)
         if isinstance(services, dict):
-            services["docker"] = self.source
+            services["docker"] = source
         try:
-            self.gotui_app.status_bar.docker_host = self.source.host
+            self.gotui_app.status_bar.docker_host = source.host
         except Exception:  # noqa: BLE001 - a bare App in tests has no status bar
             pass
-        self.set_status(f"connecting to {self.source.host}…")
+        if not self.refreshes:  # (the start-up lists may be on screen already)
+            self.set_status(f"connecting to {source.host}…")
         self.watcher = EventWatcher(
             self.source,
             on_change=lambda kinds: self.post_message(DockerChanged(kinds)),
@@ -208,6 +234,8 @@ class ImagesPane(Pane):
         self.post_message(DockerLists(images, containers, time.perf_counter() - start))
 
     def on_docker_lists(self, message: DockerLists) -> None:
+        if message.prefetched and self.refreshes:
+            return  # the ordinary list was first: it is newer
         start = time.perf_counter()
         self.images = message.images
         self.containers = message.containers
