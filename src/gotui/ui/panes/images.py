@@ -184,7 +184,7 @@ class ImagesPane(Pane):
         if not self.refreshes:  # (the start-up lists may be on screen already)
             self.set_status(f"connecting to {source.host}…")
         self.watcher = EventWatcher(
-            self.source,
+            source,
             on_change=lambda kinds: self.post_message(DockerChanged(kinds)),
             on_state=lambda state, detail: self.post_message(DockerState(state, detail)),
         )
