@@ -495,6 +495,7 @@ class LogView(Vertical):
         self._last_flush = 0.0
         self._last_status = 0.0
         self._status_dirty = True
+        self._status_armed = False  # the end-of-flow status timer is set
         self.state_note = ""  # set by owners: "following", "stream ended", …
 
     def compose(self) -> ComposeResult:
@@ -585,12 +586,21 @@ class LogView(Vertical):
                 self._armed = True
         if again:
             self._arm()
-        elif self._status_dirty:
-            self.set_timer(max(0.0, self.STATUS_INTERVAL - (time.monotonic() - self._last_status)), self._status_timer)
+        elif self._status_dirty and not self._status_armed:
+            # the counts after the last lines of a flow; while lines flow the flushes' own frames
+            # redraw the status line (`_add`), so this one-shot timer rarely draws anything
+            self._status_armed = True
+            self.set_timer(self.STATUS_INTERVAL + self.SLOW_INTERVAL, self._status_timer)
 
     def _status_timer(self) -> None:
-        if self._status_dirty:
-            self._render_status()
+        self._status_armed = False
+        if not self._status_dirty:
+            return
+        if self._armed or time.monotonic() - self._last_flush < self.SLOW_INTERVAL + self.FLUSH_TICK:
+            self._status_armed = True  # lines still flow: a flush's frame will carry the status
+            self.set_timer(self.STATUS_INTERVAL, self._status_timer)
+            return
+        self._render_status()
 
     def lines(self) -> list[str]:
         """The buffered lines as shown (timestamps included when they are shown)."""
@@ -669,10 +679,11 @@ class LogView(Vertical):
                 w.refresh()  # the new rows (or shifted ones) are on screen
             self._render_status()  # "+N new" is what changes on screen
             return
-        # following: the status line (line counts) is redrawn at most once a second while lines
-        # flow; with the new rows at the bottom and the status on top, a frame would span the view
+        # following: the status line (line counts) is redrawn about once a second while lines flow,
+        # always in the frame of a flush (a frame of its own per second cost a third more CPU on a
+        # slow log); with the new rows at the bottom and the status on top, a frame would span the view
         self._status_dirty = True
-        if time.monotonic() - self._last_status >= self.STATUS_INTERVAL:
+        if time.monotonic() - self._last_status >= self.STATUS_INTERVAL - self.SLOW_INTERVAL:
             self._render_status()
 
     def _render_status(self) -> None:
