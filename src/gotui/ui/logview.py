@@ -43,11 +43,13 @@ from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 from textual.widgets import Input, Static
 
 from gotui.ops.sanitize import Span, sanitize_coloured_line, sanitize_line
 from gotui.ui.clipboard import copy_through_terminal
+from gotui.ui.tail_scrollbar import TailScrollBar
 
 _TS = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)) (.*)\Z", re.S)
 MARK = "\x00mark"  # style sentinel for marker lines
@@ -146,6 +148,17 @@ class LogLines(ScrollView, can_focus=True):
         self.fast_scrolls = 0  # tail scrolls done by the terminal (scroll region), not a repaint
         self._dirty_from: int | None = None  # first screen row waiting for its repaint after a fast scroll
         self.last_dropped_rows = 0  # rows of the lines the last add() dropped off the top
+
+    @property
+    def vertical_scrollbar(self) -> ScrollBar:
+        """Textual's own property, with a bar that keeps its strips while the thumb stays put
+        (gotui.ui.tail_scrollbar): following a log repaints the bar's rows on every flush."""
+        if self._vertical_scrollbar is None:
+            bar = TailScrollBar(vertical=True, name="vertical", thickness=self.scrollbar_size_vertical)
+            bar.display = False
+            self._vertical_scrollbar = bar
+            self.app._start_widget(self, bar)
+        return self._vertical_scrollbar
 
     # -- content -----------------------------------------------------------------------------
     def _display(self, ts: str, text: str) -> str:
