@@ -6,6 +6,9 @@ requests the pane needs (`GET /images/json`, `GET /containers/json?all=1`, unver
 answers in its own API version, the same JSON docker-py's `api.images()` / `api.containers(all=True)`
 return) on one plain HTTP/1.1 connection. Only `unix://` hosts are handled; for any other host, or on
 any failure, it returns None and the ordinary client does the work a moment later. No Textual here.
+
+`start_early(host)` makes those requests in a thread as soon as the TUI's settings are known, while
+the interpreter still imports Textual; the Images pane takes the answer (`take_early`) when it mounts.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import http.client
 import json
 import socket
+import threading
 from typing import Any
 
 TIMEOUT = 10.0
@@ -59,3 +63,44 @@ def quick_lists(host: str, timeout: float = TIMEOUT) -> tuple[list[dict[str, Any
     if not isinstance(images, list) or not isinstance(containers, list):
         return None
     return images, containers
+
+
+Lists = tuple[list[dict[str, Any]], list[dict[str, Any]]]
+
+
+class Early:
+    """The lists being fetched in a thread since start-up."""
+
+    def __init__(self, host: str) -> None:
+        self.host = host
+        self.result: Lists | None = None
+        self.done = threading.Event()
+        threading.Thread(target=self._run, name="docker-early-lists", daemon=True).start()
+
+    def _run(self) -> None:
+        try:
+            self.result = quick_lists(self.host)
+        finally:
+            self.done.set()
+
+    def wait(self, timeout: float = TIMEOUT) -> Lists | None:
+        return self.result if self.done.wait(timeout) else None
+
+
+_early: dict[str, Early] = {}
+_early_lock = threading.Lock()
+
+
+def start_early(host: str) -> None:
+    """Start fetching the lists of `host` (a unix socket) in a thread; `take_early` hands them over."""
+    if not host.startswith("unix://"):
+        return
+    with _early_lock:
+        if host not in _early:
+            _early[host] = Early(host)
+
+
+def take_early(host: str) -> Early | None:
+    """The fetch `start_early` began for `host` (once; later callers get None)."""
+    with _early_lock:
+        return _early.pop(host, None)

@@ -121,6 +121,7 @@ class ImagesPane(Pane):
         self.details_renderable: object = None
         self.marks: dict[str, set[str]] = {"images": set(), "containers": set()}  # Space; see ui.docker.bulk
         self.docker_commands: list[Any] = []  # from the config; see ui.docker.commands
+        self._fills: dict[str, int] = {}  # table id -> rebuilds (a pending rest of a first fill checks it)
 
     # -- layout ---------------------------------------------------------------------------------
     def compose_main(self) -> ComposeResult:
@@ -166,7 +167,8 @@ class ImagesPane(Pane):
 
         def run() -> None:
             t0 = time.perf_counter()
-            lists = docker_quick.quick_lists(host)
+            early = docker_quick.take_early(host)  # begun at start-up (cli.main), if it was
+            lists = early.wait() if early is not None else docker_quick.quick_lists(host)
             if lists is not None:
                 self.post_message(DockerLists(*lists, time.perf_counter() - t0, prefetched=True))
 
@@ -296,9 +298,13 @@ class ImagesPane(Pane):
         if details:
             self.call_after_refresh(self._schedule_details)
 
-    @staticmethod
-    def _fill(table: DataTable, rows: list[tuple[str, tuple[str, ...]]]) -> None:
-        """Keyed diff: same keys in the same order -> update changed cells; else rebuild."""
+    FIRST_ROWS = 100  # a long list into an empty table: these rows first, the rest after their frame
+
+    def _fill(self, table: DataTable, rows: list[tuple[str, tuple[str, ...]]]) -> None:
+        """Keyed diff: same keys in the same order -> update changed cells; else rebuild. The first
+        fill of a long list adds FIRST_ROWS rows, and the others once the frame showing those is
+        drawn: DataTable measures every row it is given before it paints (500 images: most of the
+        time between the lists' arrival and the first rows on screen)."""
         current = [k.value for k in table.rows]
         wanted = [k for k, _ in rows]
         columns = [c.key for c in table.columns.values()]
@@ -312,11 +318,24 @@ class ImagesPane(Pane):
         cursor_key = None
         if table.row_count and 0 <= table.cursor_row < table.row_count:
             cursor_key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0))[0].value
+        first = not current
         table.clear()
-        for key, cells in rows:
+        self._fills[table.id or ""] = generation = self._fills.get(table.id or "", 0) + 1
+        head = rows[: self.FIRST_ROWS] if first else rows
+        for key, cells in head:
             table.add_row(*(Text(c) for c in cells), key=key)
         if cursor_key in wanted:
             table.move_cursor(row=wanted.index(cursor_key), animate=False)
+        if len(head) < len(rows):
+
+            def the_rest() -> None:
+                if self._fills.get(table.id or "") != generation:
+                    return  # rebuilt since: the rows are not these any more
+                with self.app.batch_update():
+                    for key, cells in rows[len(head):]:
+                        table.add_row(*(Text(c) for c in cells), key=key)
+
+            self.call_after_refresh(the_rest)
 
     def apply_filter(self, text: str) -> None:
         self.render_tables()
