@@ -70,7 +70,8 @@ async def test_first_rows_come_before_the_sources_start(docker_client, busybox_i
     app = NoServicesApp(Settings(audit_log=tmp_path / "audit.jsonl", config_path=tmp_path / "c.yaml"), panes=[pane])
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: any(r.ref == busybox_image for r in pane.image_rows), "image rows", timeout=20)
-        assert pane.watcher is None and pane.refreshes == 1
+        assert pane.watcher is None and pane.lists_shown and pane.refreshes == 0  # (counts the watcher's lists)
+        assert app.status_bar.docker_host == pane.source.host
         assert "images" in screen_text(app) and "connecting" not in screen_text(app)
 
 

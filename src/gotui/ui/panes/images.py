@@ -121,6 +121,7 @@ class ImagesPane(Pane):
         self.details_renderable: object = None
         self.marks: dict[str, set[str]] = {"images": set(), "containers": set()}  # Space; see ui.docker.bulk
         self.docker_commands: list[Any] = []  # from the config; see ui.docker.commands
+        self.lists_shown = False  # a list (the start-up one or the watcher's) is on screen
         self._fills: dict[str, int] = {}  # table id -> rebuilds (a pending rest of a first fill checks it)
 
     # -- layout ---------------------------------------------------------------------------------
@@ -164,6 +165,10 @@ class ImagesPane(Pane):
             host = self._ensure_source().host
         except Exception:  # noqa: BLE001 - `start` reports a source that cannot be made
             return
+        try:
+            self.gotui_app.status_bar.docker_host = host
+        except Exception:  # noqa: BLE001 - a bare App in tests has no status bar
+            pass
 
         def run() -> None:
             t0 = time.perf_counter()
@@ -183,7 +188,7 @@ class ImagesPane(Pane):
             self.gotui_app.status_bar.docker_host = source.host
         except Exception:  # noqa: BLE001 - a bare App in tests has no status bar
             pass
-        if not self.refreshes:  # (the start-up lists may be on screen already)
+        if not self.lists_shown:  # (the start-up lists may be on screen already)
             self.set_status(f"connecting to {source.host}…")
         self.watcher = EventWatcher(
             source,
@@ -236,6 +241,8 @@ class ImagesPane(Pane):
         self.post_message(DockerLists(images, containers, time.perf_counter() - start))
 
     def on_docker_lists(self, message: DockerLists) -> None:
+        """Lists to show. `refreshes` counts the watcher's lists only (the start-up lists come before
+        the watcher runs: `refreshes > 0` still means the pane is live)."""
         if message.prefetched and self.refreshes:
             return  # the ordinary list was first: it is newer
         start = time.perf_counter()
@@ -246,8 +253,10 @@ class ImagesPane(Pane):
             self.engine_state = "connected"
         self.render_tables()
         self.last_refresh_s = message.elapsed + (time.perf_counter() - start)
-        self.refreshes += 1
-        if self.refreshes == 1:
+        if not message.prefetched:
+            self.refreshes += 1
+        if not self.lists_shown:
+            self.lists_shown = True
             notify = getattr(self.app, "first_docker_list_shown", None)
             if notify is not None:
                 notify()
