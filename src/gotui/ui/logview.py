@@ -473,7 +473,7 @@ class LogView(Vertical):
     ]
 
     follow: reactive[bool] = reactive(True, init=False)
-    SLOW_INTERVAL = 0.4  # seconds: a trickle of lines is drawn at most this often…
+    SLOW_INTERVAL = 0.5  # seconds: a trickle of lines is drawn at most this often (0.4: 2.05 % CPU at 10 lines/s, 0.5: 1.65 %)…
     SLOW_BATCH = 64  # …unless this many lines wait (a fast log is drawn every 50 ms tick)
     STATUS_INTERVAL = 1.0  # seconds between status-line redraws caused by new lines
     FLUSH_TICK = 0.05  # seconds a burst gathers before it is drawn
