@@ -18,7 +18,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/setup_env.sh
 
 started=$(date +%s)
-ensure_apt_packages docker.io:dockerd docker.io:docker busybox-static: tmux:tmux \
+ensure_apt_packages docker.io:dockerd docker.io:docker docker-compose:docker-compose busybox-static: tmux:tmux \
   openssh-server:/usr/sbin/sshd openssh-client:ssh
 choose_python
 ensure_python_packages dev

@@ -176,6 +176,15 @@ def check_tui_settings(settings: Settings) -> None:
     themes.check_settings(settings)
 
 
+def start_docker_lists(settings: Settings) -> None:
+    """The TUI's first Docker lists are requested now, in a thread, while Textual is imported
+    (sources.docker_quick; the Images pane takes them when it mounts)."""
+    from gotui.sources.docker_quick import start_early
+    from gotui.sources.docker_source import resolve_host
+
+    start_early(resolve_host(settings.docker_host)[0])
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse `argv` and run; returns the exit code."""
     from gotui.config import ConfigError
@@ -188,6 +197,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = settings_from_args(args)
         if args.command is None:
+            start_docker_lists(settings)
             check_tui_settings(settings)
     except ConfigError as exc:
         print(f"gotui: {exc}", file=sys.stderr)

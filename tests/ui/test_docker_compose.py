@@ -1,6 +1,7 @@
 """Compose projects (`P`) grouped by their labels, on the real engine with Pilot at 80x24:
-stop / start / down of a whole project behind one dialog listing its containers; `U` says clearly
-when the compose CLI is missing."""
+stop / start / down of a whole project behind one dialog listing its containers; `U` runs the compose
+CLI's `up` on the project's files behind the dialog (Debian's docker-compose, installed by
+scripts/test.sh), and says clearly when no compose CLI is installed."""
 
 from __future__ import annotations
 
@@ -98,6 +99,70 @@ async def test_project_stop_start_down_behind_one_dialog(docker_client, compose_
     assert [(e["outcome"], e["action"]) for e in log] == [
         ("cancelled", "stop compose-project"), ("ok", "stop compose-project"),
         ("ok", "start compose-project"), ("ok", "down compose-project")]
+
+
+async def test_up_recreates_a_removed_service_behind_the_dialog(docker_client, busybox_image, tmp_path: Path) -> None:  # noqa: ANN001
+    """A project (made by compose, not started) whose db container was removed: `U`, the dialog shows
+    the command, `n` runs nothing, `y` runs `docker-compose -p P -f FILE up -d` from the project's
+    directory: web starts and db is created again and starts."""
+    if dc.compose_cli() is None:
+        pytest.skip("no compose CLI here (scripts/test.sh installs Debian's docker-compose)")
+    project = f"gotuiup{uuid.uuid4().hex[:6]}"
+    labels = "".join(f"\n      {k}: \"{v}\"" for k, v in TEST_LABEL.items())
+    service = f"""
+    image: {busybox_image}
+    command: ["sleep", "300"]
+    network_mode: none
+    stop_signal: SIGKILL
+    labels:{labels}"""
+    (tmp_path / "compose.yaml").write_text(f'version: "2.4"\nservices:\n  web:{service}\n  db:{service}\n')
+    import os
+    import subprocess
+
+    cli = dc.compose_cli()
+    assert cli is not None
+    # the project as compose made it (created, not started), minus its db container
+    subprocess.run([*cli, "-p", project, "-f", str(tmp_path / "compose.yaml"), "up", "--no-start"], cwd=tmp_path,
+                   check=True, capture_output=True, timeout=120, env={**os.environ})
+    for c in docker_client.api.containers(all=True, filters={"label": [f"{dc.PROJECT}={project}", f"{dc.SERVICE}=db"]}):
+        docker_client.api.remove_container(c["Id"], force=True)
+
+    def services_running() -> set[str]:
+        found = docker_client.api.containers(filters={"label": f"{dc.PROJECT}={project}", "status": "running"})
+        return {c["Labels"].get(dc.SERVICE, "") for c in found}
+
+    app, pane = make_app(tmp_path)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_for(pilot, lambda: pane.refreshes > 0, "pane loaded")
+            await pilot.press("P")
+            await wait_for(pilot, lambda: isinstance(app.screen, ComposeScreen) and app.screen.loaded, "compose screen")
+            screen = app.screen
+            await wait_for(pilot, lambda: f"p:{project}" in [k.value for k in screen.table.rows], "project row")
+            screen.table.move_cursor(row=[k.value for k in screen.table.rows].index(f"p:{project}"))
+            await pilot.press("U", "n")
+            await wait_for(pilot, lambda: app.screen is screen, "cancelled")
+            assert services_running() == set()
+            await pilot.press("U")
+            await wait_for(pilot, lambda: modal_ready(app), "dialog")
+            text = screen_text(app)
+            assert f"-p {project}" in text and "up -d" in text, text
+            await pilot.press("y")
+            await wait_for(pilot, lambda: getattr(app.screen, "exit_code", None) is not None, "compose up done",
+                           timeout=90)
+            assert app.screen.exit_code == 0, screen_text(app)
+            assert services_running() == {"web", "db"}
+            await wait_for(pilot, lambda: any(e.get("outcome") == "ok" for e in _audit(tmp_path)), "outcome line")
+    finally:
+        for c in docker_client.api.containers(all=True, filters={"label": f"{dc.PROJECT}={project}"}):
+            docker_client.api.remove_container(c["Id"], force=True)
+    ok = [e for e in _audit(tmp_path) if e["outcome"] != "started"]
+    assert [(e["outcome"], e["action"]) for e in ok] == [("cancelled", "up compose-project"), ("ok", "up compose-project")]
+
+
+def _audit(tmp_path: Path) -> list[dict]:
+    path = tmp_path / "audit.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 
 
 async def test_up_without_compose_cli_says_so(compose_project, tmp_path: Path) -> None:  # noqa: ANN001

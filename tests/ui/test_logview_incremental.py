@@ -104,3 +104,79 @@ async def test_scrolling_away_and_back_repaints_everything() -> None:
         await pilot.press("G")
         await pilot.pause(0.2)
         assert visible(view)[-1] == "late" and view.follow
+
+
+async def test_slow_log_status_line_rides_on_the_flush_frames() -> None:
+    """10 lines/s: one frame per flush, the line counts drawn in those frames (the status line had a
+    frame of its own about once a second: a third more frames); the final count still shows."""
+    app = LogApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = app.query_one(LogView)
+        view.append_lines([f"old {i}" for i in range(100)])
+        await pilot.pause(0.5)
+        screen = app.screen
+        frames: list[float] = []
+        flushes: list[float] = []
+        real_refresh, real_add = screen._compositor_refresh, view._add
+        screen._compositor_refresh = lambda: (frames.append(time.monotonic()), real_refresh())[1]  # type: ignore[method-assign]
+        view._add = lambda items: (flushes.append(time.monotonic()), real_add(items))[1]  # type: ignore[method-assign]
+        stop = threading.Event()
+
+        def produce() -> None:
+            i = 0
+            while not stop.is_set():
+                view.queue_lines([f"request {i}"])
+                i += 1
+                stop.wait(0.1)
+
+        threading.Thread(target=produce, daemon=True).start()
+        deadline = time.monotonic() + 3.2
+        while time.monotonic() < deadline:
+            await pilot.pause(0.1)
+        stop.set()
+        await pilot.pause(0.6)  # the last flush
+        assert len(flushes) >= 5, flushes
+        assert len(frames) <= len(flushes) + 1, (len(frames), len(flushes))
+        status = app.query_one(".logview-status")
+        deadline = time.monotonic() + 5
+        while f"{view.line_count}/" not in str(status.render()) and time.monotonic() < deadline:
+            await pilot.pause(0.1)
+        assert f"{view.line_count}/10000 lines" in str(status.render())
+
+
+async def test_following_does_not_render_the_scrollbar_again_while_its_thumb_stays(monkeypatch) -> None:  # noqa: ANN001
+    """A long log followed: each flush repaints the bar's rows, but the bar is drawn through Rich
+    again only when its thumb moves to other cells (it was on every flush: a third of the frame);
+    what is kept is what a fresh render draws."""
+    from textual.scrollbar import ScrollBar
+
+    app = LogApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = app.query_one(LogView)
+        view.append_lines([f"old {i}" for i in range(2000)])
+        await pilot.pause(0.3)
+        bar = view.lines_widget.vertical_scrollbar
+        renders: list[int] = []
+        real = ScrollBar._render_content
+
+        def counting(self):  # noqa: ANN001, ANN202
+            if self is bar:
+                renders.append(1)
+            return real(self)
+
+        monkeypatch.setattr(ScrollBar, "_render_content", counting)
+        for i in range(5):
+            view.queue_lines([f"request {i}"])
+            deadline = time.monotonic() + 5
+            while f"request {i}" not in view.lines()[-1:] and time.monotonic() < deadline:
+                await pilot.pause(0.05)
+            await pilot.pause(0.1)
+        assert view.lines_widget.fast_scrolls >= 5
+        assert len(renders) <= 1, renders
+        def cells() -> list[tuple[str, object]]:
+            return [(seg.text, seg.style) for strip in bar._render_cache.lines for seg in strip]
+
+        kept = cells()
+        real(bar)  # a fresh render of the same state
+        assert kept == cells()
+        assert visible(view)[-5:] == [f"request {i}" for i in range(5)]

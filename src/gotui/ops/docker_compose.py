@@ -99,8 +99,8 @@ def compose_cli() -> list[str] | None:
 
 
 NO_COMPOSE = ("`up` needs the compose CLI, which is not installed here (neither `docker compose` nor "
-              "`docker-compose` runs), and the project's compose files. Install the Docker Compose plugin "
-              "(e.g. apt-get install docker-compose-plugin) to bring projects up from gotui; start, stop, "
+              "`docker-compose` runs), and the project's compose files. Install Debian's docker-compose or the Docker Compose plugin "
+              "(apt-get install docker-compose, or docker-compose-plugin from Docker's repository) to bring projects up; start, stop, "
               "restart and down work without it.")
 
 

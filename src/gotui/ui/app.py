@@ -149,7 +149,13 @@ class GotuiApp(CommandKeys, App[None]):
         self.navigator.attach()
         if getattr(self, "_bad_theme", None):
             self.notify(f"Unknown theme {self._bad_theme!r} in the config; using the default.", severity="warning")
-        # Sources start after the first frame, so start-up never waits on Docker or Kubernetes.
+        # The first Docker lists are fetched now, in a thread, so the first rows follow the first frame
+        # closely (ImagesPane.prefetch); the sources start after the first frame, so start-up never
+        # waits on Docker or Kubernetes.
+        for pane in self.panes:
+            prefetch = getattr(pane, "prefetch", None)
+            if prefetch is not None:
+                prefetch()
         self.call_after_refresh(self.start_services)
 
     def on_unmount(self) -> None:

@@ -208,7 +208,10 @@ def key_problem(key_string: str) -> str | None:
 
 
 def check_settings(settings: Settings) -> None:
-    """Raise ConfigError (file, line, fix) for an unknown binding id or an invalid key in `keys:`."""
+    """Raise ConfigError (file, line, fix) for an unknown binding id or an invalid key in `keys:`.
+    Nothing to check, nothing imported: the registry imports every UI module (a second at start-up)."""
+    if not settings.keys:
+        return
     ids = registry()
     for binding_id, key in settings.keys.items():
         where = settings.where(f"keys.{binding_id}")

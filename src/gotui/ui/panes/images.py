@@ -8,6 +8,7 @@ so and the watcher retries with capped backoff; the pane recovers by itself.
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
@@ -23,6 +24,7 @@ from gotui import clock
 from gotui.ops import docker_ops as dops
 from gotui.ops import image_analysis as ia
 from gotui.ops.errors import describe_error
+from gotui.sources import docker_quick
 from gotui.sources.docker_source import DockerSource, EngineUnreachable, EventWatcher
 from gotui.ui.docker import bulk
 from gotui.ui.panes.base import Pane
@@ -46,11 +48,13 @@ class DockerState(Message):
 
 
 class DockerLists(Message):
-    def __init__(self, images: list[dict[str, Any]], containers: list[dict[str, Any]], elapsed: float) -> None:
+    def __init__(self, images: list[dict[str, Any]], containers: list[dict[str, Any]], elapsed: float,
+                 *, prefetched: bool = False) -> None:
         super().__init__()
         self.images = images
         self.containers = containers
         self.elapsed = elapsed
+        self.prefetched = prefetched  # the start-up lists (ImagesPane.prefetch)
 
 
 class DockerDetails(Message):
@@ -117,6 +121,8 @@ class ImagesPane(Pane):
         self.details_renderable: object = None
         self.marks: dict[str, set[str]] = {"images": set(), "containers": set()}  # Space; see ui.docker.bulk
         self.docker_commands: list[Any] = []  # from the config; see ui.docker.commands
+        self.lists_shown = False  # a list (the start-up one or the watcher's) is on screen
+        self._fills: dict[str, int] = {}  # table id -> rebuilds (a pending rest of a first fill checks it)
 
     # -- layout ---------------------------------------------------------------------------------
     def compose_main(self) -> ComposeResult:
@@ -145,20 +151,47 @@ class ImagesPane(Pane):
         self.table.focus()
 
     # -- source lifecycle --------------------------------------------------------------------------
-    def start(self) -> None:
-        settings = getattr(self.app, "settings", None)
+    def _ensure_source(self) -> DockerSource:
         if self.source is None:
+            settings = getattr(self.app, "settings", None)
             self.source = DockerSource(getattr(settings, "docker_host", None))
-        services = getattr(self.app, "services", None)
-        if isinstance(services, dict):
-            services["docker"] = self.source
+        return self.source
+
+    def prefetch(self) -> None:
+        """At start-up, before the first frame: fetch the first lists in a plain thread with the
+        stdlib (sources.docker_quick), so the first rows do not wait for the docker client's import,
+        the version negotiation and the event subscription that `start` does after the first frame."""
         try:
-            self.gotui_app.status_bar.docker_host = self.source.host
+            host = self._ensure_source().host
+        except Exception:  # noqa: BLE001 - `start` reports a source that cannot be made
+            return
+        try:
+            self.gotui_app.status_bar.docker_host = host
         except Exception:  # noqa: BLE001 - a bare App in tests has no status bar
             pass
-        self.set_status(f"connecting to {self.source.host}…")
+
+        def run() -> None:
+            t0 = time.perf_counter()
+            early = docker_quick.take_early(host)  # begun at start-up (cli.main), if it was
+            lists = early.wait() if early is not None else docker_quick.quick_lists(host)
+            if lists is not None:
+                self.post_message(DockerLists(*lists, time.perf_counter() - t0, prefetched=True))
+
+        threading.Thread(target=run, name="docker-prefetch", daemon=True).start()
+
+    def start(self) -> None:
+        source = self._ensure_source()
+        services = getattr(self.app, "services", None)
+        if isinstance(services, dict):
+            services["docker"] = source
+        try:
+            self.gotui_app.status_bar.docker_host = source.host
+        except Exception:  # noqa: BLE001 - a bare App in tests has no status bar
+            pass
+        if not self.lists_shown:  # (the start-up lists may be on screen already)
+            self.set_status(f"connecting to {source.host}…")
         self.watcher = EventWatcher(
-            self.source,
+            source,
             on_change=lambda kinds: self.post_message(DockerChanged(kinds)),
             on_state=lambda state, detail: self.post_message(DockerState(state, detail)),
         )
@@ -208,6 +241,10 @@ class ImagesPane(Pane):
         self.post_message(DockerLists(images, containers, time.perf_counter() - start))
 
     def on_docker_lists(self, message: DockerLists) -> None:
+        """Lists to show. `refreshes` counts the watcher's lists only (the start-up lists come before
+        the watcher runs: `refreshes > 0` still means the pane is live)."""
+        if message.prefetched and self.refreshes:
+            return  # the ordinary list was first: it is newer
         start = time.perf_counter()
         self.images = message.images
         self.containers = message.containers
@@ -216,8 +253,10 @@ class ImagesPane(Pane):
             self.engine_state = "connected"
         self.render_tables()
         self.last_refresh_s = message.elapsed + (time.perf_counter() - start)
-        self.refreshes += 1
-        if self.refreshes == 1:
+        if not message.prefetched:
+            self.refreshes += 1
+        if not self.lists_shown:
+            self.lists_shown = True
             notify = getattr(self.app, "first_docker_list_shown", None)
             if notify is not None:
                 notify()
@@ -268,9 +307,13 @@ class ImagesPane(Pane):
         if details:
             self.call_after_refresh(self._schedule_details)
 
-    @staticmethod
-    def _fill(table: DataTable, rows: list[tuple[str, tuple[str, ...]]]) -> None:
-        """Keyed diff: same keys in the same order -> update changed cells; else rebuild."""
+    FIRST_ROWS = 100  # a long list into an empty table: these rows first, the rest after their frame
+
+    def _fill(self, table: DataTable, rows: list[tuple[str, tuple[str, ...]]]) -> None:
+        """Keyed diff: same keys in the same order -> update changed cells; else rebuild. The first
+        fill of a long list adds FIRST_ROWS rows, and the others once the frame showing those is
+        drawn: DataTable measures every row it is given before it paints (500 images: most of the
+        time between the lists' arrival and the first rows on screen)."""
         current = [k.value for k in table.rows]
         wanted = [k for k, _ in rows]
         columns = [c.key for c in table.columns.values()]
@@ -284,11 +327,24 @@ class ImagesPane(Pane):
         cursor_key = None
         if table.row_count and 0 <= table.cursor_row < table.row_count:
             cursor_key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0))[0].value
+        first = not current
         table.clear()
-        for key, cells in rows:
+        self._fills[table.id or ""] = generation = self._fills.get(table.id or "", 0) + 1
+        head = rows[: self.FIRST_ROWS] if first else rows
+        for key, cells in head:
             table.add_row(*(Text(c) for c in cells), key=key)
         if cursor_key in wanted:
             table.move_cursor(row=wanted.index(cursor_key), animate=False)
+        if len(head) < len(rows):
+
+            def the_rest() -> None:
+                if self._fills.get(table.id or "") != generation:
+                    return  # rebuilt since: the rows are not these any more
+                with self.app.batch_update():
+                    for key, cells in rows[len(head):]:
+                        table.add_row(*(Text(c) for c in cells), key=key)
+
+            self.call_after_refresh(the_rest)
 
     def apply_filter(self, text: str) -> None:
         self.render_tables()
