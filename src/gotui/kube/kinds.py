@@ -9,7 +9,6 @@ Plain Python, no Textual.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -146,13 +145,9 @@ def build_registry(docs: Iterable[dict[str, Any]]) -> KindRegistry:
 
 
 def _get_json(api_client: Any, path: str, timeout: float) -> Any:
-    from gotui.sources.kube_source import api_get
+    from gotui.kube.client import api_get, read_json
 
-    resp = api_get(api_client, path, timeout=timeout)
-    try:
-        return json.loads(resp.data)
-    finally:
-        resp.release_conn()
+    return read_json(api_get(api_client, path, timeout=timeout))
 
 
 def discover(api_client: Any, timeout: float = 10.0) -> KindRegistry:

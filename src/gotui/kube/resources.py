@@ -1,6 +1,6 @@
 """Generic access to any kind: server-side Tables (the columns kubectl prints), kept live by a
 `TableWatcher` thread (list as Table, then watch as Table from the list's resourceVersion), and single
-objects (get, their events, delete). Raw JSON through the official client's ApiClient; no Textual.
+objects (get, their events, delete). Raw JSON through `gotui.kube.client`; no Textual.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from gotui.kube.client import read_json, request
 from gotui.kube.kinds import Kind
 
 TABLE_ACCEPT = ("application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,"
@@ -24,32 +25,8 @@ class WatchExpired(Exception):
     """410 Gone: the resourceVersion is too old; relist."""
 
 
-def request(api_client: Any, method: str, path: str, query: list[tuple[str, Any]] | None = None, *,
-            accept: str = "application/json", body: Any = None, timeout: Any = 30.0) -> Any:
-    """One HTTP request through the ApiClient (auth, TLS, pool); the response unread. Raises the
-    client's ApiException (NotFoundException, ForbiddenException...) on an HTTP error."""
-    from kubernetes.client.exceptions import ApiException
-
-    headers = {"Accept": accept}
-    if body is not None:
-        headers["Content-Type"] = "application/json"
-    m, url, hdrs, data, post = api_client.param_serialize(
-        method=method, resource_path=path, query_params=query or [], header_params=headers, body=body,
-        auth_settings=["BearerToken"])
-    resp = api_client.call_api(m, url, header_params=hdrs, body=data, post_params=post,
-                               _request_timeout=timeout).response
-    if not 200 <= resp.status <= 299:
-        raw = resp.data
-        resp.release_conn()
-        ApiException.from_response(http_resp=resp, body=raw.decode("utf-8", "replace") if raw else None, data=None)
-    return resp
-
-
 def _json(resp: Any) -> Any:
-    try:
-        return json.loads(resp.data)
-    finally:
-        resp.release_conn()
+    return read_json(resp) or {}
 
 
 # -- tables -----------------------------------------------------------------------------------------

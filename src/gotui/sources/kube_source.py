@@ -1,4 +1,4 @@
-"""Kubernetes I/O: kubeconfig loading with clear errors, API clients, and one Watcher thread per kind.
+"""The raw streaming watch layer: one Watcher thread per kind (client and requests: `gotui.kube.client`).
 
 A `Watcher` lists a kind (raw JSON, no typed models), hands the items to a sink (the ClusterStore),
 then watches from the list's resourceVersion with bookmarks. A 410 Gone relists; a dropped
@@ -12,19 +12,31 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
-import os
 import random
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Protocol
 
-from gotui.sources.kube_auth import KubeConfigProblem, build_api_client, read_kubeconfig
+from gotui.kube.client import (
+    ContextInfo,
+    KubeConfigProblem,
+    api_get,
+    connect,
+    kubeconfig_paths,
+    list_contexts,
+    list_namespaces,
+    make_api_client,
+    read_object,
+    server_version,
+)
 from gotui.sources.kube_wire import Slimmer, iter_list_items, object_path
 
-__all__ = ["KINDS", "ContextInfo", "KubeConfigProblem", "Watcher", "api_get", "list_contexts", "make_api_client"]
+# The kubeconfig and the requests come from the one client module (gotui.kube.client); re-exported here
+# for the callers of the watch layer.
+__all__ = ["KINDS", "ContextInfo", "KubeConfigProblem", "Watcher", "api_get", "connect", "kubeconfig_paths", "list_contexts",
+           "list_namespaces", "make_api_client", "read_object", "server_version"]
 
 # Every kind the cache holds: plural name -> (API class name, namespaced list fn, all-namespaces list fn)
 KINDS: dict[str, tuple[str, str, str]] = {
@@ -45,81 +57,6 @@ KINDS: dict[str, tuple[str, str, str]] = {
 LABEL_SELECTORS = {"secrets": "owner=helm"}
 
 
-def kubeconfig_paths(explicit: str | None = None) -> list[Path]:
-    """The kubeconfig file(s) in effect: the explicit value, else $KUBECONFIG, else ~/.kube/config."""
-    value = explicit or os.environ.get("KUBECONFIG") or "~/.kube/config"
-    return [Path(os.path.expanduser(p)) for p in value.split(os.pathsep) if p]
-
-
-def _check_files(explicit: str | None) -> list[Path]:
-    paths = kubeconfig_paths(explicit)
-    existing = [p for p in paths if p.exists()]
-    if not existing:
-        names = ", ".join(str(p) for p in paths)
-        raise KubeConfigProblem(
-            f"kubeconfig {names} does not exist. Point --kubeconfig / KUBECONFIG at a valid file, "
-            "or run `gotui --demo` to try the sandbox cluster."
-        )
-    import yaml
-
-    for path in existing:
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise KubeConfigProblem(f"kubeconfig {path}: cannot read it ({exc.strerror}). Fix its permissions.") from None
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f"{path}, line {mark.line + 1}" if mark is not None else str(path)
-            raise KubeConfigProblem(
-                f"kubeconfig {where}: {getattr(exc, 'problem', None) or 'not valid YAML'}. Fix the YAML there."
-            ) from None
-        if data is not None and not isinstance(data, dict):
-            raise KubeConfigProblem(f"kubeconfig {path}: the top level must be a mapping (apiVersion, clusters, contexts...).")
-    return existing
-
-
-@dataclass(frozen=True)
-class ContextInfo:
-    name: str
-    cluster: str
-    namespace: str | None
-    current: bool
-
-
-def list_contexts(kubeconfig: str | None = None) -> list[ContextInfo]:
-    """Every context in the kubeconfig, the current one flagged (a kubeconfig without a
-    current-context is fine: none is flagged)."""
-    cfg = read_kubeconfig(_check_files(kubeconfig))
-    return [ContextInfo(name, str(e.body.get("cluster") or "?"), e.body.get("namespace"), name == cfg.current)
-            for name, e in cfg.contexts.items()]
-
-
-def make_api_client(kubeconfig: str | None = None, context: str | None = None) -> tuple[Any, str, str | None]:
-    """Build a `kubernetes.client.ApiClient` (see `kube_auth`); returns (client, context name, the
-    context's namespace). Runs the user's exec credential plugin, if any, before returning; a
-    credential that cannot be had raises `KubeConfigProblem` (no request goes out without it)."""
-    return build_api_client(read_kubeconfig(_check_files(kubeconfig)), context)
-
-
-def list_namespaces(api_client: Any, timeout: float = 10.0) -> list[str]:
-    """Namespace names (raw JSON list)."""
-    resp = api_get(api_client, "/api/v1/namespaces", timeout=timeout)
-    try:
-        data = json.loads(resp.data)
-    finally:
-        resp.release_conn()
-    return sorted(item["metadata"]["name"] for item in data.get("items", []))
-
-
-def server_version(api_client: Any, timeout: float = 5.0) -> str:
-    """The server's gitVersion (a cheap reachability probe)."""
-    resp = api_get(api_client, "/version", timeout=timeout)
-    try:
-        return json.loads(resp.data).get("gitVersion", "?")
-    finally:
-        resp.release_conn()
-
-
 class Sink(Protocol):
     def replace(self, kind: str, items: list[dict]) -> None: ...
     def upsert(self, kind: str, obj: dict) -> None: ...
@@ -128,37 +65,6 @@ class Sink(Protocol):
 
 class WatchExpired(Exception):
     """The watch's resourceVersion is too old (410 Gone): relist."""
-
-
-def api_get(api_client: Any, path: str, query: list[tuple[str, Any]] | None = None, *, timeout: Any = 30.0) -> Any:
-    """GET `path` through the ApiClient's auth and pool, unread (stream or `.data` it); raises the
-    client's ApiException subclass (NotFoundException, ForbiddenException...) on an HTTP error.
-
-    Goes under the generated API classes on purpose: importing `CoreV1Api` & co. costs ~0.8 s of CPU.
-    """
-    from kubernetes.client.exceptions import ApiException
-
-    method, url, headers, body, post = api_client.param_serialize(
-        method="GET", resource_path=path, query_params=query or [],
-        header_params={"Accept": "application/json"}, auth_settings=["BearerToken"],
-    )
-    resp = api_client.call_api(method, url, header_params=headers, body=body, post_params=post,
-                               _request_timeout=timeout).response
-    if not 200 <= resp.status <= 299:
-        data = resp.data
-        resp.release_conn()
-        ApiException.from_response(http_resp=resp, body=data.decode("utf-8", "replace") if data else None, data=None)
-    return resp
-
-
-def read_object(api_client: Any, kind: str, namespace: str, name: str, timeout: float = 10.0) -> dict:
-    """One whole object as the API has it now (the cache keeps pods slimmed; YAML views use this)."""
-    resp = api_get(api_client, object_path(kind, namespace or None, name), timeout=timeout)
-    try:
-        obj = json.loads(resp.data)
-    finally:
-        resp.release_conn()
-    return obj
 
 
 DROPS_FATAL = 3  # hang-ups right after the TLS handshake in a row that end a Watcher (client cert refused)
