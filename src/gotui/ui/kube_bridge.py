@@ -113,9 +113,9 @@ class KubeBridge:
         self._loop = asyncio.get_running_loop()
         self.started_at = time.monotonic()
         self._context = contextvars.copy_context()  # callbacks from threads run with the app's context
-        # `requests` (used by the kubernetes and docker clients) is imported here, once, on the UI
-        # thread: two worker threads importing it at the same time hit its circular import.
-        import requests  # noqa: F401
+        from gotui.sources import preload_http_stack
+
+        preload_http_stack()  # `requests`, once, on the UI thread (see there)
 
         ctx = context or self.settings.context
         ns: str | None = "*" if all_namespaces else (namespace or self.settings.namespace)
