@@ -93,3 +93,35 @@ async def test_tui_start_and_a_headless_command_parse_the_kubeconfig_once(sandbo
 
     assert connect(settings, "status", io.StringIO()) is not None
     assert len(parses) == 1
+
+
+def deployment(name: str, paused: bool) -> dict:
+    labels = {"app": name}
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name},
+            "spec": {"replicas": 1, "paused": paused, "selector": {"matchLabels": labels},
+                     "template": {"metadata": {"labels": labels},
+                                  "spec": {"containers": [{"name": "app", "image": "go-api:1.4.2"}]}}}}
+
+
+@pytest.mark.sandbox
+@pytest.mark.timeout(60)
+def test_the_pods_pane_restart_is_the_one_rollout_restart(sandbox, tmp_path: Path) -> None:
+    """The Pods pane's R goes through `workload.restart` like the releases pane and `gotui` commands:
+    kubectl's refusal of a paused Deployment, and the audit's before/after restartedAt."""
+    from gotui.ops.pods import restart_deployment, restart_deployment_action
+    from gotui.ops.rollout import RolloutError
+
+    ns = "oneclient-restart"
+    assert sandbox.request("POST", "/api/v1/namespaces", {"metadata": {"name": ns}})[0] in (201, 409)
+    for name, paused in (("live", False), ("held", True)):
+        status, _ = sandbox.request("POST", f"/apis/apps/v1/namespaces/{ns}/deployments", deployment(name, paused))
+        assert status in (201, 409)
+    api, ctx, _ = make_api_client(str(sandbox.kubeconfig))
+    settings = Settings(audit_log=tmp_path / "audit.jsonl", config_path=tmp_path / "c.yaml")
+    with pytest.raises(RolloutError, match="can't restart paused deployment"):
+        restart_deployment(api, restart_deployment_action(ns, "held", ctx), settings)
+    out = restart_deployment(api, restart_deployment_action(ns, "live", ctx), settings)
+    assert out == "deployment.apps/live restarted"
+    after = getattr(out, "after", None) or {}
+    _, dep = sandbox.request("GET", f"/apis/apps/v1/namespaces/{ns}/deployments/live")
+    assert after["restartedAt"] == dep["spec"]["template"]["metadata"]["annotations"]["kubectl.kubernetes.io/restartedAt"]
