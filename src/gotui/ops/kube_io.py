@@ -18,8 +18,6 @@ JSON_PATCH = "application/json-patch+json"
 MERGE_PATCH = "application/merge-patch+json"
 STRATEGIC_PATCH = "application/strategic-merge-patch+json"
 SSAR_PATH = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
-EXTRA_PREFIXES = {"endpointslices": "/apis/discovery.k8s.io/v1", "statefulsets": "/apis/apps/v1",
-                  "daemonsets": "/apis/apps/v1"}  # kinds kube_wire does not route
 
 
 class KubeError(Exception):
@@ -70,11 +68,7 @@ class KubeIO:
     timeout: float = 10.0
 
     def _path(self, kind: str, namespace: str | None, name: str | None = None, sub: str | None = None) -> str:
-        if kind in EXTRA_PREFIXES:
-            path = EXTRA_PREFIXES[kind] + (f"/namespaces/{namespace}" if namespace else "") + f"/{kind}"
-            path += f"/{name}" if name else ""
-        else:
-            path = object_path(kind, namespace, name)
+        path = object_path(kind, namespace, name)
         return f"{path}/{sub}" if sub else path
 
     def _send(self, method: str, path: str, *, query: list[tuple[str, str]] | None = None,

@@ -38,21 +38,9 @@ from gotui.sources.kube_wire import Slimmer, iter_list_items, object_path
 __all__ = ["KINDS", "ContextInfo", "KubeConfigProblem", "Watcher", "api_get", "connect", "kubeconfig_paths", "list_contexts",
            "list_namespaces", "make_api_client", "read_object", "server_version"]
 
-# Every kind the cache holds: plural name -> (API class name, namespaced list fn, all-namespaces list fn)
-KINDS: dict[str, tuple[str, str, str]] = {
-    "pods": ("CoreV1Api", "list_namespaced_pod", "list_pod_for_all_namespaces"),
-    "deployments": ("AppsV1Api", "list_namespaced_deployment", "list_deployment_for_all_namespaces"),
-    "replicasets": ("AppsV1Api", "list_namespaced_replica_set", "list_replica_set_for_all_namespaces"),
-    "services": ("CoreV1Api", "list_namespaced_service", "list_service_for_all_namespaces"),
-    "endpoints": ("CoreV1Api", "list_namespaced_endpoints", "list_endpoints_for_all_namespaces"),
-    "horizontalpodautoscalers": (
-        "AutoscalingV2Api",
-        "list_namespaced_horizontal_pod_autoscaler",
-        "list_horizontal_pod_autoscaler_for_all_namespaces",
-    ),
-    "events": ("CoreV1Api", "list_namespaced_event", "list_event_for_all_namespaces"),
-    "secrets": ("CoreV1Api", "list_namespaced_secret", "list_secret_for_all_namespaces"),
-}
+# Every kind the cache holds (plurals of `gotui.kube.kinds.WELL_KNOWN`, which gives their paths).
+KINDS: tuple[str, ...] = ("pods", "deployments", "replicasets", "services", "endpoints", "horizontalpodautoscalers",
+                          "events", "secrets")
 # Only Helm's release Secrets are cached, never the others.
 LABEL_SELECTORS = {"secrets": "owner=helm"}
 
