@@ -1,13 +1,12 @@
 """Generic access to any kind: server-side Tables (the columns kubectl prints), kept live by a
-`TableWatcher` thread (list as Table, then watch as Table from the list's resourceVersion), and single
-objects (get, their events, delete). Raw JSON through `gotui.kube.client`; no Textual.
+`TableWatcher` thread (list as Table, then watch as Table from the list's resourceVersion, on the watch
+layer's one loop `ListWatch`), and single objects (get, their events, delete). Raw JSON through
+`gotui.kube.client`; no Textual.
 """
 
 from __future__ import annotations
 
 import json
-import random
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,14 +14,11 @@ from typing import Any
 
 from gotui.kube.client import read_json, request
 from gotui.kube.kinds import Kind
+from gotui.sources.kube_source import ListWatch, WatchExpired
 
 TABLE_ACCEPT = ("application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,"
                 "application/json")
 RowKey = tuple[str, str]  # (namespace or "", name)
-
-
-class WatchExpired(Exception):
-    """410 Gone: the resourceVersion is too old; relist."""
 
 
 def _json(resp: Any) -> Any:
@@ -98,30 +94,26 @@ def list_table(api_client: Any, kind: Kind, namespace: str | None, timeout: floa
     return parse_table(_json(resp))
 
 
-class TableWatcher(threading.Thread):
-    """List `kind` as a Table, then watch it as Tables; relist on 410 Gone or after a dropped
-    connection (capped, jittered backoff). `on_change()` is called from this thread after each batch;
-    the owner then calls `take()` for what changed."""
+class TableWatcher(ListWatch):
+    """List `kind` as a Table, then watch it as Tables, on the one list-then-watch loop (`ListWatch`:
+    relist on 410 Gone or after a dropped connection, backoff, a kubeconfig problem ends it).
+    `on_change()` is called from this thread after each batch and state change; the owner then calls
+    `take()` for what changed. `state`: "listing", "live" or "error" (with `detail`)."""
+
+    STATES = {"connecting": "listing", "connected": "live", "reconnecting": "error", "error": "error"}
 
     def __init__(self, api_client: Any, kind: Kind, namespace: str | None,
                  on_change: Callable[[], None], *, watch_timeout: int = 300) -> None:
-        super().__init__(name=f"gotui-table-{kind.resource}", daemon=True)
-        self.api_client = api_client
+        super().__init__(api_client, f"gotui-table-{kind.resource}", watch_timeout=watch_timeout)
         self.kind = kind
         self.namespace = namespace if kind.namespaced else None
         self.on_change = on_change
-        self.watch_timeout = watch_timeout
         self.columns: list[TableColumn] = []
         self.rows: dict[RowKey, TableRow] = {}
         self.state = "listing"
-        self.detail = ""
-        self.resource_version = ""
         self.listed_at = 0.0  # time.monotonic() when the first list reached `rows` (bench)
-        self._lock = threading.Lock()
         self._reset = False
         self._changed: set[RowKey] = set()
-        self._halt = threading.Event()
-        self._response: Any = None
 
     # -- the owner's side ---------------------------------------------------------------------------
     def take(self) -> tuple[bool, set[RowKey]]:
@@ -131,44 +123,12 @@ class TableWatcher(threading.Thread):
             self._reset, self._changed = False, set()
         return out
 
-    def stop(self) -> None:
-        self._halt.set()
-        resp = self._response
-        if resp is not None:
-            try:
-                resp.close()
-            except Exception:  # noqa: BLE001
-                pass
-
-    @property
-    def stopped(self) -> bool:
-        return self._halt.is_set()
-
     # -- the thread ---------------------------------------------------------------------------------
     def _set_state(self, state: str, detail: str = "") -> None:
-        self.state, self.detail = state, detail
-        self.on_change()
-
-    def run(self) -> None:
-        failures = 0
-        while not self._halt.is_set():
-            try:
-                if not self.resource_version:
-                    self._list()
-                failures = 0
-                self._watch()
-            except WatchExpired:
-                self.resource_version = ""
-            except Exception as exc:  # noqa: BLE001 - retried with backoff, shown by the owner
-                if self._halt.is_set():
-                    break
-                from gotui.ops.kube_text import kube_error
-
-                failures += 1
-                self.resource_version = ""
-                delay = min(30.0, 0.25 * (2 ** min(failures, 10))) * (0.75 + random.random() / 2)
-                self._set_state("error", f"{kube_error(exc)} — retrying in {delay:.0f}s")
-                self._halt.wait(delay)
+        state = self.STATES.get(state, state)
+        if (state, detail) != (self.state, self.detail):
+            self.state, self.detail = state, detail
+            self.on_change()
 
     def _list(self) -> None:
         cols, rows, rv = list_table(self.api_client, self.kind, self.namespace)
@@ -178,40 +138,14 @@ class TableWatcher(threading.Thread):
             self._reset, self._changed = True, set()
         if not self.listed_at:
             self.listed_at = time.monotonic()
+        self.stats.lists += 1
         self.resource_version = rv or "0"
-        self._set_state("live")
+        self.on_change()
 
     def _watch(self) -> None:
-        timeout = int(self.watch_timeout * (0.9 + random.random() * 0.2))
-        query = [("watch", "true"), ("allowWatchBookmarks", "true"), ("resourceVersion", self.resource_version),
-                 ("timeoutSeconds", timeout), ("includeObject", "Metadata")]
-        try:
-            resp = request(self.api_client, "GET", self.kind.path(self.namespace), query, accept=TABLE_ACCEPT,
-                           timeout=(5, timeout + 30))
-        except Exception as exc:
-            if getattr(exc, "status", None) == 410:
-                raise WatchExpired(str(exc)) from None
-            raise
-        self._response = resp
-        try:
-            buffer = b""
-            for chunk in resp.stream(65536, decode_content=True):
-                if self._halt.is_set():
-                    return
-                buffer += chunk
-                if b"\n" not in buffer:
-                    continue
-                *lines, buffer = buffer.split(b"\n")
-                events = [json.loads(line) for line in lines if line.strip()]
-                self._apply(events)
-            if buffer.strip():
-                self._apply([json.loads(buffer)])
-        finally:
-            self._response = None
-            try:
-                resp.release_conn()
-            except Exception:  # noqa: BLE001
-                pass
+        resp = self._open_watch(self.kind.path(self.namespace), [("includeObject", "Metadata")], accept=TABLE_ACCEPT)
+        if resp is not None:
+            self._stream(resp, self._apply)
 
     def _apply(self, events: list[dict[str, Any]]) -> None:
         changed = False
@@ -242,6 +176,7 @@ class TableWatcher(threading.Thread):
                         changed = True
                 if rv:
                     self.resource_version = rv
+                self.stats.events += 1
         if changed:
             self.on_change()
 

@@ -96,42 +96,28 @@ class WatchStats:
     listed_at: float = 0.0  # time.monotonic() when the last list reached the store
 
 
-class Watcher(threading.Thread):
-    """List then watch one kind, feeding `sink`; reports state changes through `on_state`.
+class ListWatch(threading.Thread):
+    """The one list-then-watch loop of gotui (`Watcher` feeds the cache, `gotui.kube.resources.TableWatcher`
+    the resource view): `_list()` when there is no resourceVersion, then `_watch()` from it; a 410 Gone
+    relists; a failure reconnects with capped, jittered backoff (and relists: a restarted API server has
+    other resourceVersions); a kubeconfig problem — TLS verification, a rejected client certificate, a
+    credential that cannot be had, a 401 after one re-run of the exec plugin — ends the thread
+    (`self.fatal` holds the message) until the operator reconnects.
 
-    `on_state(kind, state, detail)` gets "connecting", "connected", "reconnecting" (with the error
-    and the next retry) or "error": a 403/404 that retrying will not fix soon (still retried), or a
-    kubeconfig problem — TLS verification, a rejected client certificate, a credential that cannot be
-    had, a 401 — which ends the thread (`self.fatal` holds the message) until the operator reconnects.
+    States through `_set_state`: "connecting", "connected", "reconnecting" (with the error and the next
+    retry) or "error" (403/404, still retried; or fatal).
     """
 
-    def __init__(
-        self,
-        api_client: Any,
-        kind: str,
-        sink: Sink,
-        namespace: str | None = None,
-        *,
-        on_state: Callable[[str, str, str], None] | None = None,
-        watch_timeout: int = 300,
-        backoff_cap: float = 30.0,
-        request_timeout: float = 30.0,
-    ) -> None:
-        super().__init__(name=f"gotui-watch-{kind}", daemon=True)
+    def __init__(self, api_client: Any, name: str, *, watch_timeout: int = 300, backoff_cap: float = 30.0) -> None:
+        super().__init__(name=name, daemon=True)
         self.api_client = api_client
-        self.kind = kind
-        self.sink = sink
-        self.namespace = namespace
-        self.on_state = on_state or (lambda kind, state, detail: None)
         self.watch_timeout = watch_timeout
         self.backoff_cap = backoff_cap
-        self.request_timeout = request_timeout
         self.resource_version: str | None = None
         self.state = "connecting"
         self.detail = ""
         self.stats = WatchStats()
         self.fatal: str | None = None
-        self._slimmer = Slimmer()
         self._halt = threading.Event()
         self._response: Any = None
         self._lock = threading.Lock()
@@ -157,9 +143,65 @@ class Watcher(threading.Thread):
         return self._halt.is_set()
 
     def _set_state(self, state: str, detail: str = "") -> None:
-        if (state, detail) != (self.state, self.detail):
-            self.state, self.detail = state, detail
-            self.on_state(self.kind, state, detail)
+        self.state, self.detail = state, detail
+
+    # -- what a subclass lists and watches ------------------------------------------------------
+    def _list(self) -> None:
+        """List; set `resource_version` to the list's."""
+        raise NotImplementedError
+
+    def _watch(self) -> None:
+        """One watch from `resource_version` (`_open_watch` + `_stream`)."""
+        raise NotImplementedError
+
+    def _open_watch(self, path: str, query: list[tuple[str, Any]], accept: str = "application/json") -> Any:
+        """The watch request for `path` from `resource_version` (a 410 raises WatchExpired), its response
+        kept for `stop()`; None when the thread was stopped meanwhile."""
+        from gotui.kube.client import request
+
+        timeout = int(self.watch_timeout * (0.9 + random.random() * 0.2))
+        query = [*query, ("watch", "true"), ("allowWatchBookmarks", "true"),
+                 ("resourceVersion", self.resource_version), ("timeoutSeconds", timeout)]
+        try:
+            resp = request(self.api_client, "GET", path, query, accept=accept, timeout=(5, timeout + 30))
+        except Exception as exc:
+            if getattr(exc, "status", None) == 410:
+                raise WatchExpired(str(exc)) from None
+            raise
+        with self._lock:
+            self._response = resp
+        self.stats.watches += 1
+        if self._halt.is_set():
+            self._close(resp)
+            return None
+        return resp
+
+    def _stream(self, resp: Any, handle: Callable[[list[dict]], None]) -> None:
+        """Read the watch's newline-delimited events, handing each chunk's complete ones to `handle`."""
+        try:
+            buffer = b""
+            for chunk in resp.stream(65536, decode_content=True):
+                if self._halt.is_set():
+                    return
+                buffer += chunk
+                if b"\n" not in buffer:
+                    continue
+                *lines, buffer = buffer.split(b"\n")
+                events = [json.loads(line) for line in lines if line.strip()]
+                if events:
+                    handle(events)
+            if buffer.strip():
+                handle([json.loads(buffer)])
+        finally:
+            self._close(resp)
+
+    def _close(self, resp: Any) -> None:
+        with self._lock:
+            self._response = None
+        try:
+            resp.release_conn()
+        except Exception:  # noqa: BLE001
+            pass
 
     # -- the loop -------------------------------------------------------------------------------
     def run(self) -> None:
@@ -212,6 +254,37 @@ class Watcher(threading.Thread):
                 else:
                     self._set_state("reconnecting", f"{message} — retrying in {delay:.0f}s")
                 self._halt.wait(delay)
+
+
+
+class Watcher(ListWatch):
+    """List then watch one kind of the cache, feeding `sink` (raw JSON, slimmed); reports state changes
+    through `on_state(kind, state, detail)` (see `ListWatch` for the states)."""
+
+    def __init__(
+        self,
+        api_client: Any,
+        kind: str,
+        sink: Sink,
+        namespace: str | None = None,
+        *,
+        on_state: Callable[[str, str, str], None] | None = None,
+        watch_timeout: int = 300,
+        backoff_cap: float = 30.0,
+        request_timeout: float = 30.0,
+    ) -> None:
+        super().__init__(api_client, f"gotui-watch-{kind}", watch_timeout=watch_timeout, backoff_cap=backoff_cap)
+        self.kind = kind
+        self.sink = sink
+        self.namespace = namespace
+        self.on_state = on_state or (lambda kind, state, detail: None)
+        self.request_timeout = request_timeout
+        self._slimmer = Slimmer()
+
+    def _set_state(self, state: str, detail: str = "") -> None:
+        if (state, detail) != (self.state, self.detail):
+            self.state, self.detail = state, detail
+            self.on_state(self.kind, state, detail)
 
     def _request(self, query: list[tuple[str, Any]], timeout: Any) -> Any:
         selector = LABEL_SELECTORS.get(self.kind)
@@ -275,41 +348,14 @@ class Watcher(threading.Thread):
         self.resource_version = (header.get("metadata") or {}).get("resourceVersion") or "0"
 
     def _watch(self) -> None:
-        timeout = int(self.watch_timeout * (0.9 + random.random() * 0.2))
-        query = [("watch", "true"), ("allowWatchBookmarks", "true"), ("resourceVersion", self.resource_version),
-                 ("timeoutSeconds", timeout)]
-        try:
-            resp = self._request(query, (5, timeout + 30))
-        except Exception as exc:
-            if getattr(exc, "status", None) == 410:
-                raise WatchExpired(str(exc)) from None
-            raise
-        with self._lock:
-            self._response = resp
-        self.stats.watches += 1
-        try:
-            if self._halt.is_set():
-                return
-            buffer = b""
-            for chunk in resp.stream(65536, decode_content=True):
-                if self._halt.is_set():
-                    return
-                buffer += chunk
-                if b"\n" not in buffer:
-                    continue
-                *lines, buffer = buffer.split(b"\n")
-                for line in lines:
-                    if line.strip():
-                        self._event(json.loads(line))
-            if buffer.strip():
-                self._event(json.loads(buffer))
-        finally:
-            with self._lock:
-                self._response = None
-            try:
-                resp.release_conn()
-            except Exception:  # noqa: BLE001
-                pass
+        query = [("labelSelector", LABEL_SELECTORS[self.kind])] if self.kind in LABEL_SELECTORS else []
+        resp = self._open_watch(object_path(self.kind, self.namespace), query)
+        if resp is not None:
+            self._stream(resp, self._events)
+
+    def _events(self, events: list[dict]) -> None:
+        for event in events:
+            self._event(event)
 
     def _event(self, event: dict) -> None:
         etype = event.get("type")
