@@ -53,6 +53,7 @@ def test_registry_lists_what_kubectl_lists(sandbox):
     ("cm", "configmaps"), ("sec", "secrets"), ("secret", "secrets"), ("hpa", "horizontalpodautoscalers.autoscaling"),
     ("HorizontalPodAutoscaler", "horizontalpodautoscalers.autoscaling"),
     ("endpointslice", "endpointslices.discovery.k8s.io"),
+    ("sts", "statefulsets.apps"), ("ds", "daemonsets.apps"), ("crd", "customresourcedefinitions.apiextensions.k8s.io"),
 ])
 def test_lookup_by_every_alias(sandbox, alias, expected):
     kind = discover(sandbox.api_client).lookup(alias)
@@ -82,7 +83,7 @@ def test_the_well_known_kinds_are_what_discovery_says(sandbox):
 def test_unknown_and_unserved_names(sandbox):
     reg = discover(sandbox.api_client)
     assert reg.lookup("nosuch") is None
-    assert reg.lookup("sts") is None  # a k9s alias, but the sandbox serves no StatefulSets
+    assert reg.lookup("job") is None  # a k9s alias, but the sandbox serves no Jobs
     assert reg.lookup("pods/log") is None  # subresources are not kinds
     assert reg.complete("de")[0] == "deploy"
 

@@ -346,7 +346,12 @@ def test_every_object_of_the_default_scenario_fits_the_typed_models(fresh_sandbo
         "replicasets": len(apps.list_replica_set_for_all_namespaces().items),
         "hpa": len(auto.list_horizontal_pod_autoscaler_for_all_namespaces().items),
         "endpointslices": len(disc.list_endpoint_slice_for_all_namespaces().items),
+        "statefulsets": len(apps.list_stateful_set_for_all_namespaces().items),
+        "daemonsets": len(apps.list_daemon_set_for_all_namespaces().items),
+        "controllerrevisions": len(apps.list_controller_revision_for_all_namespaces().items),
     }
+    # the infra namespace: a StatefulSet and a DaemonSet, one ControllerRevision each at least
+    assert (counts["statefulsets"], counts["daemonsets"]) == (1, 1) and counts["controllerrevisions"] >= 2
     assert counts["pods"] >= 7 and counts["deployments"] >= 3 and counts["hpa"] == 2
     assert counts["events"] > 0 and counts["endpoints"] >= 1 and counts["endpointslices"] >= 1
     assert counts["secrets"] >= 3  # Helm release storage

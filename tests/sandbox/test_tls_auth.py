@@ -268,7 +268,7 @@ def test_exec_plugin_answers_the_version_asked(tmp_path, monkeypatch, capsys):
 
 
 def test_the_shared_fixture_follows_the_tls_switch(sandbox):
-    """GOTUI_TEST_SANDBOX_TLS=1 (the CI's second pass) gives TLS + client certificates to every fixture."""
+    """Test sandboxes serve TLS + client certificates unless GOTUI_TEST_SANDBOX_TLS=0 asks for plain HTTP."""
     assert sandbox.tls is tls_default()
     ctx = kubeconfig_ssl_context(sandbox.kubeconfig)
     assert (ctx is not None) is tls_default()

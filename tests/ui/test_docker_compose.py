@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.docker_engine import TEST_LABEL
+from fixtures.docker_engine import TEST_LABEL, stoppable
 from fixtures.images_pilot import make_app, screen_text, wait_for
 from fixtures.pilot import modal_ready
 from gotui.ops import docker_compose as dc
@@ -28,7 +28,7 @@ def compose_project(docker_client, busybox_image):  # noqa: ANN001, ANN201
         labels = {**TEST_LABEL, dc.PROJECT: project, dc.SERVICE: service, dc.NUMBER: str(n),
                   dc.CONFIG_FILES: f"/srv/{project}/compose.yaml", dc.WORKING_DIR: f"/srv/{project}"}
         hc = docker_client.api.create_host_config(network_mode="none")
-        c = docker_client.api.create_container(busybox_image, ["sleep", "300"], labels=labels, host_config=hc,
+        c = docker_client.api.create_container(busybox_image, stoppable("sleep 300"), labels=labels, host_config=hc,
                                                name=f"{project}-{service}-{n}")
         docker_client.api.start(c["Id"])
         ids.append(c["Id"])

@@ -26,7 +26,8 @@ async def test_pods_live_filter_sort(fresh_sandbox, tmp_path, size):
         assert app.status_bar.context == "gotui-sandbox" and app.status_bar.namespace == "shop"
         # filter as you type: label selector, then name
         await pilot.press("slash", *"-l app=go-api")
-        await until(pilot, lambda: len(pane.shown) == 6, what="label filter")
+        await until(pilot, lambda: len(pane.shown) == 6, what=lambda: (
+            f"label filter: filter {pane.filter_text!r}, focus {app.focused!r}, shown {pane.shown}, rows {sorted(pane.rows)}"))
         await pilot.press("enter")
         pane.set_filter("worker")
         assert [k[1] for k in pane.shown] and all("worker" in k[1] for k in pane.shown)

@@ -44,6 +44,14 @@ def test_statefulset_and_daemonset_status():
     sts["status"].update(currentRevision="db-2", currentReplicas=3)
     assert workload.rollout_status("statefulsets", sts) == (
         "statefulset rolling update complete 3 pods at revision db-2...", True)
+    # as kubectl: a rollingUpdate (the API server defaults partition 0) makes it a "partitioned" roll out
+    sts["spec"]["updateStrategy"] = {"type": "RollingUpdate", "rollingUpdate": {"partition": 0}}
+    sts["status"].update(updatedReplicas=2)
+    assert workload.rollout_status("statefulsets", sts) == (
+        "Waiting for partitioned roll out to finish: 2 out of 3 new pods have been updated...", False)
+    sts["status"].update(updatedReplicas=3)
+    assert workload.rollout_status("statefulsets", sts) == (
+        "partitioned roll out complete: 3 new pods have been updated...", True)
     sts["spec"]["updateStrategy"] = {"type": "OnDelete"}
     with pytest.raises(RolloutError, match="RollingUpdate"):
         workload.rollout_status("statefulsets", sts)

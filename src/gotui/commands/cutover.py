@@ -27,13 +27,12 @@ from contextlib import contextmanager
 from typing import Any, TextIO
 
 from gotui.config import Settings
-from gotui.ops import safety
+from gotui.ops import gate
 from gotui.ops.actions import Action
 from gotui.ops.audit import AuditError, AuditLog
 from gotui.ops.cutover import (
     Cutover,
     CutoverOptions,
-    CutoverResult,
     StepEvent,
     audit_fields,
     cutover_action,
@@ -92,26 +91,13 @@ def printer(out: TextIO):  # noqa: ANN201
     return on_event
 
 
-def audit_result(audit: AuditLog, action: Action, result: CutoverResult) -> None:
-    """One audit line for a cutover or rollback result (flushed before we report success)."""
-    fields = audit_fields(result)
-    audit.record(action, fields.pop("outcome"), fields.pop("duration_s"), **fields)
-
-
-def audit_problem(audit: AuditLog, exc: AuditError | OSError) -> str:
-    """Why the audit log cannot be written: its path and the OS's cause."""
-    if isinstance(exc, AuditError):
-        return str(exc)
-    cause = exc.strerror or type(exc).__name__
-    return f"cannot write the audit log {audit.path}: {cause}"
-
-
-def try_audit(audit: AuditLog, action: Action, outcome: str, prog: str, err: TextIO, **fields: Any) -> bool:
-    """Record one audit line; when it cannot be written print why on `err` and return False."""
+def try_decline(audit: AuditLog, action: Action, outcome: str, message: str, prog: str, err: TextIO) -> bool:
+    """Record a decision that changed nothing (`gate.decline`); when the line cannot be written print why
+    on `err` and return False."""
     try:
-        audit.record(action, outcome, **fields)
-    except (AuditError, OSError) as exc:
-        print(f"gotui {prog}: {audit_problem(audit, exc)}", file=err)
+        gate.decline(action, audit, outcome, message)
+    except AuditError as exc:
+        print(f"gotui {prog}: {exc}", file=err)
         return False
     return True
 
@@ -173,14 +159,14 @@ def execute(args: argparse.Namespace, settings: Settings, *, rollback: bool,
                             scale_plan=plan)
     dry_run = bool(getattr(args, "dry_run", False))
     if not dry_run:
-        verdict = safety.check(action, settings)
+        verdict = gate.verdict(action, settings)
         if not verdict.allowed:
-            try_audit(audit, action, "refused: " + verdict.reason, prog, err, message=verdict.reason)
+            try_decline(audit, action, "refused: " + verdict.reason, verdict.reason, prog, err)
             print(f"gotui {prog}: refused: {verdict.reason}", file=err)
             return EXIT_REFUSED
         go, why = confirm(action, settings, bool(args.yes), stdin=stdin, out=out)
         if not go:
-            try_audit(audit, action, "refused: " + why if "terminal" in why else "cancelled", prog, err, message=why)
+            try_decline(audit, action, "refused: " + why if "terminal" in why else "cancelled", why, prog, err)
             print(f"gotui {prog}: {why}", file=err)
             return EXIT_REFUSED
     options = CutoverOptions(
@@ -197,20 +183,22 @@ def execute(args: argparse.Namespace, settings: Settings, *, rollback: bool,
     start = time.monotonic()
     cutover = Cutover(io, namespace, args.service, to_color, options, settings=settings, context=context,
                       on_event=printer(out))
+    handle: gate.Handle | None = None
     with interrupts(cutover, prog, err):
-        if not dry_run:  # audit first: nothing changes unless this line is on disk
+        if not dry_run:  # audit first: nothing changes unless the gate's "started" line is on disk
             try:
-                audit.record(action, "started", message=f"{from_color} → {to_color or '?'}",
-                             break_lock=options.break_lock)
-            except (AuditError, OSError) as exc:
-                print(f"gotui {prog}: refused, nothing changed: {audit_problem(audit, exc)}", file=err)
+                handle = gate.begin(action, audit, message=f"{from_color} → {to_color or '?'}",
+                                    break_lock=options.break_lock)
+            except gate.GateRefused as exc:
+                print(f"gotui {prog}: {exc.reason}", file=err)
                 return EXIT_REFUSED
         result = cutover.run()
-    if not dry_run:
+    if handle is not None:  # one outcome line, flushed before we report success
+        fields = audit_fields(result)
         try:
-            audit_result(audit, action, result)
-        except (AuditError, OSError) as exc:
-            print(f"gotui {prog}: the result could not be audited: {audit_problem(audit, exc)}", file=err)
+            handle.finish(fields.pop("outcome"), **fields)
+        except AuditError as exc:
+            print(f"gotui {prog}: the result could not be audited: {exc}", file=err)
     elif result.patch:
         import json
 

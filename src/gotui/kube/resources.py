@@ -14,7 +14,7 @@ from typing import Any
 
 from gotui.kube.client import read_json, request
 from gotui.kube.kinds import Kind
-from gotui.sources.kube_source import ListWatch, WatchExpired
+from gotui.sources.kube_source import ListWatch, WatchExpired, abort_response  # noqa: F401 - abort_response: re-exported
 
 TABLE_ACCEPT = ("application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,"
                 "application/json")
@@ -43,6 +43,7 @@ class TableRow:
     cells: list[str]
     created: str = ""
     labels: dict[str, str] = field(default_factory=dict)
+    when: str = ""  # Events: when it last happened (lastTimestamp, eventTime...); others: created
 
     @property
     def key(self) -> RowKey:
@@ -78,18 +79,37 @@ def parse_table(doc: dict[str, Any]) -> tuple[list[TableColumn], list[TableRow],
     return cols, [table_row(r) for r in doc.get("rows") or []], rv
 
 
+def event_time(obj: dict[str, Any]) -> str:
+    """When an Event (core/v1 or events.k8s.io/v1) last happened: lastTimestamp, series.lastObservedTime,
+    eventTime, deprecatedLastTimestamp, then metadata.creationTimestamp."""
+    series = obj.get("series") or {}
+    for value in (obj.get("lastTimestamp"), series.get("lastObservedTime"), obj.get("eventTime"),
+                  obj.get("deprecatedLastTimestamp"), (obj.get("metadata") or {}).get("creationTimestamp")):
+        if value:
+            return str(value)
+    return ""
+
+
 def table_row(row: dict[str, Any]) -> TableRow:
-    meta = (row.get("object") or {}).get("metadata") or {}
+    obj = row.get("object") or {}
+    meta = obj.get("metadata") or {}
     cells = [_cell(c) for c in row.get("cells") or []]
     name = meta.get("name") or (cells[0] if cells else "")
-    return TableRow(meta.get("namespace") or "", name, cells, meta.get("creationTimestamp") or "",
-                    meta.get("labels") or {})
+    created = meta.get("creationTimestamp") or ""
+    when = event_time(obj) if obj.get("kind") == "Event" else created
+    return TableRow(meta.get("namespace") or "", name, cells, created, meta.get("labels") or {}, when)
+
+
+def include_object(kind: Kind) -> str:
+    """What a Table row carries of the object: Events the whole object (their time is not metadata),
+    every other kind its metadata."""
+    return "Object" if kind.resource == "events" and kind.group in ("", "events.k8s.io") else "Metadata"
 
 
 def list_table(api_client: Any, kind: Kind, namespace: str | None, timeout: float = 60.0
                ) -> tuple[list[TableColumn], list[TableRow], str]:
     """One list of `kind` as a server-side Table (all namespaces when `namespace` is None)."""
-    resp = request(api_client, "GET", kind.path(namespace), [("includeObject", "Metadata")],
+    resp = request(api_client, "GET", kind.path(namespace), [("includeObject", include_object(kind))],
                    accept=TABLE_ACCEPT, timeout=(5, timeout))
     return parse_table(_json(resp))
 
@@ -143,7 +163,7 @@ class TableWatcher(ListWatch):
         self.on_change()
 
     def _watch(self) -> None:
-        resp = self._open_watch(self.kind.path(self.namespace), [("includeObject", "Metadata")], accept=TABLE_ACCEPT)
+        resp = self._open_watch(self.kind.path(self.namespace), [("includeObject", include_object(self.kind))], accept=TABLE_ACCEPT)
         if resp is not None:
             self._stream(resp, self._apply)
 

@@ -162,12 +162,13 @@ def rollout_status(resource: str, obj: dict[str, Any]) -> tuple[str, bool]:
         want, ready = spec.get("replicas"), int(st.get("readyReplicas") or 0)
         if want is not None and ready < int(want):
             return f"Waiting for {int(want) - ready} pods to be ready...", False
-        partition = ((spec.get("updateStrategy") or {}).get("rollingUpdate") or {}).get("partition")
-        if want is not None and partition:
+        rolling = (spec.get("updateStrategy") or {}).get("rollingUpdate")
+        if isinstance(rolling, dict):  # kubectl: any rollingUpdate (partition defaults to 0) is "partitioned"
+            partition = int(rolling.get("partition") or 0)
             updated = int(st.get("updatedReplicas") or 0)
-            if updated < int(want) - int(partition):
+            if want is not None and updated < int(want) - partition:
                 return (f"Waiting for partitioned roll out to finish: {updated} out of "
-                        f"{int(want) - int(partition)} new pods have been updated..."), False
+                        f"{int(want) - partition} new pods have been updated..."), False
             return f"partitioned roll out complete: {updated} new pods have been updated...", True
         if st.get("updateRevision") != st.get("currentRevision"):
             return (f"waiting for statefulset rolling update to complete {int(st.get('updatedReplicas') or 0)} "

@@ -57,9 +57,17 @@ RESOURCES: dict[str, ResourceInfo] = {
                      categories=("all",), subresources=("scale", "status")),
         ResourceInfo("replicasets", "replicaset", "ReplicaSet", "apps", "v1", short_names=("rs",),
                      categories=("all",), subresources=("scale", "status")),
+        ResourceInfo("statefulsets", "statefulset", "StatefulSet", "apps", "v1", short_names=("sts",),
+                     categories=("all",), subresources=("scale", "status")),
+        ResourceInfo("daemonsets", "daemonset", "DaemonSet", "apps", "v1", short_names=("ds",),
+                     categories=("all",), subresources=("status",)),
+        ResourceInfo("controllerrevisions", "controllerrevision", "ControllerRevision", "apps", "v1"),
         ResourceInfo("horizontalpodautoscalers", "horizontalpodautoscaler", "HorizontalPodAutoscaler",
                      "autoscaling", "v2", short_names=("hpa",), categories=("all",), subresources=("status",)),
         ResourceInfo("endpointslices", "endpointslice", "EndpointSlice", "discovery.k8s.io", "v1"),
+        ResourceInfo("customresourcedefinitions", "customresourcedefinition", "CustomResourceDefinition",
+                     "apiextensions.k8s.io", "v1", namespaced=False, short_names=("crd", "crds"),
+                     categories=("api-extensions",), subresources=("status",)),
         ResourceInfo("selfsubjectaccessreviews", "selfsubjectaccessreview", "SelfSubjectAccessReview",
                      "authorization.k8s.io", "v1", namespaced=False, verbs=("create",)),
         ResourceInfo("selfsubjectreviews", "selfsubjectreview", "SelfSubjectReview",
@@ -71,7 +79,28 @@ RESOURCES: dict[str, ResourceInfo] = {
 STATUS_SUBRESOURCE = {p for p, r in RESOURCES.items() if "status" in r.subresources}
 # Reviews are answered, never stored (kubectl auth can-i / auth whoami).
 REVIEWS = frozenset({"selfsubjectaccessreviews", "selfsubjectreviews"})
-STORED = [p for p in RESOURCES if p not in REVIEWS]
+STORED = [p for p in RESOURCES if p not in REVIEWS]  # the built-in stored kinds (CRDs add to RESOURCES)
+BUILTIN = frozenset(RESOURCES)
+
+
+def register(info: ResourceInfo) -> None:
+    """Serve a custom resource (an established CRD): discovery, the REST paths and the store know it.
+
+    The registry is process-wide (one sandbox per process); built-in plurals cannot be replaced."""
+    if info.plural in BUILTIN:
+        raise ValueError(f"{info.plural} is a built-in resource")
+    RESOURCES[info.plural] = info
+    if "status" in info.subresources:
+        STATUS_SUBRESOURCE.add(info.plural)
+    else:
+        STATUS_SUBRESOURCE.discard(info.plural)
+
+
+def unregister(plural: str) -> None:
+    """Stop serving a custom resource (its CRD was deleted)."""
+    if plural not in BUILTIN:
+        RESOURCES.pop(plural, None)
+        STATUS_SUBRESOURCE.discard(plural)
 
 
 def group_resource(plural: str) -> str:

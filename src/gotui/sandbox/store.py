@@ -38,7 +38,7 @@ from typing import Any, NamedTuple
 
 from gotui.sandbox import errors
 from gotui.sandbox.errors import ApiError
-from gotui.sandbox.resources import RESOURCES, STORED
+from gotui.sandbox.resources import RESOURCES, REVIEWS, STORED
 from gotui.sandbox.selectors import name_from_field_selector, parse_field_selector, parse_label_selector
 from gotui.sandbox.validation import apply_defaults, validate
 
@@ -51,8 +51,8 @@ except ImportError:  # pragma: no cover - optional speed-up
 
 Subscriber = Callable[[str, str, dict], None]
 _GEN_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
-_OWNER_RESOURCES = ("replicasets", "pods", "endpointslices", "endpoints", "horizontalpodautoscalers",
-                    "configmaps", "secrets", "services", "deployments")
+_OWNER_RESOURCES = ("controllerrevisions", "replicasets", "pods", "endpointslices", "endpoints", "horizontalpodautoscalers",
+                    "configmaps", "secrets", "services", "deployments", "statefulsets", "daemonsets")
 _OWNER_RESOURCE_SET = frozenset(_OWNER_RESOURCES)
 
 
@@ -111,6 +111,7 @@ class ObjectStore:
         self._rv = 0
         # one history per resource (like the apiserver's per-resource watch cache), so a busy resource
         # (pods) does not expire the resourceVersions of quiet ones (HPAs)
+        self._history_size = history_size
         self._history: dict[str, deque[HistoryEvent]] = {r: deque(maxlen=history_size) for r in STORED}
         self._floor: dict[str, int] = {r: 0 for r in STORED}  # history[r] holds every r event with rv > floor
         self._subscribers: list[Subscriber] = []
@@ -129,6 +130,7 @@ class ObjectStore:
 
     def oldest_resource_version(self, resource: str = "pods") -> int:
         """Watches of `resource` from a resourceVersion lower than this get 410 Expired."""
+        self._check(resource)
         return self._floor[resource]
 
     def now(self) -> str:
@@ -140,7 +142,25 @@ class ObjectStore:
 
     def _check(self, resource: str) -> None:
         if resource not in self._objects:
+            if resource in RESOURCES and resource not in REVIEWS:  # a custom resource registered since
+                self._objects[resource], self._data[resource], self._sorted[resource] = {}, {}, None
+                self._history[resource] = deque(maxlen=self._history_size)
+                self._floor[resource] = self._rv
+                return
             raise ApiError(404, "NotFound", f"the server could not find the requested resource ({resource})")
+
+    def drop_resource(self, resource: str) -> None:
+        """Delete every object of a custom resource (its CRD is gone): DELETED events, then forget it."""
+        if resource not in self._objects:
+            return
+        for key in list(self._objects[resource]):
+            if resource in RESOURCES:
+                try:
+                    self.delete(resource, key[0], key[1], force=True)
+                except ApiError:
+                    pass
+        for table in (self._objects, self._data, self._sorted, self._history, self._floor):
+            table.pop(resource, None)  # type: ignore[attr-defined]
 
     def get(self, resource: str, namespace: str, name: str) -> dict | None:
         """The stored object or None (read-only)."""
@@ -202,7 +222,7 @@ class ObjectStore:
 
     def count(self, resource: str) -> int:
         """How many objects of a resource exist."""
-        return len(self._objects[resource])
+        return len(self._objects.get(resource, ()))
 
     # --- subscriptions ---------------------------------------------------------------------------
 
@@ -264,6 +284,7 @@ class ObjectStore:
         self._rv = rv
         if resource in _OWNER_RESOURCE_SET:
             self._index_owners(resource, key, old, None if event_type == "DELETED" else obj)
+
         keys = self._sorted[resource]
         if event_type == "DELETED":
             if self._objects[resource].pop(key, None) is not None and keys is not None:
@@ -295,6 +316,10 @@ class ObjectStore:
                 sub(event_type, resource, obj)
             except Exception:
                 log.exception("store subscriber failed")
+        if resource == "customresourcedefinitions":  # serve (or stop serving) the custom resource
+            from gotui.sandbox import crds
+
+            crds.removed(self, obj) if event_type == "DELETED" else crds.established(obj)
         return obj
 
     def _private(self, obj: Any) -> dict:
@@ -488,8 +513,8 @@ class ObjectStore:
     def _collect_garbage(self, resource: str, ns: str, owner: dict) -> None:
         if resource == "namespaces":
             name = owner["metadata"]["name"]
-            for res in STORED:
-                if not RESOURCES[res].namespaced:
+            for res in list(self._objects):
+                if res not in RESOURCES or not RESOURCES[res].namespaced:
                     continue
                 for key in [k for k in self._objects[res] if k[0] == name]:
                     if key in self._objects[res]:
@@ -497,7 +522,7 @@ class ObjectStore:
             return
         uid = owner["metadata"].get("uid")
         if resource not in ("deployments", "replicasets", "services", "pods", "horizontalpodautoscalers",
-                            "secrets", "configmaps"):
+                            "secrets", "configmaps", "statefulsets", "daemonsets"):
             return
         found = self._dependents.get(uid) if isinstance(uid, str) else None
         dependents = sorted(found or (), key=lambda entry: (_OWNER_RESOURCES.index(entry[0]), entry[1]))

@@ -79,6 +79,32 @@ def _replicaset(obj: dict, ctx: _Ctx) -> list:
             int(status.get("readyReplicas") or 0), _age(obj, ctx), names, images, _selector(spec)]
 
 
+def _statefulset(obj: dict, ctx: _Ctx) -> list:
+    spec, status = obj.get("spec") or {}, obj.get("status") or {}
+    names, images = _containers_images(spec)
+    return [_name(obj), f"{int(status.get('readyReplicas') or 0)}/{int(spec.get('replicas') or 0)}", _age(obj, ctx),
+            names, images]
+
+
+def _daemonset(obj: dict, ctx: _Ctx) -> list:
+    spec, status = obj.get("spec") or {}, obj.get("status") or {}
+    names, images = _containers_images(spec)
+    node_selector = ((spec.get("template") or {}).get("spec") or {}).get("nodeSelector") or {}
+    selector = ",".join(f"{k}={v}" for k, v in sorted(node_selector.items())) or "<none>"
+    return [_name(obj), int(status.get("desiredNumberScheduled") or 0), int(status.get("currentNumberScheduled") or 0),
+            int(status.get("numberReady") or 0), int(status.get("updatedNumberScheduled") or 0),
+            int(status.get("numberAvailable") or 0), selector, _age(obj, ctx), names, images, _selector(spec)]
+
+
+def _controllerrevision(obj: dict, ctx: _Ctx) -> list:
+    controller = "<none>"
+    for ref in (obj.get("metadata") or {}).get("ownerReferences") or []:
+        if ref.get("controller"):
+            group = str(ref.get("apiVersion") or "").rpartition("/")[0]
+            controller = f"{str(ref.get('kind', '')).lower()}{'.' + group if group else ''}/{ref.get('name', '')}"
+    return [_name(obj), controller, int(obj.get("revision") or 0), _age(obj, ctx)]
+
+
 def _service(obj: dict, ctx: _Ctx) -> list:
     spec, status = obj.get("spec") or {}, obj.get("status") or {}
     stype = spec.get("type") or "ClusterIP"
@@ -207,6 +233,13 @@ COLUMNS: dict[str, tuple[list[Col], Callable[[dict, _Ctx], list]]] = {
                      ("Available", "integer", 0), ("Age", "string", 0)] + _WORKLOAD_WIDE, _deployment),
     "replicasets": ([("Name", "string", 0), ("Desired", "integer", 0), ("Current", "integer", 0),
                      ("Ready", "integer", 0), ("Age", "string", 0)] + _WORKLOAD_WIDE, _replicaset),
+    "statefulsets": ([("Name", "string", 0), ("Ready", "string", 0), ("Age", "string", 0),
+                      ("Containers", "string", 1), ("Images", "string", 1)], _statefulset),
+    "daemonsets": ([("Name", "string", 0), ("Desired", "integer", 0), ("Current", "integer", 0),
+                    ("Ready", "integer", 0), ("Up-to-date", "integer", 0), ("Available", "integer", 0),
+                    ("Node Selector", "string", 0), ("Age", "string", 0)] + _WORKLOAD_WIDE, _daemonset),
+    "controllerrevisions": ([("Name", "string", 0), ("Controller", "string", 0), ("Revision", "integer", 0),
+                             ("Age", "string", 0)], _controllerrevision),
     "services": ([("Name", "string", 0), ("Type", "string", 0), ("Cluster-IP", "string", 0),
                   ("External-IP", "string", 0), ("Port(s)", "string", 0), ("Age", "string", 0),
                   ("Selector", "string", 1)], _service),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import re
+import time
 from typing import Any
 
 from gotui.sandbox.errors import invalid
@@ -38,6 +39,9 @@ _SUBDOMAIN_MSG = (
 def _go_map(labels: dict) -> str:
     inner = ", ".join(f'"{k}":"{v}"' for k, v in sorted(labels.items()))
     return "map[string]string{" + inner + "}"
+
+
+_WORKLOADS = ("deployments", "replicasets", "statefulsets", "daemonsets")
 
 
 def validate(resource: str, obj: dict[str, Any]) -> None:
@@ -70,8 +74,14 @@ def validate(resource: str, obj: dict[str, Any]) -> None:
                     causes.append(("FieldValueRequired", "Required value", f"spec.containers[{n}].name"))
                 elif not c.get("image"):
                     causes.append(("FieldValueRequired", "Required value", f"spec.containers[{n}].image"))
-    elif resource in ("deployments", "replicasets"):
+    elif resource in _WORKLOADS:
         causes.extend(_validate_workload(spec))
+        if resource == "daemonsets" and isinstance(spec, dict) and "replicas" in spec:
+            causes = [c for c in causes if c[2] != "spec.replicas"]
+    elif resource == "customresourcedefinitions":
+        from gotui.sandbox.crds import validate as validate_crd
+
+        causes.extend(validate_crd(obj))
     elif resource == "services":
         if isinstance(spec, dict):
             for n, port in enumerate(spec.get("ports") or []):
@@ -162,7 +172,7 @@ def canonicalize(resource: str, obj: dict[str, Any]) -> None:
         return
     if resource == "pods":
         _canonical_pod_spec(spec)
-    elif resource in ("deployments", "replicasets"):
+    elif resource in _WORKLOADS:
         template = spec.get("template")
         if isinstance(template, dict):
             tmeta = template.get("metadata")
@@ -234,6 +244,33 @@ def apply_defaults(resource: str, obj: dict[str, Any], existing: dict[str, Any] 
         spec.setdefault("progressDeadlineSeconds", 600)
         if not isinstance(obj.get("status"), dict):
             obj["status"] = {}
+    elif resource == "statefulsets" and isinstance(spec, dict):
+        spec.setdefault("replicas", 1)
+        spec.setdefault("podManagementPolicy", "OrderedReady")
+        strategy = spec.setdefault("updateStrategy", {"type": "RollingUpdate"})
+        if strategy.get("type", "RollingUpdate") == "RollingUpdate":
+            strategy.setdefault("type", "RollingUpdate")
+            strategy.setdefault("rollingUpdate", {}).setdefault("partition", 0)
+        spec.setdefault("revisionHistoryLimit", 10)
+        spec.setdefault("persistentVolumeClaimRetentionPolicy", {"whenDeleted": "Retain", "whenScaled": "Retain"})
+        if not isinstance(obj.get("status"), dict):
+            obj["status"] = {"replicas": 0, "availableReplicas": 0}
+    elif resource == "daemonsets" and isinstance(spec, dict):
+        strategy = spec.setdefault("updateStrategy", {"type": "RollingUpdate"})
+        if strategy.get("type", "RollingUpdate") == "RollingUpdate":
+            strategy.setdefault("type", "RollingUpdate")
+            ru = strategy.setdefault("rollingUpdate", {})
+            ru.setdefault("maxUnavailable", 1)
+            ru.setdefault("maxSurge", 0)
+        spec.setdefault("revisionHistoryLimit", 10)
+        if not isinstance(obj.get("status"), dict):
+            obj["status"] = {"currentNumberScheduled": 0, "numberMisscheduled": 0, "desiredNumberScheduled": 0,
+                             "numberReady": 0}
+    elif resource == "customresourcedefinitions":
+        from gotui.sandbox.crds import defaults as crd_defaults
+        from gotui.sandbox.store import format_time
+
+        crd_defaults(obj, format_time(time.time()))
     elif resource == "replicasets" and isinstance(spec, dict):
         spec.setdefault("replicas", 1)
         status = obj.get("status")

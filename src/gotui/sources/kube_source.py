@@ -13,6 +13,7 @@ import contextlib
 import gc
 import json
 import random
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -96,6 +97,26 @@ class WatchStats:
     listed_at: float = 0.0  # time.monotonic() when the last list reached the store
 
 
+def abort_response(resp: Any) -> None:
+    """End a streaming response another thread is reading, without blocking the caller: shut its socket
+    down (the blocked read returns at once), then close it in the background. A plain `close()` waits
+    for the reader's buffer lock, i.e. for the next chunk: up to a bookmark interval on an idle watch."""
+    sock = getattr(getattr(resp, "connection", None), "sock", None)
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except (OSError, ValueError):
+            pass
+
+    def close() -> None:
+        try:
+            resp.close()
+        except Exception:  # noqa: BLE001 - closing a dead stream
+            pass
+
+    threading.Thread(target=close, name="gotui-close-watch", daemon=True).start()
+
+
 class ListWatch(threading.Thread):
     """The one list-then-watch loop of gotui (`Watcher` feeds the cache, `gotui.kube.resources.TableWatcher`
     the resource view): `_list()` when there is no resourceVersion, then `_watch()` from it; a 410 Gone
@@ -124,19 +145,13 @@ class ListWatch(threading.Thread):
 
     # -- control --------------------------------------------------------------------------------
     def stop(self) -> None:
-        """Stop the thread; closes the open watch connection so it returns at once."""
+        """Stop the thread without waiting (the caller may be the UI thread): the open watch connection
+        is shut down, so the thread's read returns at once."""
         self._halt.set()
         with self._lock:
             resp = self._response
         if resp is not None:
-            try:
-                resp.shutdown() if hasattr(resp, "shutdown") else None
-            except Exception:  # noqa: BLE001
-                pass
-            try:
-                resp.close()
-            except Exception:  # noqa: BLE001
-                pass
+            abort_response(resp)
 
     @property
     def stopped(self) -> bool:

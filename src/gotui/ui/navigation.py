@@ -4,7 +4,8 @@ A view is `pane:ID` (one of the four panes) or `kind:GROUP_RESOURCE` (the generi
 `:po` and `:hpa` go to the Pods and HPA panes; any other kind discovery lists opens the ResourceView.
 `:ctx NAME`, `:ns NAME` switch context / namespace (`:ctx` alone opens the picker, `:ns` alone lists
 namespaces, `:ns all` watches all of them); `:q` quits through the app's own quit. The kinds registry
-is read from discovery once per connection, in a thread, when `:` is first pressed.
+is read from discovery once per connection, in a thread, when `:` is first pressed, and again once when
+a name is unknown (a CRD established since: `:crd` lists CRDs, `:SHORTNAME` / `:PLURAL` their objects).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ class Navigator:
         self.pos = -1
         self.registry: KindRegistry | None = None
         self._registry_client: Any = None
+        self._rediscovered: str | None = None  # the command that made discovery be read again
         self._loading = False
         self._pending: str | None = None
         self._moving = False  # set while history moves, so the switcher watch does not record
@@ -157,6 +159,12 @@ class Navigator:
             self.prefetch()
             return
         kind = self.registry.lookup(name)
+        if kind is None and self._rediscovered != text:
+            # as kubectl: an unknown name reads discovery again once (a CRD established since)
+            self._rediscovered, self._pending, self._registry_client = text, text, None
+            self.prefetch()
+            return
+        self._rediscovered = None
         if kind is None:
             self._error(f"unknown resource or command: {name}")
             return

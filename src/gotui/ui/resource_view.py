@@ -2,8 +2,10 @@
 prints), live (a TableWatcher thread: list, then watch as Tables), virtualized (10,000 rows paint like
 30). `/` filters (text, `!text` inverse, `-l k=v` labels), `o`/`O` sort (`s`/`S` too where `s` is not
 scale), Enter/`d` describe (fields
-and events), `y` YAML (Secrets masked until `x`), ctrl+d delete through the app's action gate,
-Esc goes back. Workloads have their actions (ui/workload_actions.py): Deployments
+and events), `y` YAML (Secrets masked until `x`), ctrl+d delete through the app's action gate (`Space` marks
+rows: ctrl+d and `R` then act on all marked after one dialog, see ui/resource_marks.py),
+Esc goes back. Events (`:ev`) come newest first (lastTimestamp, eventTime, then creation), Warning rows
+marked `!` and in yellow. Workloads have their actions (ui/workload_actions.py): Deployments
 `u` undo, `s` scale, `R` restart, `i` set image; StatefulSets `s` `R` `i`; DaemonSets `R` `i`. It lives in the main switcher beside the four panes; `:KIND` shows it.
 """
 
@@ -25,14 +27,18 @@ from gotui.kube.kinds import Kind
 from gotui.kube.resources import RowKey, TableColumn, TableRow, TableWatcher
 from gotui.ops.sanitize import safe_text
 from gotui.ui.kube_table import Cell, Column, VirtualTable
+from gotui.ui.marks import MARK
 from gotui.ui.messages import KubeStateChanged
 from gotui.ui.panes.base import Pane
+from gotui.ui.resource_marks import ResourceMarks
 from gotui.ui.workload_actions import WorkloadActions, supports
 
 if TYPE_CHECKING:
     from gotui.ui.kube_bridge import KubeBridge
 
 FLUSH_INTERVAL = 0.1
+NEWEST = "when"  # the sort "column" of Events: when each last happened, newest first
+WARNING_MARK = "! "  # before TYPE of Warning events (shows without colour)
 MAX_WIDTH = 40
 _NUMERIC = {"integer", "number"}
 
@@ -54,7 +60,8 @@ class ResourceView(Pane):
         Binding("O", "sort_reverse", "Reverse sort", show=False, id="resource.sort_reverse"),
         Binding("s", "sort_next_s", "Sort (kinds that do not scale)", show=False, id="resource.sort_s"),
         Binding("S", "sort_reverse", "Reverse sort", show=False, id="resource.sort_reverse_s"),
-        Binding("escape", "back", "Back", id="resource.back"),
+        Binding("space", "mark", "Mark", tooltip="ctrl+d / R act on every marked row; Esc clears", id="resource.mark"),
+        Binding("escape", "back", "Back / clear marks", id="resource.back"),
         Binding("c", "app.node('cordon')", "Cordon", show=False, id="resource.node_cordon"),
         Binding("u", "app.node('uncordon')", "Uncordon", show=False, id="resource.node_uncordon"),
         Binding("R", "app.node('drain')", "Drain", show=False, id="resource.node_drain"),
@@ -77,6 +84,7 @@ class ResourceView(Pane):
         self.shown_at = 0.0  # time.monotonic() when the first list was on screen (bench)
         self.opened_at = 0.0
         self.workload = WorkloadActions(self)
+        self.marking = ResourceMarks(self)
 
     def compose_main(self) -> ComposeResult:
         table = VirtualTable([Column("name", "NAME", 20, flex=True)], self._cells, id="resource-table",
@@ -107,13 +115,14 @@ class ResourceView(Pane):
             return
         self.stop_watch()
         if self.kind != kind:
+            self.marking.marks.clear()
             self.workload.stop()
             self.query_one("#rollout-status").display = False
             self.filter_text = ""
             bar = self.query_one("#pane-filter")
             bar.value = ""  # type: ignore[attr-defined]
             bar.display = False
-            self.sort_column, self.sort_reverse = None, False
+            self.sort_column, self.sort_reverse = (NEWEST if _is_events(kind) else None), False
         self.kind = kind
         self.rows, self.shown, self.columns = {}, [], []
         self.table.set_keys([])
@@ -165,7 +174,11 @@ class ResourceView(Pane):
             self.show_kind(self.kind)
 
     def action_back(self) -> None:
-        self.gotui_app.navigator.back()
+        if not self.marking.clear():  # Esc clears the marks first
+            self.gotui_app.navigator.back()
+
+    def action_mark(self) -> None:
+        self.marking.toggle()
 
     # -- data -----------------------------------------------------------------------------------
     def _dirty_from_thread(self) -> None:
@@ -214,6 +227,10 @@ class ResourceView(Pane):
         elif changed:
             self._reorder()
             self.table.invalidate(changed)
+        if self.marking.marks:
+            self.marking.marks.keep(self.rows)  # marks of rows that are gone go too
+            if not self.marking.marks:
+                self.table.set_columns(self._table_columns())
         self._update_status()
 
     @property
@@ -222,7 +239,7 @@ class ResourceView(Pane):
 
     def _table_columns(self) -> list[Column]:
         sample = list(self.rows.values())[:300]
-        out = []
+        out = [Column("mark", MARK, 1)] if self.marking.marks else []
         if self.all_namespaces:
             width = max([9] + [len(r.namespace) for r in sample])
             out.append(Column("ns", "NAMESPACE", min(width, 20)))
@@ -230,6 +247,8 @@ class ResourceView(Pane):
             if col.priority:
                 continue
             width = max([len(col.name)] + [len(r.cells[i]) for r in sample if i < len(r.cells)])
+            if col.name == "Type" and _is_events(self.kind):
+                width += len(WARNING_MARK)
             out.append(Column(f"c{i}", col.name.upper(), min(width, MAX_WIDTH), flex=(col.name == "Name")))
         if self.sort_column is None:
             self.sort_column = next((c.key for c in out if c.label == "NAME"), None)
@@ -252,7 +271,9 @@ class ResourceView(Pane):
         text = self.filter_text.strip()
         rows = list(self.rows.values()) if not text else [r for r in self.rows.values() if self._matches(r, text)]
         col = self.sort_column
-        if col == "ns":
+        if col == NEWEST:  # Events: the newest first
+            rows.sort(key=lambda r: (r.when or r.created, r.namespace, r.name), reverse=not self.sort_reverse)
+        elif col == "ns":
             rows.sort(key=lambda r: (r.namespace, r.name), reverse=self.sort_reverse)
         elif col is not None and col.startswith("c"):
             i = int(col[1:])
@@ -273,7 +294,11 @@ class ResourceView(Pane):
             return []
         out: list[Cell] = []
         now = clock.timestamp()
+        warning = _is_events(self.kind) and self._cell_of(row, "Type") == "Warning"
         for c in self.table.columns:
+            if c.key == "mark":
+                out.append((MARK, _MARKED) if row.key in self.marking.marks else ("", None))
+                continue
             if c.key == "ns":
                 out.append((safe_text(row.namespace, 80), None))
                 continue
@@ -283,9 +308,25 @@ class ResourceView(Pane):
                 created = clock.parse_epoch(row.created)
                 if created is not None:
                     value = clock.human_duration(max(0.0, now - created))
+            elif c.label == "LAST SEEN" and row.when and "(" not in value:
+                seen = clock.parse_epoch(row.when)
+                if seen is not None:
+                    value = clock.human_duration(max(0.0, now - seen))
             style = _STATUS_STYLE.get(value) if c.label in ("STATUS", "TYPE") else None
+            if warning:  # Warning events: a marker that reads without colour, and the row in yellow
+                if c.label == "TYPE":
+                    value, style = WARNING_MARK + value, _WARNING_TYPE
+                else:
+                    style = _WARNING_ROW
+            elif c.label == "TYPE" and _is_events(self.kind):
+                value = " " * len(WARNING_MARK) + value
             out.append((safe_text(value, 200), style))
         return out
+
+    def _cell_of(self, row: TableRow, column: str) -> str:
+        """The row's cell of the column named `column` ("" without one)."""
+        i = next((n for n, c in enumerate(self.columns) if c.name == column), None)
+        return row.cells[i] if i is not None and i < len(row.cells) else ""
 
     def _update_status(self) -> None:
         kind, watcher = self.kind, self.watcher
@@ -296,7 +337,11 @@ class ResourceView(Pane):
         parts = [f"{kind.kind} ({kind.group_resource})", f"{len(self.shown)}/{len(self.rows)}", where]
         if self.filter_text:
             parts.append(f"filter: {safe_text(self.filter_text, 40)}")
-        if self.sort_column:
+        if self.marking.marks:
+            parts.append(self.marking.marks.status())
+        if self.sort_column == NEWEST:
+            parts.append("oldest first" if self.sort_reverse else "newest first")
+        elif self.sort_column:
             label = next((c.label for c in self.table.columns if c.key == self.sort_column), self.sort_column)
             parts.append(f"sort: {label.lower()}{' (rev)' if self.sort_reverse else ''}")
         severity = "info"
@@ -321,7 +366,7 @@ class ResourceView(Pane):
         self._update_status()
 
     def action_sort_next(self) -> None:
-        keys = [c.key for c in self.table.columns]
+        keys = [c.key for c in self.table.columns if c.key != "mark"]
         if not keys:
             return
         i = keys.index(self.sort_column) if self.sort_column in keys else -1
@@ -339,6 +384,8 @@ class ResourceView(Pane):
         return kind.resource if kind is not None and kind.group == "apps" else None
 
     def action_workload(self, verb: str) -> None:
+        if verb == "restart" and self.marking.restart():
+            return
         getattr(self.workload, verb)()
 
     # -- the selected object ---------------------------------------------------------------------
@@ -433,6 +480,8 @@ class ResourceView(Pane):
                 self.notify(reason, title="Not allowed", severity="error")
 
     def action_delete(self) -> None:
+        if self.marking.delete():
+            return
         action, bridge, kind = self._delete_action(), self.bridge, self.kind
         if action is None or bridge is None or kind is None:
             self.notify("Nothing selected.", severity="warning", timeout=3)
@@ -443,6 +492,10 @@ class ResourceView(Pane):
         self.gotui_app.perform(action, lambda: delete_object(client, kind, action, settings))
 
 
+def _is_events(kind: Kind | None) -> bool:
+    return kind is not None and kind.resource == "events" and kind.group in ("", "events.k8s.io")
+
+
 def _number(text: str) -> float:
     try:
         return float(text.split()[0].rstrip("%")) if text else float("-inf")
@@ -450,6 +503,9 @@ def _number(text: str) -> float:
         return float("-inf")
 
 
+_MARKED = Style(bold=True, reverse=True)
+_WARNING_TYPE = Style(color="yellow", bold=True, reverse=True)
+_WARNING_ROW = Style(color="yellow")
 _STATUS_STYLE = {
     "Running": Style(color="green"), "Active": Style(color="green"), "Bound": Style(color="green"),
     "Pending": Style(color="yellow"), "Terminating": Style(color="yellow"), "Warning": Style(color="yellow"),

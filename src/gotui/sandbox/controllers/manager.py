@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import events as events_mod
+from .daemonset import DaemonSetController
 from .deployment import DeploymentController
 from .endpoints import EndpointsController
 from .hpa import HPAController
@@ -25,6 +26,7 @@ from .kubelet import Kubelet
 from .logs import LogSource
 from .replicaset import ReplicaSetController
 from .scenarios import SCENARIOS, big_objects, shop_objects
+from .statefulset import StatefulSetController
 from .traffic import TrafficManager
 from .util import selector_matches
 
@@ -54,6 +56,8 @@ class ControllerManager:
         events_mod._RECORDERS[store] = self.events
         self.deployments = DeploymentController(self)
         self.replicasets = ReplicaSetController(self)
+        self.statefulsets = StatefulSetController(self)
+        self.daemonsets = DaemonSetController(self)
         self.kubelet = Kubelet(self, crash_backoff=crash_backoff)
         self.endpoints = EndpointsController(self)
         self.hpa = HPAController(self, interval=hpa_interval, downscale_window=downscale_window)
@@ -73,6 +77,8 @@ class ControllerManager:
         self._dirty_deployments: dict[tuple[str, str], None] = {}
         self._dirty_replicasets: dict[tuple[str, str], None] = {}
         self._dirty_services: dict[tuple[str, str], None] = {}
+        # StatefulSets and DaemonSets: ("statefulsets"|"daemonsets", namespace, name)
+        self._dirty_sets: dict[tuple[str, str, str], None] = {}
         self._wake = asyncio.Event() if _has_loop() else None
         self._tasks: list[asyncio.Task] = []
         self._running = False
@@ -161,6 +167,7 @@ class ControllerManager:
             self._dirty_replicasets[(r["metadata"]["namespace"], r["metadata"]["name"])] = None
         for s in self.store.list("services")[0]:
             self._dirty_services[(s["metadata"]["namespace"], s["metadata"]["name"])] = None
+        self._mark_sets()
         for p in self.store.list("pods")[0]:
             self.kubelet.on_pod("MODIFIED", p)
         loop = asyncio.get_running_loop()
@@ -183,6 +190,12 @@ class ControllerManager:
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
+
+    def _mark_sets(self, *resources: str) -> None:
+        """Mark every StatefulSet and DaemonSet (or those of `resources`) dirty."""
+        for res in resources or ("statefulsets", "daemonsets"):
+            for obj in self.store.list(res)[0]:
+                self._dirty_sets[(res, obj["metadata"]["namespace"], obj["metadata"]["name"])] = None
 
     def _kick(self) -> None:
         if self._wake is not None:
@@ -269,6 +282,8 @@ class ControllerManager:
             for ref in meta.get("ownerReferences") or []:
                 if ref.get("controller") and ref.get("kind") == "ReplicaSet":
                     self._dirty_replicasets[(ns, ref["name"])] = None
+                elif ref.get("controller") and ref.get("kind") in _SET_KINDS:
+                    self._dirty_sets[(_SET_KINDS[ref["kind"]], ns, ref["name"])] = None
             self.kubelet.on_pod(event, obj)
             labels = meta.get("labels") or {}
             for svc_name in self._services_by_ns.get(ns, ()):
@@ -299,6 +314,11 @@ class ControllerManager:
                 names.add(meta["name"])
                 self._dirty_services[(ns, meta["name"])] = None
             self.traffic.service_changed(event, obj)
+        elif resource in ("statefulsets", "daemonsets"):
+            if event != "DELETED":
+                self._dirty_sets[(resource, ns, meta["name"])] = None
+        elif resource == "nodes":
+            self._mark_sets("daemonsets")
         elif resource == "horizontalpodautoscalers" and event == "ADDED":
             self._hpa_now = True
         else:
@@ -307,7 +327,7 @@ class ControllerManager:
 
     # ---- loops --------------------------------------------------------------------------------
     def has_work(self) -> bool:
-        return bool(self._dirty_deployments or self._dirty_replicasets or self._dirty_services)
+        return bool(self._dirty_deployments or self._dirty_replicasets or self._dirty_services or self._dirty_sets)
 
     def step(self) -> int:
         """One pass over the dirty work and due timers; returns the writes made."""
@@ -320,6 +340,17 @@ class ControllerManager:
             self._last_resync = now_mono
             for d in self.store.list("deployments")[0]:
                 self._dirty_deployments[(d["metadata"]["namespace"], d["metadata"]["name"])] = None
+            self._mark_sets()
+        for _ in range(len(self._dirty_sets)):
+            if not self._dirty_sets or writes >= budget:
+                break
+            res, ns, name = next(iter(self._dirty_sets))
+            del self._dirty_sets[(res, ns, name)]
+            try:
+                ctrl = self.statefulsets if res == "statefulsets" else self.daemonsets
+                writes += ctrl.reconcile(ns, name)
+            except Exception:  # noqa: BLE001
+                self.log_exception(f"{res} {ns}/{name}")
         for _ in range(len(self._dirty_deployments)):
             # Deployments get a third of the slice, so ReplicaSets (pods) always make progress
             if not self._dirty_deployments or writes >= budget or self.mono() >= now_mono + self.slice_s / 3:
@@ -398,6 +429,9 @@ class ControllerManager:
                     self.hpa.run_once()
                 except Exception:  # noqa: BLE001
                     self.log_exception("hpa pass")
+
+
+_SET_KINDS = {"StatefulSet": "statefulsets", "DaemonSet": "daemonsets"}
 
 
 def _has_loop() -> bool:

@@ -47,8 +47,9 @@ def default_container(c: dict) -> dict:
     return c
 
 
-def pod_from_template(rs: dict, name: str) -> dict:
-    """A new Pod for ReplicaSet `rs`, with the API server's defaults filled in."""
+def pod_from_template(rs: dict, name: str, owner_kind: str = "ReplicaSet") -> dict:
+    """A new Pod for the workload `rs` (a ReplicaSet unless `owner_kind` says otherwise), with the API
+    server's defaults filled in."""
     tmpl = fast_copy(rs["spec"].get("template") or {})
     tmeta = tmpl.get("metadata") or {}
     spec = tmpl.get("spec") or {}
@@ -78,7 +79,7 @@ def pod_from_template(rs: dict, name: str) -> dict:
         "generateName": rs_meta["name"] + "-",
         "namespace": rs_meta.get("namespace"),
         "labels": dict(tmeta.get("labels") or {}),
-        "ownerReferences": [owner_ref(rs, "ReplicaSet", "apps/v1")],
+        "ownerReferences": [owner_ref(rs, owner_kind, "apps/v1")],
     }
     if tmeta.get("annotations"):
         meta["annotations"] = dict(tmeta["annotations"])

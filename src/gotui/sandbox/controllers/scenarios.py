@@ -111,7 +111,36 @@ def shop_objects(*, quiet: bool, now: float) -> list[tuple[str, dict]]:
     ]
     for release in go_api_releases("shop", now):
         objs.append(("secrets", release_secret(release, "shop")))
+    if not quiet:
+        objs += infra_objects()
     return objs
+
+
+def statefulset(name: str, ns: str, labels: dict, containers: list[dict], replicas: int, service: str) -> dict:
+    return {"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": name, "namespace": ns,
+                                                                          "labels": dict(labels)},
+            "spec": {"replicas": replicas, "serviceName": service, "selector": {"matchLabels": dict(labels)},
+                     "template": {"metadata": {"labels": dict(labels)}, "spec": {"containers": containers}}}}
+
+
+def daemonset(name: str, ns: str, labels: dict, containers: list[dict]) -> dict:
+    return {"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": name, "namespace": ns,
+                                                                        "labels": dict(labels)},
+            "spec": {"selector": {"matchLabels": dict(labels)},
+                     "template": {"metadata": {"labels": dict(labels)}, "spec": {"containers": containers}}}}
+
+
+def infra_objects() -> list[tuple[str, dict]]:
+    """The `default` scenario's namespace `infra`: a StatefulSet (redis, 2 replicas, headless Service) and a
+    DaemonSet (node-exporter on every node). Not in `quiet`, so the tests' pod and node counts stay put."""
+    redis = container("redis", "redis:7.2.5", http=False, cpu="50m", memory="64Mi")
+    redis["ports"] = [{"name": "redis", "containerPort": 6379, "protocol": "TCP"}]
+    headless = service("redis", "infra", {"app": "redis"}, port=6379, target="redis")
+    headless["spec"]["clusterIP"] = "None"
+    exporter = container("node-exporter", "prom/node-exporter:v1.8.1", http=False, cpu="10m", memory="32Mi")
+    return [("namespaces", namespace("infra")), ("services", headless),
+            ("statefulsets", statefulset("redis", "infra", {"app": "redis"}, [redis], 2, "redis")),
+            ("daemonsets", daemonset("node-exporter", "infra", {"app": "node-exporter"}, [exporter]))]
 
 
 def big_objects(pods: int, seed: int) -> list[tuple[str, dict]]:

@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING
 
 from gotui.ops import docker_bulk as bulk
 from gotui.ops import docker_ops as dops
+from gotui.ui import marks
 
 if TYPE_CHECKING:
     from gotui.ui.panes.images import ImagesPane
 
-MARK = "● "
+MARK = marks.MARK + " "
 
 
 def marked_cells(cells: tuple[str, ...], marked: bool) -> tuple[str, ...]:

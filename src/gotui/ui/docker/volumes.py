@@ -17,6 +17,7 @@ from gotui.ops.docker_bulk import run_each
 from gotui.ops.errors import describe_error
 from gotui.ops.sanitize import safe_text
 from gotui.ui.docker.base import DockerTableScreen
+from gotui.ui.marks import MARK
 
 
 class VolumesScreen(DockerTableScreen):
@@ -101,7 +102,7 @@ class VolumesScreen(DockerTableScreen):
             for v in self.volumes:
                 cells = v.cells()
                 if v.key in self.marks:
-                    cells = ("● " + cells[0], *cells[1:])
+                    cells = (MARK + " " + cells[0], *cells[1:])
                 rows.append((v.key, cells))
             status = f"{len(self.volumes)} volume(s), {sum(1 for v in self.volumes if not v.users)} unused"
             if self.marks:

@@ -1,9 +1,12 @@
 """The Pods pane: live from the watch cache, virtualized (10,000 pods render like 30), filter as you
 type (`go-api`, `-l app=go-api`, `status:crash`), sort by any column, describe/events/YAML, logs,
-delete pod and restart the owning Deployment through the action gate."""
+delete pod and restart the owning Deployment through the action gate. `Space` marks pods (a marker
+column), `Esc` clears: ctrl+d deletes every marked pod, `R` restarts their Deployments, after one dialog,
+one audit line per object (ui/marks.py)."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
 from rich.style import Style
@@ -32,6 +35,7 @@ from gotui.ops.pods import (
 )
 from gotui.ops.sanitize import safe_text
 from gotui.ui.kube_table import Cell, Column, VirtualTable
+from gotui.ui.marks import MARK, Marks, perform_each
 from gotui.ui.messages import KubeChanged, KubeStateChanged
 from gotui.ui.panes.base import Pane
 from gotui.ui.pod_details import describe_pod, pod_events
@@ -44,6 +48,7 @@ _WIDTHS = {"namespace": 10, "name": 24, "ready": 5, "status": 19, "restarts": 13
 _LABELS = {"namespace": "NAMESPACE", "name": "NAME", "ready": "READY", "status": "STATUS", "restarts": "RESTARTS",
            "age": "AGE", "node": "NODE", "ip": "IP", "image": "IMAGE"}
 MUTATING = {"delete_pod", "restart_deployment"}
+_MARKED = Style(bold=True, reverse=True)
 
 
 class PodsPane(Pane):
@@ -59,6 +64,8 @@ class PodsPane(Pane):
         Binding("S", "sort_reverse", "Reverse sort", show=False, id="pods.sort_reverse"),
         Binding("c", "pick_context", "Context", id="kube.context"),
         Binding("n", "pick_namespace", "Namespace", id="kube.namespace"),
+        Binding("space", "mark", "Mark", show=False, tooltip="ctrl+d / R act on every marked pod", id="pods.mark"),
+        Binding("escape", "clear_marks", "Clear marks", show=False, id="pods.clear_marks"),
     ]
 
     def __init__(self) -> None:
@@ -72,6 +79,7 @@ class PodsPane(Pane):
         self._all_ns = False
         self._details_key: tuple[str, str] | None = None
         self.batches = 0
+        self.marks = Marks()
 
     # -- layout --------------------------------------------------------------------------------
     def compose_main(self) -> ComposeResult:
@@ -90,7 +98,8 @@ class PodsPane(Pane):
 
     def _columns(self) -> list[Column]:
         keys = [c for c in COLUMNS if c != "namespace" or self._all_ns]
-        return [Column(k, _LABELS[k], _WIDTHS[k], flex=(k == "name")) for k in keys]
+        marker = [Column("mark", MARK, 1)] if self.marks else []
+        return marker + [Column(k, _LABELS[k], _WIDTHS[k], flex=(k == "name")) for k in keys]
 
     def on_resize(self, event: events.Resize) -> None:
         self.table.set_columns(self._columns())
@@ -154,6 +163,10 @@ class PodsPane(Pane):
             changed = keys
         self._seq = seq
         self.batches += 1
+        if self.marks:
+            self.marks.keep(self.rows)  # marks of pods that are gone go too
+            if not self.marks:
+                self.table.set_columns(self._columns())
         if changed is not None and not membership and self.filter.empty and self.sort_column == "name":
             # Same rows in the same order (sorted by name, unfiltered): repaint the changed ones only.
             self.table.invalidate(changed)
@@ -190,6 +203,7 @@ class PodsPane(Pane):
             "node": (safe_text(row.node, 80), None),
             "ip": (safe_text(row.ip, 40), None),
             "image": (safe_text(row.image, 120), None),
+            "mark": (MARK, _MARKED) if row.key in self.marks else ("", None),
         }
         return [values[c.key] for c in self.table.columns]
 
@@ -214,6 +228,8 @@ class PodsPane(Pane):
         elif not self.filter.empty:
             parts.append(f"filter: {self.filter_text}")
         parts.append(f"sort: {self.sort_column}{' (rev)' if self.sort_reverse else ''}")
+        if self.marks:
+            parts.append(self.marks.status())
         denied = self._denied_reason("delete_pod")
         if denied and not self.gotui_app.settings.readonly:
             parts.append(f"delete disabled — {denied}")
@@ -379,6 +395,8 @@ class PodsPane(Pane):
         return bridge.rbac_denied(self._action_for(name, self.current_pod()))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "clear_marks":
+            return bool(self.marks)  # without marks Esc goes on to the app
         if action in MUTATING:
             if self.gotui_app.settings.readonly:
                 return False
@@ -395,7 +413,67 @@ class PodsPane(Pane):
                     event.stop()
                     self.notify(reason, title="Not allowed", severity="error")
 
+    # -- marks (Space marks, Esc clears; ctrl+d / R act on all marked after one dialog) ----------
+    def action_mark(self) -> None:
+        key = self.table.cursor_key
+        if not isinstance(key, tuple):
+            return
+        had = bool(self.marks)
+        self.marks.toggle(key)
+        if had != bool(self.marks):
+            self.table.set_columns(self._columns())
+        else:
+            self.table.invalidate([key])
+        self.table.action_cursor(1)
+        self._update_status()
+
+    def action_clear_marks(self) -> None:
+        if self.marks.clear():
+            self.table.set_columns(self._columns())
+            self._update_status()
+
+    def _marked(self) -> list[tuple[str, str]]:
+        self.marks.keep(self.rows)
+        return self.marks.ordered(self.shown)
+
+    def _delete_marked(self) -> bool:
+        bridge, targets = self.bridge, self._marked()
+        if not targets or bridge is None:
+            return False
+        client, settings, ctx = bridge.api_client, self.gotui_app.settings, bridge.context
+        steps = []
+        for ns, name in targets:
+            act = delete_pod_action(ns, name, ctx)
+            steps.append((act, partial(delete_pod, client, act, settings)))
+        perform_each(self.gotui_app, "delete", "pod", "pods", "", targets, steps, "delete pod", "deleted",
+                     self.action_clear_marks)
+        return True
+
+    def _restart_marked(self) -> bool:
+        """Restart the Deployments of the marked pods (each once)."""
+        bridge, targets = self.bridge, self._marked()
+        if not targets or bridge is None:
+            return False
+        deployments: list[tuple[str, str]] = []
+        for ns, name in targets:
+            dep = self._deployment_of(bridge.store.get("pods", ns, name))
+            if dep and (ns, dep) not in deployments:
+                deployments.append((ns, dep))
+        if not deployments:
+            self.notify("None of the marked pods is owned by a Deployment.", severity="warning")
+            return True
+        client, settings, ctx = bridge.api_client, self.gotui_app.settings, bridge.context
+        steps = []
+        for ns, dep in deployments:
+            act = restart_deployment_action(ns, dep, ctx)
+            steps.append((act, partial(restart_deployment, client, act, settings)))
+        perform_each(self.gotui_app, "restart", "deployment", "deployments", "apps", deployments, steps,
+                     "rollout restart", "restarted", self.action_clear_marks, lambda n: f"deployment/{n}")
+        return True
+
     def action_delete_pod(self) -> None:
+        if self._delete_marked():
+            return
         pod = self.current_pod()
         bridge = self.bridge
         if pod is None or bridge is None:
@@ -406,6 +484,8 @@ class PodsPane(Pane):
         self.gotui_app.perform(action, lambda: delete_pod(bridge.api_client, action, settings))
 
     def action_restart_deployment(self) -> None:
+        if self._restart_marked():
+            return
         pod = self.current_pod()
         bridge = self.bridge
         if pod is None or bridge is None:
