@@ -27,7 +27,7 @@ from typing import Any
 from gotui.sources.kube_auth import KubeConfig, KubeConfigProblem, build_api_client, merge_kubeconfig
 
 __all__ = [
-    "Connection", "ContextInfo", "KubeConfigProblem", "api_get", "connect", "kubeconfig_paths", "list_contexts",
+    "Connection", "ContextInfo", "KubeConfigProblem", "api_get", "connect", "finish", "kubeconfig_paths", "list_contexts",
     "list_namespaces", "load_kubeconfig", "make_api_client", "read_json", "read_object", "request", "send",
     "server_version",
 ]
@@ -154,7 +154,7 @@ def connect(kubeconfig: str | None, context: str | None, namespace: str | None) 
     conn = Connection(client, ctx_name, ns)
     if ns:
         try:
-            api_get(client, f"/api/v1/namespaces/{ns}", timeout=(5, 10)).release_conn()
+            finish(api_get(client, f"/api/v1/namespaces/{ns}", timeout=(5, 10)))
         except Exception as exc:  # noqa: BLE001
             status = getattr(exc, "status", None)
             if status == 404:
@@ -202,6 +202,17 @@ def request(api_client: Any, method: str, path: str, query: list[tuple[str, Any]
 def api_get(api_client: Any, path: str, query: list[tuple[str, Any]] | None = None, *, timeout: Any = 30.0) -> Any:
     """GET `path` (see `request`)."""
     return request(api_client, "GET", path, query, timeout=timeout)
+
+
+def finish(resp: Any) -> None:
+    """Done with a response whose body is not wanted: read the rest, then give the connection back to the
+    pool. (`release_conn()` alone pools it with the body unread; the next request on it — over TLS the
+    rest may sit decrypted in a buffer no readiness check sees — then reads that body as its status line.)"""
+    try:
+        resp.drain_conn()
+    except Exception:  # noqa: BLE001 - a broken stream: never pool its connection
+        resp.close()
+    resp.release_conn()
 
 
 def read_json(resp: Any) -> Any:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from gotui.kube.client import read_json, request
+from gotui.kube.client import finish, read_json, request
 from gotui.kube.kinds import Kind
 from gotui.sources.kube_source import ListWatch, WatchExpired, abort_response  # noqa: F401 - abort_response: re-exported
 
@@ -243,6 +243,6 @@ def delete_object(api_client: Any, kind: Kind, action: Any, settings: Any) -> st
     from gotui.ops import safety
 
     safety.require_allowed(action, settings)
-    request(api_client, "DELETE", kind.path(action.namespace, action.target), timeout=15).release_conn()
+    finish(request(api_client, "DELETE", kind.path(action.namespace, action.target), timeout=15))
     where = f"{action.namespace}/" if action.namespace else ""
     return f"Deleted {kind.kind.lower() or kind.resource} {where}{action.target}"

@@ -75,11 +75,11 @@ def drain_action(node: str, context: str | None, plan: DrainPlan | None = None) 
 def set_unschedulable(api_client: Any, action: Action, settings: Settings) -> str:
     """Cordon or uncordon the node named by `action`."""
     safety.require_allowed(action, settings)
-    from gotui.kube.client import STRATEGIC_PATCH, request
+    from gotui.kube.client import STRATEGIC_PATCH, finish, request
 
     cordon = action.verb in ("cordon", "drain")
-    request(api_client, "PATCH", f"/api/v1/nodes/{action.target}", body={"spec": {"unschedulable": True if cordon else None}},
-            content_type=STRATEGIC_PATCH, timeout=15).release_conn()
+    finish(request(api_client, "PATCH", f"/api/v1/nodes/{action.target}", body={"spec": {"unschedulable": True if cordon else None}},
+            content_type=STRATEGIC_PATCH, timeout=15))
     return f"node/{action.target} {'cordoned' if cordon else 'uncordoned'}"
 
 
@@ -102,7 +102,7 @@ def drain(api_client: Any, action: Action, settings: Settings) -> str:
     safety.require_allowed(action, settings)
     from kubernetes.client.exceptions import ApiException
 
-    from gotui.kube.client import request
+    from gotui.kube.client import finish, request
 
     plan: DrainPlan = action.params.get("plan") or drain_plan(action.target, node_pods(api_client, action.target))
     set_unschedulable(api_client, action, settings)
@@ -110,8 +110,8 @@ def drain(api_client: Any, action: Action, settings: Settings) -> str:
     for ns, name in plan.evict:
         body: Any = {"apiVersion": "policy/v1", "kind": "Eviction", "metadata": {"name": name, "namespace": ns}}
         try:
-            request(api_client, "POST", f"/api/v1/namespaces/{ns}/pods/{name}/eviction", body=body,
-                    timeout=15).release_conn()
+            finish(request(api_client, "POST", f"/api/v1/namespaces/{ns}/pods/{name}/eviction", body=body,
+                    timeout=15))
             evicted += 1
             continue
         except ApiException as exc:
@@ -121,7 +121,7 @@ def drain(api_client: Any, action: Action, settings: Settings) -> str:
             if exc.status != 404:
                 raise
         try:  # no eviction subresource (or the pod is gone already)
-            request(api_client, "DELETE", f"/api/v1/namespaces/{ns}/pods/{name}", timeout=15).release_conn()
+            finish(request(api_client, "DELETE", f"/api/v1/namespaces/{ns}/pods/{name}", timeout=15))
             deleted += 1
         except ApiException as exc:
             if exc.status != 404:

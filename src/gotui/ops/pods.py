@@ -348,10 +348,10 @@ def restart_deployment_action(namespace: str, deployment: str, context: str | No
 def delete_pod(api_client: Any, action: Action, settings: Settings) -> str:
     """Delete the pod named by `action` (refused in read-only mode)."""
     safety.require_allowed(action, settings)
-    from gotui.kube.client import request
+    from gotui.kube.client import finish, request
 
-    request(api_client, "DELETE", f"/api/v1/namespaces/{action.namespace}/pods/{action.target}",
-            timeout=15).release_conn()
+    finish(request(api_client, "DELETE", f"/api/v1/namespaces/{action.namespace}/pods/{action.target}",
+            timeout=15))
     return f"Deleted pod {action.namespace}/{action.target}"
 
 

@@ -90,10 +90,10 @@ class PodLogStream(threading.Thread):
                        accept="*/*", timeout=(5, 3600) if self.follow else (5, 60))
 
     def _pod_exists(self) -> bool | None:
-        from gotui.kube.client import api_get
+        from gotui.kube.client import api_get, finish
 
         try:
-            api_get(self.api_client, f"/api/v1/namespaces/{self.namespace}/pods/{self.pod}", timeout=5).release_conn()
+            finish(api_get(self.api_client, f"/api/v1/namespaces/{self.namespace}/pods/{self.pod}", timeout=5))
             return True
         except Exception as exc:  # noqa: BLE001
             return False if getattr(exc, "status", None) == 404 else None

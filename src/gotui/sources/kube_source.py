@@ -25,6 +25,7 @@ from gotui.kube.client import (
     KubeConfigProblem,
     api_get,
     connect,
+    finish,
     kubeconfig_paths,
     list_contexts,
     list_namespaces,
@@ -187,12 +188,13 @@ class ListWatch(threading.Thread):
             self._response = resp
         self.stats.watches += 1
         if self._halt.is_set():
-            self._close(resp)
+            self._close(resp, aborted=True)
             return None
         return resp
 
     def _stream(self, resp: Any, handle: Callable[[list[dict]], None]) -> None:
         """Read the watch's newline-delimited events, handing each chunk's complete ones to `handle`."""
+        aborted = True
         try:
             buffer = b""
             for chunk in resp.stream(65536, decode_content=True):
@@ -207,13 +209,18 @@ class ListWatch(threading.Thread):
                     handle(events)
             if buffer.strip():
                 handle([json.loads(buffer)])
+            aborted = False
         finally:
-            self._close(resp)
+            self._close(resp, aborted)
 
-    def _close(self, resp: Any) -> None:
+    def _close(self, resp: Any, aborted: bool) -> None:
+        """Give the connection back: closed first when the stream was left unread (stopped, or an error
+        event), so no later request on the pool reads the rest of the watch as its answer."""
         with self._lock:
             self._response = None
         try:
+            if aborted:
+                resp.close()
             resp.release_conn()
         except Exception:  # noqa: BLE001
             pass
@@ -340,7 +347,7 @@ class Watcher(ListWatch):
                     header = iter_list_items(resp.stream(262144, decode_content=True),
                                              lambda o: items.append(slim(kind, o)))
                 finally:
-                    resp.release_conn()
+                    finish(resp)  # read to the end (an error mid-list leaves the rest unread)
                 token = (header.get("metadata") or {}).get("continue") or ""
                 if not token:
                     break
