@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set everything up on a Debian machine and run the whole test suite with coverage and its gate.
 #
-#   bash scripts/test.sh              # ruff + mypy, the whole suite, coverage gate (lines >= 80%, branches >= 60%)
+#   bash scripts/test.sh              # ruff + mypy, the floors (scripts/test_floors.sh), the whole suite,
+#                                     # coverage gate (lines >= 80%, branches >= 60%)
 #   bash scripts/test.sh tests/unit   # just some tests (no gate), same set-up
 #   GOTUI_TEST_SANDBOX_TLS=0 bash scripts/test.sh tests/kube   # those tests against plain-HTTP sandboxes
 #
@@ -46,6 +47,10 @@ if "$PY" -c 'import xdist' 2>/dev/null; then workers=(-n "${GOTUI_TEST_WORKERS:-
 if [ $gate = 1 ]; then  # the whole run: static checks first (seconds), then the suite
   "$PY" -m ruff check src tests || die "ruff found problems (run: ruff check --fix src tests)"
   "$PY" -m mypy --no-incremental || die "mypy found type errors (config: [tool.mypy] in pyproject.toml)"
+  # The floors: the fast tests again with every runtime dependency at the lowest version pyproject allows.
+  t0=$(date +%s)
+  PYTHON="$PY" bash scripts/test_floors.sh || die "the dependency floors in pyproject.toml are wrong (see above)"
+  log "floors passed in $(( $(date +%s) - t0 )) s"
 fi
 
 run_pytest() {  # run_pytest LABEL PYTEST-ARGS...: one pass; dies on failure or on no tests collected

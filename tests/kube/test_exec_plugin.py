@@ -102,13 +102,14 @@ def test_interactive_always_is_refused_without_running_the_plugin(plain_sandbox,
 
 
 def test_hanging_plugin_times_out_and_is_killed(plain_sandbox, tmp_path):
-    from gotui.sources.kube_auth import build_api_client, read_kubeconfig
+    from gotui.kube.client import load_kubeconfig
+    from gotui.sources.kube_auth import build_api_client
 
     plugin = write_plugin(tmp_path)
     kc = write_kubeconfig(tmp_path / "kc", plain_sandbox.url, exec_user(str(plugin), plugin_env(tmp_path, PLUGIN_MODE="hang")))
     t0 = time.monotonic()
     with pytest.raises(KubeConfigProblem, match=r"did not answer within 2s"):
-        build_api_client(read_kubeconfig([kc]), exec_timeout=2.0)
+        build_api_client(load_kubeconfig(str(kc)), exec_timeout=2.0)
     assert time.monotonic() - t0 < 10
     pid = int((tmp_path / "plugin.json.started").read_text())
     wait_for(lambda: not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2],

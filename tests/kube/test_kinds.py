@@ -60,6 +60,26 @@ def test_lookup_by_every_alias(sandbox, alias, expected):
     assert kind is not None and kind.group_resource == expected
 
 
+def test_the_well_known_kinds_are_what_discovery_says(sandbox):
+    """The registry's static part (the watch cache's and the operations' kinds, by plural) addresses
+    every kind where the server's discovery puts it."""
+    from gotui.kube.kinds import WELL_KNOWN
+    from gotui.sources.kube_source import KINDS
+    from gotui.sources.kube_wire import object_path
+
+    reg = discover(sandbox.api_client)
+    checked = 0
+    for known in WELL_KNOWN:
+        served = reg.lookup(known.group_resource)
+        if served is None:  # the sandbox serves no StatefulSets/DaemonSets
+            assert known.resource not in KINDS and known.group == "apps", known.group_resource
+            continue
+        checked += 1
+        assert (served.kind, served.namespaced) == (known.kind, known.namespaced)
+        assert object_path(known.resource, "ns", "x") == served.path("ns", "x")
+    assert set(KINDS) <= {k.resource for k in WELL_KNOWN} and checked >= len(KINDS) + 1
+
+
 def test_unknown_and_unserved_names(sandbox):
     reg = discover(sandbox.api_client)
     assert reg.lookup("nosuch") is None

@@ -285,3 +285,24 @@ def test_hpa_view_reads_the_minimum_before_a_scale_up() -> None:
     restoring = edit_min_max_action("n", "h", "ctx", (3, 6), (2, 6), min_before=2)
     assert restoring.params["body"]["metadata"] == {"annotations": {ANN_MIN_BEFORE: None}}
     assert '"gotui.dev/min-replicas-before": null' in restoring.preview
+
+
+def test_the_sandbox_prints_pod_status_with_the_same_printer():
+    """One kubectl pod-status printer: the sandbox's server-side Table (what `kubectl get pods` and the
+    resource view show) and the Pods pane agree, also where kubectl's rules are subtle."""
+    from gotui.clock import parse_epoch
+    from gotui.sandbox.tables import build_table
+
+    sidecar = pod(init=[{"name": "proxy", "restartPolicy": "Always"}],
+                  init_statuses=[{"name": "proxy", "started": True, "restartCount": 2, "state": {"running": {}}}],
+                  statuses=[running()], conditions=[{"type": "Initialized", "status": "True"}])
+    gated = pod(phase="Pending", conditions=[{"type": "PodScheduled", "status": "False", "reason": "SchedulingGated"}])
+    pods = [pod(statuses=[terminated("Completed")], phase="Succeeded", deleting=True),  # kubectl: Completed
+            sidecar, gated, pod(statuses=[waiting("CrashLoopBackOff", restarts=4)]),
+            pod(statuses=[running(restarts=5, last_finished="2024-05-01T11:58:00Z")])]
+    now = parse_epoch(T0) + 3600
+    table = build_table("pods", pods, "1", now=now)
+    for p, row in zip(pods, table["rows"], strict=True):
+        ps = pod_status(p)
+        assert row["cells"][1:4] == [ps.ready_text, ps.reason, ps.restarts_text(now)]
+    assert [r["cells"][2] for r in table["rows"]][:3] == ["Completed", "Running", "SchedulingGated"]

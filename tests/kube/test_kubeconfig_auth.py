@@ -419,3 +419,24 @@ def test_secured_sandbox_a_refused_exec_token_reruns_the_plugin_once(secured, tm
     api, _, _ = make_api_client(str(always_stale))
     message, _ = first_failure(api, tmp_path)
     assert "Unauthorized" in message and runs.read_text().strip() == "2"
+
+
+def test_the_resource_views_table_watcher_runs_on_the_one_watch_loop(front, pki, tmp_path):
+    """TableWatcher (resource view) and Watcher (cache) share `ListWatch`: a kubeconfig problem ends the
+    table watch too, with the same wording, instead of retrying a TLS failure forever."""
+    from gotui.kube.kinds import well_known
+    from gotui.kube.resources import TableWatcher
+
+    f = front(pki["server"])
+    kc = tls_kubeconfig(tmp_path / "kc", f.url, pki["other_ca"])
+    api, _, _ = make_api_client(str(kc))
+    cache_message, _ = first_failure(api, tmp_path)
+    w = TableWatcher(api, well_known("pods"), "shop", lambda: None, watch_timeout=30)
+    w.start()
+    try:
+        wait_for(lambda: getattr(w, "fatal", None), 30, "a terminal error of the table watch")
+        w.join(5)
+        assert not w.is_alive(), "the table watch still retries a TLS failure"
+        assert (w.state, w.detail) == ("error", cache_message) and w.fatal == cache_message
+    finally:
+        w.stop()

@@ -9,7 +9,6 @@ Plain Python, no Textual.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -118,6 +117,35 @@ class KindRegistry:
         return iter(self.kinds.values())
 
 
+# The kinds gotui's watch cache and its operations address by plural before (or without) discovery:
+# the one static part of the registry. `discover()` fills a registry with every kind the server serves.
+_ALL = ("get", "list", "watch", "create", "update", "patch", "delete")
+WELL_KNOWN = KindRegistry()
+for _k in (
+    Kind("", "v1", "pods", "Pod", True, _ALL, ("po",), ("all",), "pod"),
+    Kind("", "v1", "services", "Service", True, _ALL, ("svc",), ("all",), "service"),
+    Kind("", "v1", "endpoints", "Endpoints", True, _ALL, ("ep",), (), "endpoints"),
+    Kind("", "v1", "events", "Event", True, _ALL, ("ev",), (), "event"),
+    Kind("", "v1", "secrets", "Secret", True, _ALL, (), (), "secret"),
+    Kind("apps", "v1", "deployments", "Deployment", True, _ALL, ("deploy",), ("all",), "deployment"),
+    Kind("apps", "v1", "replicasets", "ReplicaSet", True, _ALL, ("rs",), ("all",), "replicaset"),
+    Kind("apps", "v1", "statefulsets", "StatefulSet", True, _ALL, ("sts",), ("all",), "statefulset"),
+    Kind("apps", "v1", "daemonsets", "DaemonSet", True, _ALL, ("ds",), ("all",), "daemonset"),
+    Kind("autoscaling", "v2", "horizontalpodautoscalers", "HorizontalPodAutoscaler", True, _ALL, ("hpa",), ("all",),
+         "horizontalpodautoscaler"),
+    Kind("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", True, _ALL, (), (), "endpointslice"),
+):
+    WELL_KNOWN.add(_k)
+
+
+def well_known(resource: str) -> Kind:
+    """A kind of `WELL_KNOWN` by plural (`pods`, `deployments`...); KeyError for any other."""
+    kind = WELL_KNOWN.lookup(resource)
+    if kind is None or kind.resource != resource:
+        raise KeyError(resource)
+    return kind
+
+
 def kinds_from_resource_list(doc: dict[str, Any]) -> list[Kind]:
     """The Kinds of one APIResourceList (subresources such as `pods/log` left out)."""
     gv = str(doc.get("groupVersion") or "")
@@ -146,13 +174,9 @@ def build_registry(docs: Iterable[dict[str, Any]]) -> KindRegistry:
 
 
 def _get_json(api_client: Any, path: str, timeout: float) -> Any:
-    from gotui.sources.kube_source import api_get
+    from gotui.kube.client import api_get, read_json
 
-    resp = api_get(api_client, path, timeout=timeout)
-    try:
-        return json.loads(resp.data)
-    finally:
-        resp.release_conn()
+    return read_json(api_get(api_client, path, timeout=timeout))
 
 
 def discover(api_client: Any, timeout: float = 10.0) -> KindRegistry:

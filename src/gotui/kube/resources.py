@@ -1,56 +1,28 @@
 """Generic access to any kind: server-side Tables (the columns kubectl prints), kept live by a
-`TableWatcher` thread (list as Table, then watch as Table from the list's resourceVersion), and single
-objects (get, their events, delete). Raw JSON through the official client's ApiClient; no Textual.
+`TableWatcher` thread (list as Table, then watch as Table from the list's resourceVersion, on the watch
+layer's one loop `ListWatch`), and single objects (get, their events, delete). Raw JSON through
+`gotui.kube.client`; no Textual.
 """
 
 from __future__ import annotations
 
 import json
-import random
-import socket
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from gotui.kube.client import finish, read_json, request
 from gotui.kube.kinds import Kind
+from gotui.sources.kube_source import ListWatch, WatchExpired, abort_response  # noqa: F401 - abort_response: re-exported
 
 TABLE_ACCEPT = ("application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,"
                 "application/json")
 RowKey = tuple[str, str]  # (namespace or "", name)
 
 
-class WatchExpired(Exception):
-    """410 Gone: the resourceVersion is too old; relist."""
-
-
-def request(api_client: Any, method: str, path: str, query: list[tuple[str, Any]] | None = None, *,
-            accept: str = "application/json", body: Any = None, timeout: Any = 30.0) -> Any:
-    """One HTTP request through the ApiClient (auth, TLS, pool); the response unread. Raises the
-    client's ApiException (NotFoundException, ForbiddenException...) on an HTTP error."""
-    from kubernetes.client.exceptions import ApiException
-
-    headers = {"Accept": accept}
-    if body is not None:
-        headers["Content-Type"] = "application/json"
-    m, url, hdrs, data, post = api_client.param_serialize(
-        method=method, resource_path=path, query_params=query or [], header_params=headers, body=body,
-        auth_settings=["BearerToken"])
-    resp = api_client.call_api(m, url, header_params=hdrs, body=data, post_params=post,
-                               _request_timeout=timeout).response
-    if not 200 <= resp.status <= 299:
-        raw = resp.data
-        resp.release_conn()
-        ApiException.from_response(http_resp=resp, body=raw.decode("utf-8", "replace") if raw else None, data=None)
-    return resp
-
-
 def _json(resp: Any) -> Any:
-    try:
-        return json.loads(resp.data)
-    finally:
-        resp.release_conn()
+    return read_json(resp) or {}
 
 
 # -- tables -----------------------------------------------------------------------------------------
@@ -142,30 +114,26 @@ def list_table(api_client: Any, kind: Kind, namespace: str | None, timeout: floa
     return parse_table(_json(resp))
 
 
-class TableWatcher(threading.Thread):
-    """List `kind` as a Table, then watch it as Tables; relist on 410 Gone or after a dropped
-    connection (capped, jittered backoff). `on_change()` is called from this thread after each batch;
-    the owner then calls `take()` for what changed."""
+class TableWatcher(ListWatch):
+    """List `kind` as a Table, then watch it as Tables, on the one list-then-watch loop (`ListWatch`:
+    relist on 410 Gone or after a dropped connection, backoff, a kubeconfig problem ends it).
+    `on_change()` is called from this thread after each batch and state change; the owner then calls
+    `take()` for what changed. `state`: "listing", "live" or "error" (with `detail`)."""
+
+    STATES = {"connecting": "listing", "connected": "live", "reconnecting": "error", "error": "error"}
 
     def __init__(self, api_client: Any, kind: Kind, namespace: str | None,
                  on_change: Callable[[], None], *, watch_timeout: int = 300) -> None:
-        super().__init__(name=f"gotui-table-{kind.resource}", daemon=True)
-        self.api_client = api_client
+        super().__init__(api_client, f"gotui-table-{kind.resource}", watch_timeout=watch_timeout)
         self.kind = kind
         self.namespace = namespace if kind.namespaced else None
         self.on_change = on_change
-        self.watch_timeout = watch_timeout
         self.columns: list[TableColumn] = []
         self.rows: dict[RowKey, TableRow] = {}
         self.state = "listing"
-        self.detail = ""
-        self.resource_version = ""
         self.listed_at = 0.0  # time.monotonic() when the first list reached `rows` (bench)
-        self._lock = threading.Lock()
         self._reset = False
         self._changed: set[RowKey] = set()
-        self._halt = threading.Event()
-        self._response: Any = None
 
     # -- the owner's side ---------------------------------------------------------------------------
     def take(self) -> tuple[bool, set[RowKey]]:
@@ -175,42 +143,12 @@ class TableWatcher(threading.Thread):
             self._reset, self._changed = False, set()
         return out
 
-    def stop(self) -> None:
-        """Stop now, without waiting: the caller is the UI thread."""
-        self._halt.set()
-        resp = self._response
-        if resp is not None:
-            abort_response(resp)
-
-    @property
-    def stopped(self) -> bool:
-        return self._halt.is_set()
-
     # -- the thread ---------------------------------------------------------------------------------
     def _set_state(self, state: str, detail: str = "") -> None:
-        self.state, self.detail = state, detail
-        self.on_change()
-
-    def run(self) -> None:
-        failures = 0
-        while not self._halt.is_set():
-            try:
-                if not self.resource_version:
-                    self._list()
-                failures = 0
-                self._watch()
-            except WatchExpired:
-                self.resource_version = ""
-            except Exception as exc:  # noqa: BLE001 - retried with backoff, shown by the owner
-                if self._halt.is_set():
-                    break
-                from gotui.ops.kube_text import kube_error
-
-                failures += 1
-                self.resource_version = ""
-                delay = min(30.0, 0.25 * (2 ** min(failures, 10))) * (0.75 + random.random() / 2)
-                self._set_state("error", f"{kube_error(exc)} — retrying in {delay:.0f}s")
-                self._halt.wait(delay)
+        state = self.STATES.get(state, state)
+        if (state, detail) != (self.state, self.detail):
+            self.state, self.detail = state, detail
+            self.on_change()
 
     def _list(self) -> None:
         cols, rows, rv = list_table(self.api_client, self.kind, self.namespace)
@@ -220,42 +158,14 @@ class TableWatcher(threading.Thread):
             self._reset, self._changed = True, set()
         if not self.listed_at:
             self.listed_at = time.monotonic()
+        self.stats.lists += 1
         self.resource_version = rv or "0"
-        self._set_state("live")
+        self.on_change()
 
     def _watch(self) -> None:
-        timeout = int(self.watch_timeout * (0.9 + random.random() * 0.2))
-        query = [("watch", "true"), ("allowWatchBookmarks", "true"), ("resourceVersion", self.resource_version),
-                 ("timeoutSeconds", timeout), ("includeObject", include_object(self.kind))]
-        try:
-            resp = request(self.api_client, "GET", self.kind.path(self.namespace), query, accept=TABLE_ACCEPT,
-                           timeout=(5, timeout + 30))
-        except Exception as exc:
-            if getattr(exc, "status", None) == 410:
-                raise WatchExpired(str(exc)) from None
-            raise
-        self._response = resp
-        try:
-            if self._halt.is_set():  # stopped while the request was on its way
-                return
-            buffer = b""
-            for chunk in resp.stream(65536, decode_content=True):
-                if self._halt.is_set():
-                    return
-                buffer += chunk
-                if b"\n" not in buffer:
-                    continue
-                *lines, buffer = buffer.split(b"\n")
-                events = [json.loads(line) for line in lines if line.strip()]
-                self._apply(events)
-            if buffer.strip():
-                self._apply([json.loads(buffer)])
-        finally:
-            self._response = None
-            try:
-                resp.release_conn()
-            except Exception:  # noqa: BLE001
-                pass
+        resp = self._open_watch(self.kind.path(self.namespace), [("includeObject", include_object(self.kind))], accept=TABLE_ACCEPT)
+        if resp is not None:
+            self._stream(resp, self._apply)
 
     def _apply(self, events: list[dict[str, Any]]) -> None:
         changed = False
@@ -286,28 +196,9 @@ class TableWatcher(threading.Thread):
                         changed = True
                 if rv:
                     self.resource_version = rv
+                self.stats.events += 1
         if changed:
             self.on_change()
-
-
-def abort_response(resp: Any) -> None:
-    """End a streaming response another thread is reading, without blocking the caller: shut its socket
-    down (the blocked read returns at once), then close it in the background. A plain `close()` waits
-    for the reader's buffer lock, i.e. for the next chunk: up to a bookmark interval on an idle watch."""
-    sock = getattr(getattr(resp, "connection", None), "sock", None)
-    if sock is not None:
-        try:
-            sock.shutdown(socket.SHUT_RDWR)
-        except (OSError, ValueError):
-            pass
-
-    def close() -> None:
-        try:
-            resp.close()
-        except Exception:  # noqa: BLE001 - closing a dead stream
-            pass
-
-    threading.Thread(target=close, name="gotui-close-watch", daemon=True).start()
 
 
 # -- single objects ---------------------------------------------------------------------------------
@@ -352,7 +243,7 @@ def delete_object(api_client: Any, kind: Kind, action: Any, settings: Any) -> st
     from gotui.ops import safety
 
     safety.require_allowed(action, settings)
-    request(api_client, "DELETE", kind.path(action.namespace, action.target), timeout=15).release_conn()
+    finish(request(api_client, "DELETE", kind.path(action.namespace, action.target), timeout=15))
     where = f"{action.namespace}/" if action.namespace else ""
     return f"Deleted {kind.kind.lower() or kind.resource} {where}{action.target}"
 

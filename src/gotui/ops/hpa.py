@@ -246,12 +246,12 @@ def edit_min_max(api_client: Any, action: Action, settings: Settings) -> str:
     problem = validate_min_max(min_r, max_r)
     if problem:
         raise ValueError(problem)
-    from kubernetes import client
+    from gotui.kube.client import MERGE_PATCH, finish, request
+    from gotui.sources.kube_wire import object_path
 
     body = action.params.get("body") or _limits_body((min_r, max_r), None)
-    client.AutoscalingV2Api(api_client).patch_namespaced_horizontal_pod_autoscaler(
-        action.target, cast(str, action.namespace), body, _preload_content=False, _request_timeout=15
-    )
+    path = object_path("horizontalpodautoscalers", cast(str, action.namespace), action.target)
+    finish(request(api_client, "PATCH", path, body=body, content_type=MERGE_PATCH, timeout=15))  # the preview's --type merge
     return f"HPA {action.namespace}/{action.target}: min {min_r}, max {max_r}"
 
 

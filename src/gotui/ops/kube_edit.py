@@ -173,3 +173,20 @@ def temp_file(text: str, name: str) -> Path:
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write(text)
     return Path(raw)
+
+
+def apply_edit(replace: Any, kept: Path, edited: str) -> Any:
+    """Run `replace()` (the PUT at the read resourceVersion). A 409 raises `EditConflict(kept)`; any other
+    refusal (invalid, forbidden...) keeps the edit in `kept` with the server's answer on top, as
+    `kubectl edit` does, and re-raises. The edited text is never lost."""
+    from kubernetes.client.exceptions import ApiException
+
+    from gotui.ops.errors import describe_error
+
+    try:
+        return replace()
+    except ApiException as exc:
+        if exc.status == 409:
+            raise EditConflict(kept) from exc
+        write_private(kept, with_errors(edited, [f"The server refused it: {describe_error(exc)}"]))
+        raise

@@ -1,6 +1,6 @@
 """The few Kubernetes calls the release operations make, in wire form (raw JSON dicts).
 
-A thin layer over the official client's ApiClient (sync; run it in a worker thread from the UI). Every
+A thin layer over `gotui.kube.client` (sync; run it in a worker thread from the UI). Every
 call returns or takes plain dicts so the domain code (bluegreen, cutover, rollout) stays pure and the
 same objects come from here or from the ClusterStore. Errors become `KubeError(status, reason, message)`.
 """
@@ -11,14 +11,13 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from gotui.kube.client import send
 from gotui.sources.kube_wire import object_path
 
 JSON_PATCH = "application/json-patch+json"
 MERGE_PATCH = "application/merge-patch+json"
 STRATEGIC_PATCH = "application/strategic-merge-patch+json"
 SSAR_PATH = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
-EXTRA_PREFIXES = {"endpointslices": "/apis/discovery.k8s.io/v1", "statefulsets": "/apis/apps/v1",
-                  "daemonsets": "/apis/apps/v1"}  # kinds kube_wire does not route
 
 
 class KubeError(Exception):
@@ -69,29 +68,20 @@ class KubeIO:
     timeout: float = 10.0
 
     def _path(self, kind: str, namespace: str | None, name: str | None = None, sub: str | None = None) -> str:
-        if kind in EXTRA_PREFIXES:
-            path = EXTRA_PREFIXES[kind] + (f"/namespaces/{namespace}" if namespace else "") + f"/{kind}"
-            path += f"/{name}" if name else ""
-        else:
-            path = object_path(kind, namespace, name)
+        path = object_path(kind, namespace, name)
         return f"{path}/{sub}" if sub else path
 
     def _send(self, method: str, path: str, *, query: list[tuple[str, str]] | None = None,
               body: Any = None, content_type: str | None = None, accept: str = "application/json",
               timeout: float | None = None) -> tuple[int, bytes]:
         """One request: (HTTP status, body). Transport errors (urllib3, OSError) are raised as they come."""
-        headers = {"Accept": accept}
-        if content_type:
-            headers["Content-Type"] = content_type
-        api = self.api_client
-        method_, url, headers_, body_, post = api.param_serialize(
-            method=method, resource_path=path, query_params=query or [], header_params=headers,
-            body=body, auth_settings=["BearerToken"],
-        )
-        resp = api.call_api(method_, url, header_params=headers_, body=body_, post_params=post,
-                            _request_timeout=timeout or self.timeout)
-        resp.read()
-        return int(resp.status), resp.data or b""
+        resp = send(self.api_client, method, path, query, accept=accept, body=body, content_type=content_type,
+                    timeout=timeout or self.timeout)
+        try:
+            raw = resp.data
+        finally:
+            resp.release_conn()
+        return int(resp.status), raw or b""
 
     def _call(self, method: str, path: str, *, query: list[tuple[str, str]] | None = None,
               body: Any = None, content_type: str | None = None) -> Any:
@@ -157,7 +147,7 @@ def api_client_from_settings(settings: Any) -> tuple[Any, str, str]:
 
     Raises `ValueError` with a readable message when the kubeconfig cannot be used.
     """
-    from gotui.sources.kube_source import KubeConfigProblem, make_api_client
+    from gotui.kube.client import KubeConfigProblem, make_api_client
 
     try:
         client, ctx_name, ctx_ns = make_api_client(settings.kubeconfig or None, settings.context or None)

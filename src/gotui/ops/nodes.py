@@ -75,26 +75,20 @@ def drain_action(node: str, context: str | None, plan: DrainPlan | None = None) 
 def set_unschedulable(api_client: Any, action: Action, settings: Settings) -> str:
     """Cordon or uncordon the node named by `action`."""
     safety.require_allowed(action, settings)
-    from kubernetes import client
+    from gotui.kube.client import STRATEGIC_PATCH, finish, request
 
     cordon = action.verb in ("cordon", "drain")
-    client.CoreV1Api(api_client).patch_node(action.target, {"spec": {"unschedulable": True if cordon else None}},
-                                            _preload_content=False, _request_timeout=15)
+    finish(request(api_client, "PATCH", f"/api/v1/nodes/{action.target}", body={"spec": {"unschedulable": True if cordon else None}},
+            content_type=STRATEGIC_PATCH, timeout=15))
     return f"node/{action.target} {'cordoned' if cordon else 'uncordoned'}"
 
 
 def node_pods(api_client: Any, node: str) -> list[dict]:
     """Every pod on `node`, all namespaces (a field selector on spec.nodeName), as raw JSON."""
-    import json
+    from gotui.kube.client import api_get, read_json
 
-    from kubernetes import client
-
-    resp: Any = client.CoreV1Api(api_client).list_pod_for_all_namespaces(
-        field_selector=f"spec.nodeName={node}", _preload_content=False, _request_timeout=30)
-    try:
-        return list(json.loads(resp.data).get("items") or [])
-    finally:
-        resp.release_conn()
+    data = read_json(api_get(api_client, "/api/v1/pods", [("fieldSelector", f"spec.nodeName={node}")], timeout=30))
+    return list((data or {}).get("items") or [])
 
 
 def plan_drain(api_client: Any, node: str, context: str | None) -> Action:
@@ -106,17 +100,18 @@ def drain(api_client: Any, action: Action, settings: Settings) -> str:
     """Cordon, then evict (policy/v1 Eviction) each planned pod; delete instead when the cluster has no
     eviction subresource (404), as kubectl drain does. A PodDisruptionBudget refusal (429) is reported."""
     safety.require_allowed(action, settings)
-    from kubernetes import client
     from kubernetes.client.exceptions import ApiException
+
+    from gotui.kube.client import finish, request
 
     plan: DrainPlan = action.params.get("plan") or drain_plan(action.target, node_pods(api_client, action.target))
     set_unschedulable(api_client, action, settings)
-    core = client.CoreV1Api(api_client)
     evicted, deleted, refused = 0, 0, []
     for ns, name in plan.evict:
         body: Any = {"apiVersion": "policy/v1", "kind": "Eviction", "metadata": {"name": name, "namespace": ns}}
         try:
-            core.create_namespaced_pod_eviction(name, ns, body, _preload_content=False, _request_timeout=15)
+            finish(request(api_client, "POST", f"/api/v1/namespaces/{ns}/pods/{name}/eviction", body=body,
+                    timeout=15))
             evicted += 1
             continue
         except ApiException as exc:
@@ -126,7 +121,7 @@ def drain(api_client: Any, action: Action, settings: Settings) -> str:
             if exc.status != 404:
                 raise
         try:  # no eviction subresource (or the pod is gone already)
-            core.delete_namespaced_pod(name, ns, _preload_content=False, _request_timeout=15)
+            finish(request(api_client, "DELETE", f"/api/v1/namespaces/{ns}/pods/{name}", timeout=15))
             deleted += 1
         except ApiException as exc:
             if exc.status != 404:

@@ -10,7 +10,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, cast
 
 from gotui.config import Settings
@@ -404,42 +404,29 @@ def delete_pod_action(namespace: str, name: str, context: str | None) -> Action:
 
 
 def restart_deployment_action(namespace: str, deployment: str, context: str | None) -> Action:
-    return Action(
-        verb="restart",
-        kind="deployment",
-        target=deployment,
-        namespace=namespace,
-        context=context,
-        preview=f"kubectl --context {context} -n {namespace} rollout restart deployment/{deployment}",
-        destructive=True,
-        reversible=False,
-        detail="Rolls every pod of the Deployment, a few at a time.",
-        rbac=("patch", "deployments", "apps"),
-    )
+    """`kubectl rollout restart deployment/NAME` (`workload.restart_action`)."""
+    from gotui.ops import workload
+
+    return workload.restart_action("deployments", namespace, deployment, context)
 
 
 def delete_pod(api_client: Any, action: Action, settings: Settings) -> str:
     """Delete the pod named by `action` (refused in read-only mode)."""
     safety.require_allowed(action, settings)
-    from kubernetes import client
+    from gotui.kube.client import finish, request
 
-    client.CoreV1Api(api_client).delete_namespaced_pod(
-        action.target, cast(str, action.namespace), _preload_content=False, _request_timeout=15
-    )
+    finish(request(api_client, "DELETE", f"/api/v1/namespaces/{action.namespace}/pods/{action.target}",
+            timeout=15))
     return f"Deleted pod {action.namespace}/{action.target}"
 
 
 def restart_deployment(api_client: Any, action: Action, settings: Settings, now: datetime | None = None) -> str:
-    """`kubectl rollout restart`: stamp restartedAt on the pod template (refused in read-only mode)."""
-    safety.require_allowed(action, settings)
-    from kubernetes import client
+    """`kubectl rollout restart` of the pod's Deployment (refused in read-only mode): `workload.restart`."""
+    from gotui.ops import workload
+    from gotui.ops.kube_io import KubeIO
 
-    stamp = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    body = {"spec": {"template": {"metadata": {"annotations": {"kubectl.kubernetes.io/restartedAt": stamp}}}}}
-    client.AppsV1Api(api_client).patch_namespaced_deployment(
-        action.target, cast(str, action.namespace), body, _preload_content=False, _request_timeout=15
-    )
-    return f"Restarting deployment {action.namespace}/{action.target}"
+    return workload.restart(KubeIO(api_client, timeout=15), settings, "deployments", cast(str, action.namespace),
+                            action.target, action.context, now)
 
 
 def mask_secrets(obj: dict) -> dict:

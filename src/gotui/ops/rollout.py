@@ -21,7 +21,7 @@ from gotui.ops import safety
 from gotui.ops.actions import Action
 from gotui.ops.bluegreen import REVISION_ANN, images_of, owned_replicasets, parse_time, strip_hash
 from gotui.ops.cutover import context_flag
-from gotui.ops.kube_io import JSON_PATCH, MERGE_PATCH, STRATEGIC_PATCH, KubeIO
+from gotui.ops.kube_io import JSON_PATCH, MERGE_PATCH, KubeIO
 
 CHANGE_CAUSE = "kubernetes.io/change-cause"
 RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
@@ -178,10 +178,10 @@ def undo_action(namespace: str, deployment: str, revision: int, context: str | N
 
 
 def restart_action(namespace: str, deployment: str, context: str | None) -> Action:
-    return Action("restart", "deployment", deployment, namespace, context,
-                  preview=f"kubectl{context_flag(context)} -n {namespace} rollout restart deployment/{deployment}",
-                  reversible=False, detail="Every pod is replaced by a rolling update.",
-                  rbac=("patch", "deployments", "apps"))
+    """The restart Action of a Deployment (`workload.restart_action`)."""
+    from gotui.ops import workload
+
+    return workload.restart_action("deployments", namespace, deployment, context)
 
 
 def hpa_scale_note(hpa: dict[str, Any] | None, replicas: int) -> str:
@@ -251,16 +251,11 @@ def undo(io: KubeIO, settings: Settings, namespace: str, name: str, to_revision:
 
 def restart(io: KubeIO, settings: Settings, namespace: str, name: str, context: str | None = None,
             now: datetime | None = None) -> Outcome:
-    """`kubectl rollout restart deployment/NAME`; before/after: the restartedAt template annotation."""
-    safety.require_allowed(restart_action(namespace, name, context), settings)
-    dep = io.get("deployments", namespace, name)
-    if dep is None:
-        raise RolloutError(f'deployments.apps "{name}" not found')
-    if (dep.get("spec") or {}).get("paused"):
-        raise RolloutError(f"deployments/{name} can't restart paused deployment (run rollout resume first)")
-    reply = io.patch("deployments", namespace, name, restart_patch(now), STRATEGIC_PATCH)
-    return Outcome(f"deployment.apps/{name} restarted", {"restartedAt": restarted_at(dep)},
-                   {"restartedAt": restarted_at(reply)})
+    """`kubectl rollout restart deployment/NAME`; before/after: the restartedAt template annotation
+    (`workload.restart`, the one restart implementation)."""
+    from gotui.ops import workload
+
+    return workload.restart(io, settings, "deployments", namespace, name, context, now)
 
 
 def restarted_at(deployment: dict[str, Any]) -> str | None:

@@ -8,6 +8,7 @@ The status texts are kubectl's (pkg/polymorphichelpers/rollout_status.go).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from gotui.config import Settings
@@ -92,8 +93,9 @@ def restart_action(resource: str, namespace: str, name: str, context: str | None
 
 
 def restart(io: KubeIO, settings: Settings, resource: str, namespace: str, name: str,
-            context: str | None = None) -> Outcome:
-    """`kubectl rollout restart KIND/NAME` (the restartedAt template annotation, strategic merge)."""
+            context: str | None = None, now: datetime | None = None) -> Outcome:
+    """`kubectl rollout restart KIND/NAME` (the restartedAt template annotation, strategic merge); the
+    only restart of gotui (`rollout.restart` and the Pods pane's restart come here)."""
     kind = _singular(resource)
     safety.require_allowed(restart_action(resource, namespace, name, context), settings)
     obj = io.get(resource, namespace, name)
@@ -101,7 +103,7 @@ def restart(io: KubeIO, settings: Settings, resource: str, namespace: str, name:
         raise RolloutError(f'{resource}.apps "{name}" not found')
     if (obj.get("spec") or {}).get("paused"):
         raise RolloutError(f"{resource}/{name} can't restart paused {kind} (run rollout resume first)")
-    reply = io.patch(resource, namespace, name, restart_patch(), STRATEGIC_PATCH)
+    reply = io.patch(resource, namespace, name, restart_patch(now), STRATEGIC_PATCH)
     return Outcome(f"{kind}.apps/{name} restarted", {"restartedAt": restarted_at(obj)},
                    {"restartedAt": restarted_at(reply)})
 

@@ -47,56 +47,13 @@ def _selector(spec: dict) -> str:
 
 
 def _pod(obj: dict, ctx: _Ctx) -> list:
-    spec, status, meta = obj.get("spec") or {}, obj.get("status") or {}, obj.get("metadata") or {}
-    total = len(spec.get("containers") or [])
-    ready = 0
-    restarts = 0
-    last_restart: float | None = None
-    reason = status.get("reason") or status.get("phase") or "Pending"
-    initializing = False
-    init_statuses = status.get("initContainerStatuses") or []
-    for i, cs in enumerate(init_statuses):
-        restarts += int(cs.get("restartCount") or 0)
-        state = cs.get("state") or {}
-        term = state.get("terminated")
-        if term and term.get("exitCode") == 0:
-            continue
-        if term:
-            reason = "Init:" + (term.get("reason") or f"ExitCode:{term.get('exitCode')}")
-        elif (state.get("waiting") or {}).get("reason") and state["waiting"]["reason"] != "PodInitializing":
-            reason = "Init:" + state["waiting"]["reason"]
-        else:
-            reason = f"Init:{i}/{len(spec.get('initContainers') or [])}"
-        initializing = True
-        break
-    if not initializing:
-        has_running = False
-        for cs in reversed(status.get("containerStatuses") or []):
-            restarts += int(cs.get("restartCount") or 0)
-            last_term = (cs.get("lastState") or {}).get("terminated") or {}
-            finished = parse_time(last_term.get("finishedAt"))
-            if finished is not None and (last_restart is None or finished > last_restart):
-                last_restart = finished
-            state = cs.get("state") or {}
-            waiting, term = state.get("waiting"), state.get("terminated")
-            if waiting and waiting.get("reason"):
-                reason = waiting["reason"]
-            elif term and term.get("reason"):
-                reason = term["reason"]
-            elif term:
-                reason = f"Signal:{term['signal']}" if term.get("signal") else f"ExitCode:{term.get('exitCode')}"
-            elif cs.get("ready") and state.get("running") is not None:
-                has_running = True
-                ready += 1
-        if reason == "Completed" and has_running:
-            ready_cond = any(c.get("type") == "Ready" and c.get("status") == "True"
-                             for c in status.get("conditions") or [])
-            reason = "Running" if ready_cond else "NotReady"
-    if meta.get("deletionTimestamp"):
-        reason = "Unknown" if status.get("reason") == "NodeLost" else "Terminating"
-    restarts_str = str(restarts)
-    if last_restart is not None:
-        restarts_str = f"{restarts} ({human_duration(ctx.now - last_restart)} ago)"
+    """kubectl's pod row; STATUS, READY and RESTARTS from gotui's one pod-status printer (ops.pods)."""
+    from gotui.ops.pods import pod_status
+
+    spec, status = obj.get("spec") or {}, obj.get("status") or {}
+    ps = pod_status(obj)
+    reason, restarts_str = ps.reason, ps.restarts_text(ctx.now)
+    ready, total = ps.ready, ps.total
     gates = spec.get("readinessGates") or []
     gates_str = "<none>"
     if gates:

@@ -66,14 +66,12 @@ class KubeConfig:
         return str(self.files[0]) if self.files else "kubeconfig"
 
 
-def read_kubeconfig(paths: list[Path]) -> KubeConfig:
-    """Merge the kubeconfig files (already checked to be YAML mappings) like kubectl does."""
-    import yaml
-
-    cfg = KubeConfig(files=list(paths))
+def merge_kubeconfig(docs: list[tuple[Path, dict[str, Any]]]) -> KubeConfig:
+    """Merge parsed kubeconfig files ((path, mapping), in order) like kubectl does. The files are read
+    and parsed once by `gotui.kube.client.load_kubeconfig`, never here."""
+    cfg = KubeConfig(files=[path for path, _ in docs])
     sections = (("contexts", "context", cfg.contexts), ("clusters", "cluster", cfg.clusters), ("users", "user", cfg.users))
-    for path in paths:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    for path, data in docs:
         base = path.resolve().parent
         for section, key, into in sections:
             items = data.get(section) or []

@@ -70,28 +70,30 @@ class PodLogStream(threading.Thread):
                     pass
 
     def _open(self, resumed: bool) -> Any:
-        from kubernetes import client
+        from gotui.kube.client import request
 
-        kw: dict[str, Any] = {"timestamps": True, "follow": self.follow, "_preload_content": False}
+        query: list[tuple[str, Any]] = [("timestamps", "true")]
+        if self.follow:
+            query.append(("follow", "true"))
         if self.container:
-            kw["container"] = self.container
+            query.append(("container", self.container))
         if self.previous:
-            kw["previous"] = True
+            query.append(("previous", "true"))
         if resumed and self.last_ts:
-            kw["since_seconds"] = resume_since_seconds(self.last_seen, time.time())
+            query.append(("sinceSeconds", resume_since_seconds(self.last_seen, time.time())))
         else:
             if self.tail_lines is not None:
-                kw["tail_lines"] = self.tail_lines
+                query.append(("tailLines", self.tail_lines))
             if self.since_seconds is not None and not self.previous:
-                kw["since_seconds"] = max(1, int(self.since_seconds))
-        kw["_request_timeout"] = (5, 3600) if self.follow else (5, 60)
-        return client.CoreV1Api(self.api_client).read_namespaced_pod_log(self.pod, self.namespace, **kw)
+                query.append(("sinceSeconds", max(1, int(self.since_seconds))))
+        return request(self.api_client, "GET", f"/api/v1/namespaces/{self.namespace}/pods/{self.pod}/log", query,
+                       accept="*/*", timeout=(5, 3600) if self.follow else (5, 60))
 
     def _pod_exists(self) -> bool | None:
-        from kubernetes import client
+        from gotui.kube.client import api_get, finish
 
         try:
-            client.CoreV1Api(self.api_client).read_namespaced_pod(self.pod, self.namespace, _preload_content=False, _request_timeout=5)
+            finish(api_get(self.api_client, f"/api/v1/namespaces/{self.namespace}/pods/{self.pod}", timeout=5))
             return True
         except Exception as exc:  # noqa: BLE001
             return False if getattr(exc, "status", None) == 404 else None

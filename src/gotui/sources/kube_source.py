@@ -1,4 +1,4 @@
-"""Kubernetes I/O: kubeconfig loading with clear errors, API clients, and one Watcher thread per kind.
+"""The raw streaming watch layer: one Watcher thread per kind (client and requests: `gotui.kube.client`).
 
 A `Watcher` lists a kind (raw JSON, no typed models), hands the items to a sink (the ClusterStore),
 then watches from the list's resourceVersion with bookmarks. A 410 Gone relists; a dropped
@@ -12,112 +12,39 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
-import os
 import random
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Protocol
 
-from gotui.sources.kube_auth import KubeConfigProblem, build_api_client, read_kubeconfig
+from gotui.kube.client import (
+    ContextInfo,
+    KubeConfigProblem,
+    api_get,
+    connect,
+    finish,
+    kubeconfig_paths,
+    list_contexts,
+    list_namespaces,
+    make_api_client,
+    read_object,
+    server_version,
+)
 from gotui.sources.kube_wire import Slimmer, iter_list_items, object_path
 
-__all__ = ["KINDS", "ContextInfo", "KubeConfigProblem", "Watcher", "api_get", "list_contexts", "make_api_client"]
+# The kubeconfig and the requests come from the one client module (gotui.kube.client); re-exported here
+# for the callers of the watch layer.
+__all__ = ["KINDS", "ContextInfo", "KubeConfigProblem", "Watcher", "api_get", "connect", "kubeconfig_paths", "list_contexts",
+           "list_namespaces", "make_api_client", "read_object", "server_version"]
 
-# Every kind the cache holds: plural name -> (API class name, namespaced list fn, all-namespaces list fn)
-KINDS: dict[str, tuple[str, str, str]] = {
-    "pods": ("CoreV1Api", "list_namespaced_pod", "list_pod_for_all_namespaces"),
-    "deployments": ("AppsV1Api", "list_namespaced_deployment", "list_deployment_for_all_namespaces"),
-    "replicasets": ("AppsV1Api", "list_namespaced_replica_set", "list_replica_set_for_all_namespaces"),
-    "services": ("CoreV1Api", "list_namespaced_service", "list_service_for_all_namespaces"),
-    "endpoints": ("CoreV1Api", "list_namespaced_endpoints", "list_endpoints_for_all_namespaces"),
-    "horizontalpodautoscalers": (
-        "AutoscalingV2Api",
-        "list_namespaced_horizontal_pod_autoscaler",
-        "list_horizontal_pod_autoscaler_for_all_namespaces",
-    ),
-    "events": ("CoreV1Api", "list_namespaced_event", "list_event_for_all_namespaces"),
-    "secrets": ("CoreV1Api", "list_namespaced_secret", "list_secret_for_all_namespaces"),
-}
+# Every kind the cache holds (plurals of `gotui.kube.kinds.WELL_KNOWN`, which gives their paths).
+KINDS: tuple[str, ...] = ("pods", "deployments", "replicasets", "services", "endpoints", "horizontalpodautoscalers",
+                          "events", "secrets")
 # Only Helm's release Secrets are cached, never the others.
 LABEL_SELECTORS = {"secrets": "owner=helm"}
-
-
-def kubeconfig_paths(explicit: str | None = None) -> list[Path]:
-    """The kubeconfig file(s) in effect: the explicit value, else $KUBECONFIG, else ~/.kube/config."""
-    value = explicit or os.environ.get("KUBECONFIG") or "~/.kube/config"
-    return [Path(os.path.expanduser(p)) for p in value.split(os.pathsep) if p]
-
-
-def _check_files(explicit: str | None) -> list[Path]:
-    paths = kubeconfig_paths(explicit)
-    existing = [p for p in paths if p.exists()]
-    if not existing:
-        names = ", ".join(str(p) for p in paths)
-        raise KubeConfigProblem(
-            f"kubeconfig {names} does not exist. Point --kubeconfig / KUBECONFIG at a valid file, "
-            "or run `gotui --demo` to try the sandbox cluster."
-        )
-    import yaml
-
-    for path in existing:
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise KubeConfigProblem(f"kubeconfig {path}: cannot read it ({exc.strerror}). Fix its permissions.") from None
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f"{path}, line {mark.line + 1}" if mark is not None else str(path)
-            raise KubeConfigProblem(
-                f"kubeconfig {where}: {getattr(exc, 'problem', None) or 'not valid YAML'}. Fix the YAML there."
-            ) from None
-        if data is not None and not isinstance(data, dict):
-            raise KubeConfigProblem(f"kubeconfig {path}: the top level must be a mapping (apiVersion, clusters, contexts...).")
-    return existing
-
-
-@dataclass(frozen=True)
-class ContextInfo:
-    name: str
-    cluster: str
-    namespace: str | None
-    current: bool
-
-
-def list_contexts(kubeconfig: str | None = None) -> list[ContextInfo]:
-    """Every context in the kubeconfig, the current one flagged (a kubeconfig without a
-    current-context is fine: none is flagged)."""
-    cfg = read_kubeconfig(_check_files(kubeconfig))
-    return [ContextInfo(name, str(e.body.get("cluster") or "?"), e.body.get("namespace"), name == cfg.current)
-            for name, e in cfg.contexts.items()]
-
-
-def make_api_client(kubeconfig: str | None = None, context: str | None = None) -> tuple[Any, str, str | None]:
-    """Build a `kubernetes.client.ApiClient` (see `kube_auth`); returns (client, context name, the
-    context's namespace). Runs the user's exec credential plugin, if any, before returning; a
-    credential that cannot be had raises `KubeConfigProblem` (no request goes out without it)."""
-    return build_api_client(read_kubeconfig(_check_files(kubeconfig)), context)
-
-
-def list_namespaces(api_client: Any, timeout: float = 10.0) -> list[str]:
-    """Namespace names (raw JSON list)."""
-    resp = api_get(api_client, "/api/v1/namespaces", timeout=timeout)
-    try:
-        data = json.loads(resp.data)
-    finally:
-        resp.release_conn()
-    return sorted(item["metadata"]["name"] for item in data.get("items", []))
-
-
-def server_version(api_client: Any, timeout: float = 5.0) -> str:
-    """The server's gitVersion (a cheap reachability probe)."""
-    resp = api_get(api_client, "/version", timeout=timeout)
-    try:
-        return json.loads(resp.data).get("gitVersion", "?")
-    finally:
-        resp.release_conn()
 
 
 class Sink(Protocol):
@@ -128,37 +55,6 @@ class Sink(Protocol):
 
 class WatchExpired(Exception):
     """The watch's resourceVersion is too old (410 Gone): relist."""
-
-
-def api_get(api_client: Any, path: str, query: list[tuple[str, Any]] | None = None, *, timeout: Any = 30.0) -> Any:
-    """GET `path` through the ApiClient's auth and pool, unread (stream or `.data` it); raises the
-    client's ApiException subclass (NotFoundException, ForbiddenException...) on an HTTP error.
-
-    Goes under the generated API classes on purpose: importing `CoreV1Api` & co. costs ~0.8 s of CPU.
-    """
-    from kubernetes.client.exceptions import ApiException
-
-    method, url, headers, body, post = api_client.param_serialize(
-        method="GET", resource_path=path, query_params=query or [],
-        header_params={"Accept": "application/json"}, auth_settings=["BearerToken"],
-    )
-    resp = api_client.call_api(method, url, header_params=headers, body=body, post_params=post,
-                               _request_timeout=timeout).response
-    if not 200 <= resp.status <= 299:
-        data = resp.data
-        resp.release_conn()
-        ApiException.from_response(http_resp=resp, body=data.decode("utf-8", "replace") if data else None, data=None)
-    return resp
-
-
-def read_object(api_client: Any, kind: str, namespace: str, name: str, timeout: float = 10.0) -> dict:
-    """One whole object as the API has it now (the cache keeps pods slimmed; YAML views use this)."""
-    resp = api_get(api_client, object_path(kind, namespace or None, name), timeout=timeout)
-    try:
-        obj = json.loads(resp.data)
-    finally:
-        resp.release_conn()
-    return obj
 
 
 DROPS_FATAL = 3  # hang-ups right after the TLS handshake in a row that end a Watcher (client cert refused)
@@ -202,70 +98,132 @@ class WatchStats:
     listed_at: float = 0.0  # time.monotonic() when the last list reached the store
 
 
-class Watcher(threading.Thread):
-    """List then watch one kind, feeding `sink`; reports state changes through `on_state`.
+def abort_response(resp: Any) -> None:
+    """End a streaming response another thread is reading, without blocking the caller: shut its socket
+    down (the blocked read returns at once), then close it in the background. A plain `close()` waits
+    for the reader's buffer lock, i.e. for the next chunk: up to a bookmark interval on an idle watch."""
+    sock = getattr(getattr(resp, "connection", None), "sock", None)
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except (OSError, ValueError):
+            pass
 
-    `on_state(kind, state, detail)` gets "connecting", "connected", "reconnecting" (with the error
-    and the next retry) or "error": a 403/404 that retrying will not fix soon (still retried), or a
-    kubeconfig problem — TLS verification, a rejected client certificate, a credential that cannot be
-    had, a 401 — which ends the thread (`self.fatal` holds the message) until the operator reconnects.
+    def close() -> None:
+        try:
+            resp.close()
+        except Exception:  # noqa: BLE001 - closing a dead stream
+            pass
+
+    threading.Thread(target=close, name="gotui-close-watch", daemon=True).start()
+
+
+class ListWatch(threading.Thread):
+    """The one list-then-watch loop of gotui (`Watcher` feeds the cache, `gotui.kube.resources.TableWatcher`
+    the resource view): `_list()` when there is no resourceVersion, then `_watch()` from it; a 410 Gone
+    relists; a failure reconnects with capped, jittered backoff (and relists: a restarted API server has
+    other resourceVersions); a kubeconfig problem — TLS verification, a rejected client certificate, a
+    credential that cannot be had, a 401 after one re-run of the exec plugin — ends the thread
+    (`self.fatal` holds the message) until the operator reconnects.
+
+    States through `_set_state`: "connecting", "connected", "reconnecting" (with the error and the next
+    retry) or "error" (403/404, still retried; or fatal).
     """
 
-    def __init__(
-        self,
-        api_client: Any,
-        kind: str,
-        sink: Sink,
-        namespace: str | None = None,
-        *,
-        on_state: Callable[[str, str, str], None] | None = None,
-        watch_timeout: int = 300,
-        backoff_cap: float = 30.0,
-        request_timeout: float = 30.0,
-    ) -> None:
-        super().__init__(name=f"gotui-watch-{kind}", daemon=True)
+    def __init__(self, api_client: Any, name: str, *, watch_timeout: int = 300, backoff_cap: float = 30.0) -> None:
+        super().__init__(name=name, daemon=True)
         self.api_client = api_client
-        self.kind = kind
-        self.sink = sink
-        self.namespace = namespace
-        self.on_state = on_state or (lambda kind, state, detail: None)
         self.watch_timeout = watch_timeout
         self.backoff_cap = backoff_cap
-        self.request_timeout = request_timeout
         self.resource_version: str | None = None
         self.state = "connecting"
         self.detail = ""
         self.stats = WatchStats()
         self.fatal: str | None = None
-        self._slimmer = Slimmer()
         self._halt = threading.Event()
         self._response: Any = None
         self._lock = threading.Lock()
 
     # -- control --------------------------------------------------------------------------------
     def stop(self) -> None:
-        """Stop the thread; closes the open watch connection so it returns at once."""
+        """Stop the thread without waiting (the caller may be the UI thread): the open watch connection
+        is shut down, so the thread's read returns at once."""
         self._halt.set()
         with self._lock:
             resp = self._response
         if resp is not None:
-            try:
-                resp.shutdown() if hasattr(resp, "shutdown") else None
-            except Exception:  # noqa: BLE001
-                pass
-            try:
-                resp.close()
-            except Exception:  # noqa: BLE001
-                pass
+            abort_response(resp)
 
     @property
     def stopped(self) -> bool:
         return self._halt.is_set()
 
     def _set_state(self, state: str, detail: str = "") -> None:
-        if (state, detail) != (self.state, self.detail):
-            self.state, self.detail = state, detail
-            self.on_state(self.kind, state, detail)
+        self.state, self.detail = state, detail
+
+    # -- what a subclass lists and watches ------------------------------------------------------
+    def _list(self) -> None:
+        """List; set `resource_version` to the list's."""
+        raise NotImplementedError
+
+    def _watch(self) -> None:
+        """One watch from `resource_version` (`_open_watch` + `_stream`)."""
+        raise NotImplementedError
+
+    def _open_watch(self, path: str, query: list[tuple[str, Any]], accept: str = "application/json") -> Any:
+        """The watch request for `path` from `resource_version` (a 410 raises WatchExpired), its response
+        kept for `stop()`; None when the thread was stopped meanwhile."""
+        from gotui.kube.client import request
+
+        timeout = int(self.watch_timeout * (0.9 + random.random() * 0.2))
+        query = [*query, ("watch", "true"), ("allowWatchBookmarks", "true"),
+                 ("resourceVersion", self.resource_version), ("timeoutSeconds", timeout)]
+        try:
+            resp = request(self.api_client, "GET", path, query, accept=accept, timeout=(5, timeout + 30))
+        except Exception as exc:
+            if getattr(exc, "status", None) == 410:
+                raise WatchExpired(str(exc)) from None
+            raise
+        with self._lock:
+            self._response = resp
+        self.stats.watches += 1
+        if self._halt.is_set():
+            self._close(resp, aborted=True)
+            return None
+        return resp
+
+    def _stream(self, resp: Any, handle: Callable[[list[dict]], None]) -> None:
+        """Read the watch's newline-delimited events, handing each chunk's complete ones to `handle`."""
+        aborted = True
+        try:
+            buffer = b""
+            for chunk in resp.stream(65536, decode_content=True):
+                if self._halt.is_set():
+                    return
+                buffer += chunk
+                if b"\n" not in buffer:
+                    continue
+                *lines, buffer = buffer.split(b"\n")
+                events = [json.loads(line) for line in lines if line.strip()]
+                if events:
+                    handle(events)
+            if buffer.strip():
+                handle([json.loads(buffer)])
+            aborted = False
+        finally:
+            self._close(resp, aborted)
+
+    def _close(self, resp: Any, aborted: bool) -> None:
+        """Give the connection back: closed first when the stream was left unread (stopped, or an error
+        event), so no later request on the pool reads the rest of the watch as its answer."""
+        with self._lock:
+            self._response = None
+        try:
+            if aborted:
+                resp.close()
+            resp.release_conn()
+        except Exception:  # noqa: BLE001
+            pass
 
     # -- the loop -------------------------------------------------------------------------------
     def run(self) -> None:
@@ -319,6 +277,37 @@ class Watcher(threading.Thread):
                     self._set_state("reconnecting", f"{message} — retrying in {delay:.0f}s")
                 self._halt.wait(delay)
 
+
+
+class Watcher(ListWatch):
+    """List then watch one kind of the cache, feeding `sink` (raw JSON, slimmed); reports state changes
+    through `on_state(kind, state, detail)` (see `ListWatch` for the states)."""
+
+    def __init__(
+        self,
+        api_client: Any,
+        kind: str,
+        sink: Sink,
+        namespace: str | None = None,
+        *,
+        on_state: Callable[[str, str, str], None] | None = None,
+        watch_timeout: int = 300,
+        backoff_cap: float = 30.0,
+        request_timeout: float = 30.0,
+    ) -> None:
+        super().__init__(api_client, f"gotui-watch-{kind}", watch_timeout=watch_timeout, backoff_cap=backoff_cap)
+        self.kind = kind
+        self.sink = sink
+        self.namespace = namespace
+        self.on_state = on_state or (lambda kind, state, detail: None)
+        self.request_timeout = request_timeout
+        self._slimmer = Slimmer()
+
+    def _set_state(self, state: str, detail: str = "") -> None:
+        if (state, detail) != (self.state, self.detail):
+            self.state, self.detail = state, detail
+            self.on_state(self.kind, state, detail)
+
     def _request(self, query: list[tuple[str, Any]], timeout: Any) -> Any:
         selector = LABEL_SELECTORS.get(self.kind)
         if selector:
@@ -358,7 +347,7 @@ class Watcher(threading.Thread):
                     header = iter_list_items(resp.stream(262144, decode_content=True),
                                              lambda o: items.append(slim(kind, o)))
                 finally:
-                    resp.release_conn()
+                    finish(resp)  # read to the end (an error mid-list leaves the rest unread)
                 token = (header.get("metadata") or {}).get("continue") or ""
                 if not token:
                     break
@@ -381,41 +370,14 @@ class Watcher(threading.Thread):
         self.resource_version = (header.get("metadata") or {}).get("resourceVersion") or "0"
 
     def _watch(self) -> None:
-        timeout = int(self.watch_timeout * (0.9 + random.random() * 0.2))
-        query = [("watch", "true"), ("allowWatchBookmarks", "true"), ("resourceVersion", self.resource_version),
-                 ("timeoutSeconds", timeout)]
-        try:
-            resp = self._request(query, (5, timeout + 30))
-        except Exception as exc:
-            if getattr(exc, "status", None) == 410:
-                raise WatchExpired(str(exc)) from None
-            raise
-        with self._lock:
-            self._response = resp
-        self.stats.watches += 1
-        try:
-            if self._halt.is_set():
-                return
-            buffer = b""
-            for chunk in resp.stream(65536, decode_content=True):
-                if self._halt.is_set():
-                    return
-                buffer += chunk
-                if b"\n" not in buffer:
-                    continue
-                *lines, buffer = buffer.split(b"\n")
-                for line in lines:
-                    if line.strip():
-                        self._event(json.loads(line))
-            if buffer.strip():
-                self._event(json.loads(buffer))
-        finally:
-            with self._lock:
-                self._response = None
-            try:
-                resp.release_conn()
-            except Exception:  # noqa: BLE001
-                pass
+        query = [("labelSelector", LABEL_SELECTORS[self.kind])] if self.kind in LABEL_SELECTORS else []
+        resp = self._open_watch(object_path(self.kind, self.namespace), query)
+        if resp is not None:
+            self._stream(resp, self._events)
+
+    def _events(self, events: list[dict]) -> None:
+        for event in events:
+            self._event(event)
 
     def _event(self, event: dict) -> None:
         etype = event.get("type")

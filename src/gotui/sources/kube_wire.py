@@ -203,19 +203,8 @@ def _slim_pod(pod: dict, sd: Callable[[str, str], str], trees: dict[str, Any]) -
 
 
 def object_path(kind: str, namespace: str | None, name: str | None = None) -> str:
-    """The REST path of a kind (all namespaces when `namespace` is None), or of one object."""
-    prefix, plural = API_PATHS[kind]
-    path = prefix + (f"/namespaces/{namespace}" if namespace else "") + f"/{plural}"
-    return path + (f"/{name}" if name else "")
+    """The REST path of a well-known kind by plural (all namespaces when `namespace` is None), or of one
+    object (`gotui.kube.kinds.WELL_KNOWN`, the registry's static part)."""
+    from gotui.kube.kinds import well_known
 
-
-API_PATHS: dict[str, tuple[str, str]] = {
-    "pods": ("/api/v1", "pods"),
-    "deployments": ("/apis/apps/v1", "deployments"),
-    "replicasets": ("/apis/apps/v1", "replicasets"),
-    "services": ("/api/v1", "services"),
-    "endpoints": ("/api/v1", "endpoints"),
-    "horizontalpodautoscalers": ("/apis/autoscaling/v2", "horizontalpodautoscalers"),
-    "events": ("/api/v1", "events"),
-    "secrets": ("/api/v1", "secrets"),
-}
+    return well_known(kind).path(namespace, name)

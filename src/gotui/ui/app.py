@@ -173,9 +173,9 @@ class GotuiApp(CommandKeys, App[None]):
         """Start every pane's sources (after the first frame). Panes that need no Kubernetes
         (Docker's images) start first; the Kubernetes client (a long import and set-up on this
         thread) starts once the first Docker list is on screen, or after KUBE_START_DELAY."""
-        # `requests` (used by both the docker and the kubernetes clients) is not safe to import from
-        # two threads at once: import it here, on the UI thread, before any worker starts.
-        import requests  # noqa: F401
+        from gotui.sources import preload_http_stack
+
+        preload_http_stack()  # before any worker starts (see there)
 
         self._kube_started = False
         started = False

@@ -19,11 +19,10 @@ from typing import TYPE_CHECKING, Any
 from textual.widget import Widget
 
 from gotui.config import state_dir
-from gotui.ops.kube_text import kube_error as describe_error
 from gotui.ops.pods import pod_row
 from gotui.ops.rbac import RbacChecker
 from gotui.ops.sanitize import safe_text
-from gotui.sources.kube_source import KINDS, KubeConfigProblem, Watcher, api_get, make_api_client
+from gotui.sources.kube_source import KINDS, Watcher, connect
 from gotui.store import ClusterStore
 from gotui.ui.messages import KubeChanged, KubeStateChanged
 
@@ -117,9 +116,9 @@ class KubeBridge:
         self._loop = asyncio.get_running_loop()
         self.started_at = time.monotonic()
         self._context = contextvars.copy_context()  # callbacks from threads run with the app's context
-        # `requests` (used by the kubernetes and docker clients) is imported here, once, on the UI
-        # thread: two worker threads importing it at the same time hit its circular import.
-        import requests  # noqa: F401
+        from gotui.sources import preload_http_stack
+
+        preload_http_stack()  # `requests`, once, on the UI thread (see there)
 
         ctx = context or self.settings.context
         ns: str | None = "*" if all_namespaces else (namespace or self.settings.namespace)
@@ -146,31 +145,12 @@ class KubeBridge:
         self.kind_states = {}
 
     def _connect(self, gen: int, ctx: str | None, ns: str | None) -> None:
-        try:
-            client, ctx_name, ctx_ns = make_api_client(self.settings.kubeconfig, ctx)
-        except KubeConfigProblem as exc:
-            self._call(self._failed, gen, str(exc))
-            return
-        except Exception as exc:  # noqa: BLE001
-            self._call(self._failed, gen, describe_error(exc, what="kubeconfig"))
-            return
-        namespace = None if ns == "*" else (ns or ctx_ns or "default")
-        if namespace:
-            try:
-                api_get(client, f"/api/v1/namespaces/{namespace}", timeout=(5, 10)).release_conn()
-            except Exception as exc:  # noqa: BLE001
-                status = getattr(exc, "status", None)
-                if status == 404:
-                    self._call(self._failed, gen, f"namespace {namespace!r} does not exist in context {ctx_name!r} — press n to pick another.",
-                               ctx_name, namespace)
-                    return
-                if status not in (401, 403):  # 403 on namespaces is normal for namespaced users
-                    self._call(self._failed, gen, f"cannot reach the cluster of context {ctx_name!r}: {describe_error(exc)}", ctx_name, namespace)
-                    # keep going: watchers retry with backoff and show "reconnecting"
-                elif status == 401:
-                    self._call(self._failed, gen, f"context {ctx_name!r}: {describe_error(exc)}", ctx_name, namespace)
-                    return
-        self._call(self._connected, gen, client, ctx_name, namespace)
+        conn = connect(self.settings.kubeconfig, ctx, ns)
+        if conn.problem:
+            self._call(self._failed, gen, conn.problem, conn.context, conn.namespace)
+            if conn.fatal:
+                return  # else watchers retry with backoff and show "reconnecting"
+        self._call(self._connected, gen, conn.api_client, conn.context, conn.namespace)
 
     def _call(self, fn: Any, *args: Any) -> None:
         if self._loop is not None and not self._loop.is_closed():

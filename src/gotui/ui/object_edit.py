@@ -198,16 +198,7 @@ class ObjectEditor:
         settings = app.settings
 
         def runner() -> dict[str, Any]:
-            from kubernetes.client.exceptions import ApiException
-
-            try:
-                return replace_object(client, kind, new, action, settings)
-            except ApiException as exc:
-                if exc.status == 409:
-                    raise ke.EditConflict(kept) from exc
-                # refused (invalid, forbidden...): kept with the server's answer on top, as kubectl edit does
-                ke.write_private(kept, ke.with_errors(edited, [f"The server refused it: {describe_error(exc)}"]))
-                raise
+            return ke.apply_edit(lambda: replace_object(client, kind, new, action, settings), kept, edited)
 
         def audit_fields(result: Any, error: BaseException | None) -> dict[str, Any]:
             after = (result.get("metadata") or {}).get("resourceVersion") if isinstance(result, dict) else None
