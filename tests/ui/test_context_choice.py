@@ -22,8 +22,9 @@ def two_contexts(sb, tmp_path: Path) -> Path:  # noqa: ANN001
     """A copy of the sandbox's kubeconfig with a second context `second` (namespace default);
     the current context stays `gotui-sandbox` (namespace shop)."""
     doc = yaml.safe_load(Path(sb.kubeconfig).read_text())
-    doc["contexts"].append({"name": "second", "context": {"cluster": "gotui-sandbox", "user": "gotui-sandbox",
-                                                           "namespace": "default"}})
+    # only the current context and `second` (a TLS sandbox's kubeconfig names one context per auth method)
+    current = next(c for c in doc["contexts"] if c["name"] == doc["current-context"])
+    doc["contexts"] = [current, {"name": "second", "context": {**current["context"], "namespace": "default"}}]
     path = tmp_path / "two.kubeconfig"
     path.write_text(yaml.safe_dump(doc))
     return path
