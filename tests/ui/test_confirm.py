@@ -26,7 +26,7 @@ class Target:
 
 
 async def open_modal(app: GotuiApp, pilot, action: Action, target: Target) -> None:  # noqa: ANN001
-    app.perform(action, target.delete)
+    app.gate.perform(action, target.delete)
     for _ in range(20):
         await pilot.pause(0.02)
         if isinstance(app.screen, ConfirmModal) and app.focused is not None:
@@ -97,7 +97,7 @@ async def test_readonly_refuses_without_modal(offline_settings: Settings) -> Non
     app = GotuiApp(offline_settings)
     target = Target()
     async with app.run_test(size=(80, 24)) as pilot:
-        app.perform(delete_pod(), target.delete)
+        app.gate.perform(delete_pod(), target.delete)
         await settle(pilot, app)
         assert not isinstance(app.screen, ConfirmModal)
         assert not target.deleted.is_set()
@@ -110,7 +110,7 @@ async def test_rbac_denial_refuses(offline_settings: Settings) -> None:
     target = Target()
     action = Action("delete", "pod", "p", namespace="shop", context="c", rbac=("delete", "pods", ""))
     async with app.run_test(size=(80, 24)) as pilot:
-        app.perform(action, target.delete)
+        app.gate.perform(action, target.delete)
         # The dialog opens at once and turns into the refusal once RBAC answers: `y` does nothing.
         assert isinstance(app.screen, ConfirmModal)
         for _ in range(100):
@@ -134,7 +134,7 @@ async def test_failing_runner_is_reported_not_raised(offline_settings: Settings)
         raise PermissionError(13, "denied", "/var/run/docker.sock")
 
     async with app.run_test(size=(80, 24)) as pilot:
-        app.perform(Action("prune", "images", "dangling", destructive=False), boom)
+        app.gate.perform(Action("prune", "images", "dangling", destructive=False), boom)
         await settle(pilot, app)
         assert app.is_running
     entry = app.audit.read()[-1]

@@ -62,7 +62,7 @@ async def test_tall_protected_dialog_keeps_buttons_and_name_input_on_screen(offl
         app = GotuiApp(offline_settings)
         target = Target()
         async with app.run_test(size=size) as pilot:
-            app.perform(rollback(), target.run)
+            app.gate.perform(rollback(), target.run)
             await until(pilot, lambda a=app: isinstance(a.screen, ConfirmModal) and a.screen.query("#confirm-ok"), what="dialog")
             await pilot.pause()
             for selector in ("#confirm-ok", "#confirm-cancel", "#confirm-name", "#confirm-title"):
@@ -79,7 +79,7 @@ async def test_tab_moves_between_buttons_enter_presses_q_cancels(offline_setting
     target = Target()
     action = Action("delete", "pod", "p1", namespace="shop", context="staging")
     async with app.run_test(size=(80, 24)) as pilot:
-        app.perform(action, target.run)
+        app.gate.perform(action, target.run)
         await until(pilot, lambda: isinstance(app.focused, object) and getattr(app.focused, "id", None) == "confirm-cancel",
                     what="Cancel focused")
         await burst(pilot, "tab")
@@ -88,11 +88,11 @@ async def test_tab_moves_between_buttons_enter_presses_q_cancels(offline_setting
         assert app.focused.id == "confirm-cancel"
         await burst(pilot, "enter")  # Enter on Cancel cancels
         await until(pilot, lambda: not isinstance(app.screen, ConfirmModal), what="closed")
-        app.perform(action, target.run)
+        app.gate.perform(action, target.run)
         await burst(pilot, "q")
         await until(pilot, lambda: not isinstance(app.screen, ConfirmModal), what="closed by q")
         assert app.is_running
-        app.perform(action, target.run)
+        app.gate.perform(action, target.run)
         await burst(pilot, "tab", "enter")  # Enter on Confirm confirms
         await until(pilot, lambda: target.calls == 1, what="ran")
     assert [e["outcome"] for e in entries(offline_settings)] == ["cancelled", "cancelled", "started", "ok"]
@@ -105,11 +105,11 @@ async def test_second_request_while_pending_or_running_is_a_no_op(offline_settin
     action = Action("stop", "container", "web", context="unix:///docker.sock")
     async with app.run_test(size=(80, 24)) as pilot:
         for _ in range(5):
-            app.perform(action, target.run)
+            app.gate.perform(action, target.run)
         assert sum(isinstance(s, ConfirmModal) for s in app.screen_stack) == 1
         await burst(pilot, "y")
         await until(pilot, lambda: target.calls == 1, what="running")
-        app.perform(action, target.run)  # pressed again while it runs
+        app.gate.perform(action, target.run)  # pressed again while it runs
         await pilot.pause(0.1)
         assert not isinstance(app.screen, ConfirmModal)
         target.release.set()
@@ -126,7 +126,7 @@ async def test_quit_while_running_asks_then_waits_for_the_audit_line(offline_set
         target = Target()
         target.release.clear()
         async with app.run_test(size=(80, 24)) as pilot:
-            app.perform(Action("restart", "container", "web", context="d"), target.run)
+            app.gate.perform(Action("restart", "container", "web", context="d"), target.run)
             await burst(pilot, "y")
             await until(pilot, lambda t=target: t.calls == 1, what="running")
             await burst(pilot, quit_key)
@@ -147,7 +147,7 @@ async def test_unwritable_audit_log_refuses_before_running(offline_settings: Set
     app = GotuiApp(offline_settings)
     target = Target()
     async with app.run_test(size=(80, 24)) as pilot:
-        app.perform(Action("delete", "pod", "p1", namespace="shop", context="staging"), target.run)
+        app.gate.perform(Action("delete", "pod", "p1", namespace="shop", context="staging"), target.run)
         await burst(pilot, "y")
         await until(pilot, lambda: any("audit-is-a-dir" in str(n.message) for n in app._notifications),
                     what="the refusal naming the audit log")

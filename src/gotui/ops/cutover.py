@@ -1180,7 +1180,7 @@ class Cutover:
                               self.context, rollback=self.options.rollback, scale_plan=self.scale_plan)
 
     def run_or_raise(self) -> CutoverResult:
-        """`run()`, raising `CutoverFailed` unless it ended in DONE (for `app.perform` runners)."""
+        """`run()`, raising `CutoverFailed` unless it ended in DONE (for `app.gate.perform` runners)."""
         result = self.run()
         if not result.ok:
             raise CutoverFailed(result)

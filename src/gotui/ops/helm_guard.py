@@ -292,7 +292,7 @@ def guarded_rollback(io: KubeIO, settings: Settings, release: str, revision: hel
 
 
 def audit_fields(result: Any, error: BaseException | None) -> dict[str, Any] | None:
-    """`app.perform`'s audit hook for a guarded Helm rollback (before/after also when it failed)."""
+    """`app.gate.perform`'s audit hook for a guarded Helm rollback (before/after also when it failed)."""
     if isinstance(error, HelmGuardError):
         return {"before": error.before, "after": error.after}
     if error is None and isinstance(result, Outcome):

@@ -54,7 +54,7 @@ class Outcome(str):
 
 
 def audit_fields(result: Any, error: BaseException | None) -> dict[str, Any] | None:
-    """The `audit_fields` hook of `app.perform`: before/after of an `Outcome` (None: the plain line)."""
+    """The `audit_fields` hook of `app.gate.perform`: before/after of an `Outcome` (None: the plain line)."""
     if error is None and isinstance(result, Outcome):
         return {"before": result.before, "after": result.after}
     return None

@@ -1,4 +1,4 @@
-"""The TUI half of the action gate (`gotui.ops.gate` is the plain-Python half): `GotuiApp.perform`.
+"""The TUI half of the action gate (`gotui.ops.gate` is the plain-Python half): `app.gate.perform`.
 
 Everything up to the dialog happens synchronously in the key handler that called `perform`: the
 safety verdict (a read-only refusal is shown at once) and the push of `ConfirmModal`, which checks
@@ -80,6 +80,17 @@ class ActionGate:
         prepare: Callable[[], Action] | None = None,
         on_cancel: Callable[[], None] | None = None,
     ) -> None:
+        """Safety check -> dialog (pushed now, RBAC checked inside it) -> "started" audit line -> run in a
+        thread -> outcome audit line -> notify.
+
+        `runner` runs in a worker thread and may return a short message; `on_done(result, error)` is
+        called on the UI thread afterwards (not when cancelled or refused). `audit_fields(result, error)`
+        may return the audit line's fields (outcome, duration_s, before, after, message, extras) instead
+        of the plain ok / error. A second call for the same action while one is pending is a no-op.
+        `prepare()` (optional) runs in a thread inside the open dialog and returns the final Action (what
+        needs a round trip to know, e.g. a prune's count), or raises to say why there is nothing to do.
+        `on_cancel()` is called on the UI thread when the dialog closes without confirming.
+        """
         app = self.app
         key = action_key(action)
         if key in self.pending:

@@ -1,4 +1,4 @@
-"""The gotui Textual app: header, pane tabs, four panes, footer, and the action gate (`perform`)."""
+"""The gotui Textual app: header, pane tabs, four panes, footer, and the action gate (`app.gate`, ui/action_gate.py)."""
 
 from __future__ import annotations
 
@@ -310,32 +310,7 @@ class GotuiApp(CommandKeys, App[None]):
         message.stop()
         await self._keys.fenced(message, self._dispatch_key, self._post_fence)
 
-    # -- the action gate (gotui.ui.action_gate; the plain-Python half is gotui.ops.gate) -------------
-    def perform(
-        self,
-        action: Action,
-        runner: Callable[[], Any],
-        *,
-        on_done: Callable[[Any, BaseException | None], None] | None = None,
-        success: str | None = None,
-        audit_fields: Callable[[Any, BaseException | None], dict[str, Any] | None] | None = None,
-        prepare: Callable[[], Action] | None = None,
-        on_cancel: Callable[[], None] | None = None,
-    ) -> None:
-        """Safety check -> dialog (pushed now, RBAC checked inside it) -> "started" audit line -> run in a
-        thread -> outcome audit line -> notify.
-
-        `runner` runs in a worker thread and may return a short message; `on_done(result, error)` is
-        called on the UI thread afterwards (not when cancelled or refused). `audit_fields(result, error)`
-        may return the audit line's fields (outcome, duration_s, before, after, message, extras) instead
-        of the plain ok / error. A second call for the same action while one is pending is a no-op.
-        `prepare()` (optional) runs in a thread inside the open dialog and returns the final Action (what
-        needs a round trip to know, e.g. a prune's count), or raises to say why there is nothing to do.
-        `on_cancel()` is called on the UI thread when the dialog closes without confirming.
-        """
-        self.gate.perform(action, runner, on_done=on_done, success=success, audit_fields=audit_fields,
-                          prepare=prepare, on_cancel=on_cancel)
-
+    # -- the action gate: `app.gate.perform(...)` (gotui.ui.action_gate; the plain half is gotui.ops.gate)
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """While a dialog is open, the app's own keys (panes, help, history, palette) do nothing."""
         if action in _BLOCKED_IN_DIALOG and isinstance(self.screen, (ConfirmModal, QuitWhileRunning)):

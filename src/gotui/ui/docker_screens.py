@@ -693,9 +693,9 @@ class BuildScreen(Screen[None]):
             self.result = result
             return result.summary()
 
-        app = self.app
-        if hasattr(app, "perform"):
-            app.perform(action, runner, on_done=self._done)
+        gate = getattr(self.app, "gate", None)
+        if gate is not None:
+            gate.perform(action, runner, on_done=self._done)
         else:  # a bare App in tests of this screen alone
             self._run_plain(runner)
 

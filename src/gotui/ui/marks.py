@@ -70,4 +70,4 @@ def perform_each(app: Any, verb: str, kind: str, plural: str, group: str, target
     def finished(_result: Any, _error: BaseException | None) -> None:
         done()
 
-    app.perform(action, runner, on_done=finished)
+    app.gate.perform(action, runner, on_done=finished)

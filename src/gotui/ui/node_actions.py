@@ -34,8 +34,8 @@ def node_action(app: GotuiApp, verb: str) -> None:
             prepared[0] = nodes.plan_drain(client, node, context)
             return prepared[0]
 
-        app.perform(prepared[0], lambda: nodes.drain(client, prepared[0], settings), prepare=prepare,
+        app.gate.perform(prepared[0], lambda: nodes.drain(client, prepared[0], settings), prepare=prepare,
                     audit_fields=lambda result, error: None if error else {"message": str(result)})
         return
     act = nodes.cordon_action(node, context, cordon=(verb == "cordon"))
-    app.perform(act, lambda: nodes.set_unschedulable(client, act, settings))
+    app.gate.perform(act, lambda: nodes.set_unschedulable(client, act, settings))

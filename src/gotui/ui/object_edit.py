@@ -220,7 +220,7 @@ class ObjectEditor:
                              timeout=8, markup=False)
 
         where = f"{namespace}/" if namespace else ""
-        app.perform(action, runner, on_done=on_done, audit_fields=audit_fields, on_cancel=on_cancel,
+        app.gate.perform(action, runner, on_done=on_done, audit_fields=audit_fields, on_cancel=on_cancel,
                     success=f"Edited {kind.kind.lower()} {where}{name}")
 
 

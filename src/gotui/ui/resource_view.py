@@ -501,7 +501,7 @@ class ResourceView(Pane):
         from gotui.kube.resources import delete_object
 
         client, settings = bridge.api_client, self.gotui_app.settings
-        self.gotui_app.perform(action, lambda: delete_object(client, kind, action, settings))
+        self.gotui_app.gate.perform(action, lambda: delete_object(client, kind, action, settings))
 
 
 def _is_events(kind: Kind | None) -> bool:

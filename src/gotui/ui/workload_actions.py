@@ -135,7 +135,7 @@ class WorkloadActions:
             if error is None:
                 self.follow(io, resource, ns, name)
 
-        self.app.perform(action, runner, on_done=done, audit_fields=rollout.audit_fields)
+        self.app.gate.perform(action, runner, on_done=done, audit_fields=rollout.audit_fields)
 
     # -- u: undo ---------------------------------------------------------------------------------
     def undo(self) -> None:

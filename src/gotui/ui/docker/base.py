@@ -75,11 +75,11 @@ class DockerTableScreen(Screen[None]):
 
     def perform(self, action: Any, runner: Any) -> None:
         """Through the app's gate (safety, dialog, audit); reload afterwards."""
-        perform = getattr(self.app, "perform", None)
-        if perform is None:
+        gate = getattr(self.app, "gate", None)
+        if gate is None:
             self.notify("actions need the gotui app", severity="error")
             return
-        perform(action, runner, on_done=lambda result, error: self.reload())
+        gate.perform(action, runner, on_done=lambda result, error: self.reload())
 
     def reload(self) -> Any:
         """Fetch and show the rows again (subclasses: a thread worker)."""

@@ -73,8 +73,8 @@ def run(pane: ImagesPane, index: int) -> None:
             raise RuntimeError(f"{cmd.name} exited with code {code}")
         return f"{cmd.name}: done (exit 0)"
 
-    perform = getattr(app, "perform", None)
-    if perform is None:
+    gate = getattr(app, "gate", None)
+    if gate is None:
         pane.notify("actions need the gotui app", severity="error")
         return
-    perform(action, runner)
+    gate.perform(action, runner)

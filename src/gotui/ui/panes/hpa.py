@@ -282,7 +282,7 @@ class HpaPane(Pane):
             action = edit_min_max_action(v.namespace, v.name, bridge.context, (v.min_replicas, v.max_replicas), result,
                                          min_before=v.min_before)
             settings = self.gotui_app.settings
-            self.gotui_app.perform(action, lambda: edit_min_max(bridge.api_client, action, settings))
+            self.gotui_app.gate.perform(action, lambda: edit_min_max(bridge.api_client, action, settings))
 
         self.app.push_screen(LimitsModal(v), chosen)
 

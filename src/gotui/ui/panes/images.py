@@ -545,13 +545,13 @@ class ImagesPane(Pane):
                 self.app.notify(verdict.reason, title=f"Refused: {binding.description.lower()}", severity="error")
                 return
 
-    # -- actions (all through app.perform) ---------------------------------------------------------------------
+    # -- actions (all through app.gate.perform) ---------------------------------------------------------------------
     def _perform(self, action: Any, runner: Any, **kw: Any) -> None:
-        perform = getattr(self.app, "perform", None)
-        if perform is None:
+        gate = getattr(self.app, "gate", None)
+        if gate is None:
             self.notify("actions need the gotui app", severity="error")
             return
-        perform(action, runner, on_done=lambda result, error: self.reload(), **kw)
+        gate.perform(action, runner, on_done=lambda result, error: self.reload(), **kw)
 
     def action_delete(self, force: bool = False) -> None:
         if not self._need_source():

@@ -595,7 +595,7 @@ class PodsPane(Pane):
             return
         action = self._action_for("delete_pod", pod)
         settings = self.gotui_app.settings
-        self.gotui_app.perform(action, lambda: delete_pod(bridge.api_client, action, settings))
+        self.gotui_app.gate.perform(action, lambda: delete_pod(bridge.api_client, action, settings))
 
     def action_restart_deployment(self) -> None:
         if self._restart_marked():
@@ -610,7 +610,7 @@ class PodsPane(Pane):
             return
         action = self._action_for("restart_deployment", pod)
         settings = self.gotui_app.settings
-        self.gotui_app.perform(action, lambda: restart_deployment(bridge.api_client, action, settings))
+        self.gotui_app.gate.perform(action, lambda: restart_deployment(bridge.api_client, action, settings))
 
     # -- shell and port-forward ----------------------------------------------------------------
     def _running_pod(self, what: str) -> dict | None:

@@ -1,7 +1,7 @@
 """The Releases pane: blue-green apps (which colour is LIVE, each colour's image, readiness, revision),
 Deployment revision history, and Helm releases decoded from Helm's storage Secrets.
 
-Reads only from the watch cache (`app.services["kube"].store`); every change goes through `app.perform`
+Reads only from the watch cache (`app.services["kube"].store`); every change goes through `app.gate.perform`
 (safety, RBAC, ConfirmModal, audit) and runs in a worker thread through `gotui.ops`.
 Keys: c cutover, C cutover with scale-up, R rollback (scales the old colour up first when needed; with no
 recorded previous colour, to the only other ready colour), u undo to a revision, X restart, s scale, D scale
@@ -480,7 +480,7 @@ class ReleasesPane(Pane):
             outcome = getattr(error, "result", None) or screen.result
             return cutover_audit_fields(outcome) if outcome is not None else None
 
-        self.gotui_app.perform(action, runner, on_done=done, audit_fields=fields)
+        self.gotui_app.gate.perform(action, runner, on_done=done, audit_fields=fields)
         self.set_timer(0.5, stop_if_not_confirmed)
 
     def _color_ref(self) -> tuple[BlueGreenApp, ColorState] | None:
@@ -518,7 +518,7 @@ class ReleasesPane(Pane):
                                          detail=f"{st.deployment}: {', '.join(st.images)} → {', '.join(rev.images)} "
                                                 f"(template of revision {number})")
             settings = self.gotui_app.settings
-            self.gotui_app.perform(action, lambda: rollout.undo(io, settings, app.namespace, st.deployment, number, self._kube_context()),
+            self.gotui_app.gate.perform(action, lambda: rollout.undo(io, settings, app.namespace, st.deployment, number, self._kube_context()),
                                    on_done=self._reload_soon, audit_fields=rollout.audit_fields)
 
         self.app.push_screen(PickRevision(f"Undo {st.deployment} to revision…", rows), chosen)
@@ -530,7 +530,7 @@ class ReleasesPane(Pane):
             return
         app, st = picked
         settings = self.gotui_app.settings
-        self.gotui_app.perform(rollout.restart_action(app.namespace, st.deployment, self._kube_context()),
+        self.gotui_app.gate.perform(rollout.restart_action(app.namespace, st.deployment, self._kube_context()),
                                lambda: rollout.restart(io, settings, app.namespace, st.deployment, self._kube_context()),
                                on_done=self._reload_soon, audit_fields=rollout.audit_fields)
 
@@ -560,7 +560,7 @@ class ReleasesPane(Pane):
         settings = self.gotui_app.settings
         action = rollout.scale_action(app.namespace, st.deployment, replicas, self._kube_context(), st.replicas, detail=detail,
                                       hpa=hpa_for(self._hpas(), app.namespace, st.deployment))
-        self.gotui_app.perform(action, lambda: rollout.scale(io, settings, app.namespace, st.deployment, replicas, self._kube_context()),
+        self.gotui_app.gate.perform(action, lambda: rollout.scale(io, settings, app.namespace, st.deployment, replicas, self._kube_context()),
                                on_done=self._reload_soon, audit_fields=rollout.audit_fields)
 
     def action_scale_down_idle(self) -> None:
@@ -632,7 +632,7 @@ class ReleasesPane(Pane):
         settings = self.gotui_app.settings
         ctx = self._kube_context()
         action = helm_ops.rollback_action(ns, name, rev.revision, ctx, detail=helm_guard.guard_detail(rev.revision, changes))
-        self.gotui_app.perform(action, lambda: helm_guard.guarded_rollback(
+        self.gotui_app.gate.perform(action, lambda: helm_guard.guarded_rollback(
             io, settings, name, rev, ns, context=ctx, kubeconfig=getattr(bridge, "kubeconfig", None)),
             on_done=self._reload_soon, audit_fields=helm_guard.audit_fields)
 
