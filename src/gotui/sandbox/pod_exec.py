@@ -59,6 +59,36 @@ def running_pod(server: Any, ns: str, name: str, subresource: str) -> dict:
     return pod
 
 
+class PodSubresource:
+    """A streaming pod subresource of one ApiServer (`exec`, `portforward`): GET or POST on a running pod
+    the caller may `create pods/<SUBRESOURCE>` on; an ApiError becomes its Status answer."""
+
+    SUBRESOURCE = ""
+
+    def __init__(self, server: Any) -> None:
+        self.server = server
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        try:
+            return await self._handle(request)
+        except ApiError as err:
+            return web.json_response(err.to_status(), status=err.code)
+
+    def target(self, request: web.Request) -> dict:
+        """The pod the request names, checked (method, RBAC, running)."""
+        if request.method not in ("GET", "POST"):
+            raise errors.method_not_allowed()
+        self.precheck()
+        return running_pod(self.server, request.match_info["namespace"], request.match_info["name"],
+                           self.SUBRESOURCE)
+
+    def precheck(self) -> None:
+        """A refusal before the pod is looked at (subclasses)."""
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        raise NotImplementedError
+
+
 def pick_container(pod: dict, wanted: str) -> str:
     names = [str(c.get("name")) for c in (pod.get("spec") or {}).get("containers") or []]
     name = (pod.get("metadata") or {}).get("name")
@@ -84,11 +114,13 @@ def exit_status(code: int | None, command: list[str]) -> dict:
             "details": {"causes": [{"reason": "ExitCode", "message": str(rc)}]}}
 
 
-class PodExec:
+class PodExec(PodSubresource):
     """The exec handler of one ApiServer; scratch directories live in one private temp dir."""
 
+    SUBRESOURCE = "exec"
+
     def __init__(self, server: Any) -> None:
-        self.server = server
+        super().__init__(server)
         self.root: str | None = None
         self.processes: set[asyncio.subprocess.Process] = set()
 
@@ -99,20 +131,14 @@ class PodExec:
         os.makedirs(path, mode=0o700, exist_ok=True)
         return path
 
-    async def handle(self, request: web.Request) -> web.StreamResponse:
-        try:
-            return await self._handle(request)
-        except ApiError as err:
-            return web.json_response(err.to_status(), status=err.code)
-
-    async def _handle(self, request: web.Request) -> web.StreamResponse:
-        ns, name = request.match_info["namespace"], request.match_info["name"]
-        if request.method not in ("GET", "POST"):
-            raise errors.method_not_allowed()
+    def precheck(self) -> None:
         if not getattr(self.server, "exec_allowed", True):
             raise ApiError(403, "Forbidden", "pods/exec is disabled: this sandbox serves a non-loopback address "
                                              "without authentication (start it with --tls --auth)")
-        pod = running_pod(self.server, ns, name, "exec")
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        ns, name = request.match_info["namespace"], request.match_info["name"]
+        pod = self.target(request)
         container = pick_container(pod, request.query.get("container", ""))
         command = request.query.getall("command", [])
         if not command:

@@ -24,8 +24,7 @@ from urllib.parse import urlsplit
 from aiohttp import WSMsgType, web
 
 from gotui.sandbox import errors, spdy
-from gotui.sandbox.errors import ApiError
-from gotui.sandbox.pod_exec import running_pod
+from gotui.sandbox.pod_exec import PodSubresource
 from gotui.sandbox.proxy import pod_ports
 
 ROUTE = "/api/v1/namespaces/{namespace}/pods/{name}/portforward"
@@ -38,23 +37,13 @@ class Refused(Exception):
     """The pod does not listen on the port."""
 
 
-class PodPortForward:
+class PodPortForward(PodSubresource):
     """The port-forward handler of one ApiServer."""
 
-    def __init__(self, server: Any) -> None:
-        self.server = server
-
-    async def handle(self, request: web.Request) -> web.StreamResponse:
-        try:
-            return await self._handle(request)
-        except ApiError as err:
-            return web.json_response(err.to_status(), status=err.code)
+    SUBRESOURCE = "portforward"
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
-        ns, name = request.match_info["namespace"], request.match_info["name"]
-        if request.method not in ("GET", "POST"):
-            raise errors.method_not_allowed()
-        pod = running_pod(self.server, ns, name, "portforward")
+        pod = self.target(request)
         ports = _ports(request) if request.headers.get("Sec-WebSocket-Protocol", "").find(SPDY_TUNNEL) < 0 else []
         ws = web.WebSocketResponse(protocols=PROTOCOLS, autoping=True, max_msg_size=0)
         if not ws.can_prepare(request).ok:
