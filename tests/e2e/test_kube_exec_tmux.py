@@ -23,11 +23,13 @@ def test_pod_shell_and_back(tmux_session: TmuxSession) -> None:
     tmux_session.wait_text("gotui: shell in", timeout=30)
     tmux_session.wait_for(lambda s: re.search(r"[$#] *$", s.rstrip(), re.M) is not None, 20, "the shell prompt")
     # one send: the command, the wait that lets us read it, and the exit
-    tmux_session.type("echo HOST=$HOSTNAME; sleep 1; exit")
+    tmux_session.type("echo HOST=$HOSTNAME SIZE=$(stty size); sleep 1; exit")
     tmux_session.send_keys("Enter")
-    screen = tmux_session.wait_for(lambda s: re.search(r"^HOST=\S+", s, re.M) is not None, 20, "the echo")
+    screen = tmux_session.wait_for(lambda s: re.search(r"^HOST=\S+ SIZE=", s, re.M) is not None, 20, "the echo")
     host = re.search(r"^HOST=(\S+)", screen, re.M).group(1)  # type: ignore[union-attr]
     assert host != "" and "Pods" not in screen.splitlines()[0]  # the TUI is suspended meanwhile
+    # the shell's tty has the terminal's size from its start (gotui sends it first, as kubectl does)
+    assert re.search(r"^HOST=\S+ SIZE=24 80$", screen, re.M), screen
     # the TUI is back; the status line says how the shell ended
     screen = tmux_session.wait_for(lambda s: "ended (exit 0)" in s and "Pods" in s, 30,
                                    "the TUI back, with the shell's exit code")

@@ -36,7 +36,7 @@ from gotui.sandbox.errors import ApiError
 ROUTE = "/api/v1/namespaces/{namespace}/pods/{name}/exec"
 PROTOCOLS = ("v5.channel.k8s.io", "v4.channel.k8s.io")
 STDIN, STDOUT, STDERR, ERROR, RESIZE, CLOSE = 0, 1, 2, 3, 4, 255
-FIRST_RESIZE_WAIT = 0.3  # s a tty exec waits for the client's first size before starting the process
+FIRST_RESIZE_WAIT = 2.0  # s (at most; under load 0.3 s was too short) a tty exec waits for the client's first size before starting the process
 
 
 def _flag(request: web.Request, name: str) -> bool:
