@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Set everything up on a Debian machine and run the whole test suite with coverage and its gate.
+# Set everything up on a Debian machine and run the whole test suite.
 #
-#   bash scripts/test.sh              # ruff + mypy, the floors (scripts/test_floors.sh), the whole suite,
-#                                     # coverage gate (lines >= 80%, branches >= 60%)
+#   bash scripts/test.sh              # ruff + mypy, the floors (scripts/test_floors.sh), the whole suite
+#   GOTUI_COVERAGE=1 bash scripts/test.sh   # the same, measured, with the coverage gate
+#                                           # (lines >= 80%, branches >= 60%)
 #   bash scripts/test.sh tests/unit   # just some tests (no gate), same set-up
 #   GOTUI_TEST_SANDBOX_TLS=0 bash scripts/test.sh tests/kube   # those tests against plain-HTTP sandboxes
 #
@@ -32,12 +33,20 @@ log "set-up done in $(( $(date +%s) - started )) s; python: $PY; gotui: $(comman
 # Tests never touch the operator's own config, state or kube cache.
 export GOTUI_TEST_HOME="${GOTUI_TEST_HOME:-$(mktemp -d /tmp/gotui-test-home.XXXXXX)}"
 export XDG_STATE_HOME="$GOTUI_TEST_HOME/state" XDG_CONFIG_HOME="$GOTUI_TEST_HOME/config"
-export PYTHONDONTWRITEBYTECODE=1
+# (bytecode is cached: every sandbox and gotui subprocess compiled the whole package again without it)
 
-export GOTUI_COVERAGE_DIR="$PWD/.coverage-data"
-export GOTUI_COVERAGE_SOURCE="$PWD/src/gotui"
-rm -rf "$GOTUI_COVERAGE_DIR" coverage.json
-mkdir -p "$GOTUI_COVERAGE_DIR"
+# Coverage (GOTUI_COVERAGE=1): the suite measured in-process and in every Python subprocess, then the
+# gate (lines >= 80%, branches >= 60%). Off by default: it made the suite 66% slower (110 s vs 66 s on
+# the command-mode and unit tests), which took CI past its 20 minutes.
+coverage=${GOTUI_COVERAGE:-0}
+cov_args=()
+if [ "$coverage" = 1 ]; then
+  export GOTUI_COVERAGE_DIR="$PWD/.coverage-data"
+  export GOTUI_COVERAGE_SOURCE="$PWD/src/gotui"
+  rm -rf "$GOTUI_COVERAGE_DIR" coverage.json
+  mkdir -p "$GOTUI_COVERAGE_DIR"
+  cov_args=(--cov --cov-config=.ci/coveragerc --cov-report=)
+fi
 
 gate=1
 if [ $# -gt 0 ]; then gate=0; fi
@@ -58,8 +67,7 @@ run_pytest() {  # run_pytest LABEL PYTEST-ARGS...: one pass; dies on failure or 
   shift
   t0=$(date +%s)
   set +e
-  "$PY" -m pytest -p no:cacheprovider -q -ra --timeout=300 "${workers[@]}" \
-    --cov --cov-config=.ci/coveragerc --cov-report= "$@"
+  "$PY" -m pytest -p no:cacheprovider -q -ra --timeout=300 "${workers[@]}" "${cov_args[@]}" "$@"
   rc=$?
   set -e
   case $rc in
@@ -73,14 +81,16 @@ run_pytest() {  # run_pytest LABEL PYTEST-ARGS...: one pass; dies on failure or 
 if [ "${GOTUI_TEST_SANDBOX_TLS:-1}" = "0" ]; then label="the suite (sandbox over plain HTTP)"; else label="the suite (sandbox over TLS with client certificates)"; fi
 run_pytest "$label" "$@"
 
-export COVERAGE_RCFILE=.ci/coveragerc
-"$PY" -m coverage combine -q "$GOTUI_COVERAGE_DIR" >/dev/null 2>&1 || true
-"$PY" -m coverage report --data-file="$GOTUI_COVERAGE_DIR/.coverage" | tail -n 25
-"$PY" -m coverage json -q --data-file="$GOTUI_COVERAGE_DIR/.coverage" -o coverage.json
-if [ $gate = 1 ]; then
-  "$PY" scripts/check_coverage.py coverage.json --lines 80 --branches 60 || die "coverage below the gate"
-else
-  "$PY" scripts/check_coverage.py coverage.json --lines 0 --branches 0 >/dev/null
-  log "partial run: coverage gate not applied"
+if [ "$coverage" = 1 ]; then
+  export COVERAGE_RCFILE=.ci/coveragerc
+  "$PY" -m coverage combine -q "$GOTUI_COVERAGE_DIR" >/dev/null 2>&1 || true
+  "$PY" -m coverage report --data-file="$GOTUI_COVERAGE_DIR/.coverage" | tail -n 25
+  "$PY" -m coverage json -q --data-file="$GOTUI_COVERAGE_DIR/.coverage" -o coverage.json
+  if [ $gate = 1 ]; then
+    "$PY" scripts/check_coverage.py coverage.json --lines 80 --branches 60 || die "coverage below the gate"
+  else
+    "$PY" scripts/check_coverage.py coverage.json --lines 0 --branches 0 >/dev/null
+    log "partial run: coverage gate not applied"
+  fi
 fi
 log "all tests passed in $(( $(date +%s) - started )) s"
