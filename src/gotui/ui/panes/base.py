@@ -178,10 +178,7 @@ class Pane(Vertical):
         bar = self.query_one(FilterBar)
         if not bar.value:
             bar.display = False
-        self.focus_main()
-        main = next((w for w in self.query(".pane-main") if w.display and not w.has_class("-hidden")), None)
-        if main is not None:
-            self.screen.set_focus(main)  # now, not after the keys already queued (see FilterBar._on_key)
+        self.focus_main()  # now, not after the keys already queued (see FilterBar._on_key)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if isinstance(event.input, FilterBar):
@@ -202,7 +199,9 @@ class Pane(Vertical):
     def focus_main(self) -> None:
         """Focus the pane's main widget (its table), now: a key typed right after a pane switch (`2 ctrl+d`)
         must reach this pane, not the table of the pane just hidden."""
-        for widget in self.query(".pane-main"):
+        mains = list(self.query(".pane-main"))
+        shown = [w for w in mains if w.display and not w.has_class("-hidden")]  # (Images: images or containers)
+        for widget in shown or mains:
             try:
                 self.screen.set_focus(widget)
             except Exception:  # noqa: BLE001 - not on a screen yet: focus once mounted
@@ -217,7 +216,10 @@ class Pane(Vertical):
 
     def _focus_main_unless_inside(self) -> None:
         """The pane was shown: focus its table, unless a key typed after the switch already moved the focus
-        within the pane (`2/ab` in one read: the filter bar has it, and keeps it)."""
+        within the pane (`2/ab` in one read: the filter bar has it, and keeps it), or the pane was hidden
+        again meanwhile (the first pane's Show at start-up came after `2/ab` had moved on to Pods)."""
+        if not self.display:
+            return
         focused = self.screen.focused if self.is_attached else None
         if focused is None or focused is self or self not in focused.ancestors:
             self.focus_main()

@@ -147,9 +147,6 @@ class ImagesPane(Pane):
     def table(self) -> DataTable:
         return self.query_one("#images-table" if self.view == "images" else "#containers-table", DataTable)
 
-    def focus_main(self) -> None:
-        self.table.focus()
-
     # -- source lifecycle --------------------------------------------------------------------------
     def _ensure_source(self) -> DockerSource:
         if self.source is None:
