@@ -26,8 +26,13 @@ def volume_names(docker_client):  # noqa: ANN001, ANN201
             pass
 
 
-async def test_events_newest_first_and_filter(docker_client, volume_names, tmp_path: Path) -> None:  # noqa: ANN001
+async def test_events_newest_first_and_filter(docker_client, volume_names, run_container, tmp_path: Path) -> None:  # noqa: ANN001
     tag = uuid.uuid4().hex[:6]
+    # an exec with a long command first: its "exec_start: sh -c …" events had a 40-column action that,
+    # at 80 columns, pushed the actor column off the screen (even once filtered away: widths only grew)
+    cid = run_container("sleep 60")
+    exec_id = docker_client.api.exec_create(cid, ["sh", "-c", "echo " + "long-argument-" * 6])["Id"]
+    docker_client.api.exec_start(exec_id)
     before = f"gotui-test-before-{tag}"
     volume_names.append(before)
     docker_client.api.create_volume(before, labels=TEST_LABEL)  # before the screen opens: replayed
@@ -52,11 +57,15 @@ async def test_events_newest_first_and_filter(docker_client, volume_names, tmp_p
         await wait_for(pilot, lambda: screen.table.row_count == 3, "filtered to this test's rows")
         table_rows = [[str(c) for c in screen.table.get_row_at(i)] for i in range(3)]
         assert [r[1:4] for r in table_rows] == [["volume", "create", a] for a in actors[:3]]
+        await wait_for(pilot, lambda: all(a in screen_text(app) for a in actors[:3]), "the three rows painted whole")
+        execs = [r for r in screen.buffer.newest_first() if r.actor_id == cid[:12] and r.action == "exec_start"]
+        assert execs and "long-argument-long-argument" in execs[0].attributes  # the command: a detail
         await pilot.press("escape")
         await wait_for(pilot, lambda: not screen.filter_text, "filter cleared")
         await pilot.press("slash", *f"ev0-{tag}", "enter")
         await wait_for(pilot, lambda: screen.table.row_count == 1, "filtered to one row")
-        assert f"gotui-test-ev0-{tag}" in screen_text(app) and f"gotui-test-ev1-{tag}" not in screen_text(app)
+        await wait_for(pilot, lambda: f"gotui-test-ev0-{tag}" in screen_text(app), "the row painted whole")
+        assert f"gotui-test-ev1-{tag}" not in screen_text(app)
         await pilot.press("escape")
         await wait_for(pilot, lambda: screen.table.row_count >= 2 and not screen.filter_text, "filter cleared")
         await pilot.press("escape")

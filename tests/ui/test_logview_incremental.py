@@ -136,7 +136,10 @@ async def test_slow_log_status_line_rides_on_the_flush_frames() -> None:
         stop.set()
         await pilot.pause(0.6)  # the last flush
         assert len(flushes) >= 5, flushes
-        assert len(frames) <= len(flushes) + 1, (len(frames), len(flushes))
+        # from the second flush on (a loaded machine may paint the first flush in two frames, or a frame
+        # left over from the 100 lines before it)
+        steady = [f for f in frames if f >= flushes[1] - 0.02]
+        assert len(steady) <= len(flushes) - 1 + 1, (len(steady), len(flushes) - 1, frames, flushes)
         status = app.query_one(".logview-status")
         deadline = time.monotonic() + 5
         while f"{view.line_count}/" not in str(status.render()) and time.monotonic() < deadline:

@@ -89,6 +89,10 @@ def test_main_view(snap_compare, frozen_sandbox, tmp_path: Path, monkeypatch: py
         await pilot.press(key)
         if pane == "images":
             await wait_for(lambda: "not reachable" in str(app.pane("images").query_one("#pane-status").render()))
+            # Kubernetes starts a second after the first frame (no Docker list here): the status bar reads
+            # "[connecting…]" until it has connected
+            await wait_for(lambda: "kube" in app.services and app.services["kube"].state == "connected"
+                           and not app.status_bar.kube_state)
         elif pane == "pods":
             await wait_for(lambda: "kube" in app.services)
             store = app.services["kube"].store

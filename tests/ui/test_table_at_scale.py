@@ -67,6 +67,10 @@ async def test_hidden_releases_pane_rebuilds_when_shown(tmp_path: Path):
     app = GotuiApp(settings)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("2")
+        # Kubernetes' panes start 1 s after the first frame here (no Docker list to wait for), and
+        # start() builds the pane once: wait for it, or a slow machine counts that build as a reload
+        await until(pilot, lambda: getattr(app, "_kube_started", False), what="Kubernetes panes started")
+        await pilot.pause()
         releases = app.pane("releases")
         reloads: list[int] = []
         releases.reload = lambda: reloads.append(1)  # type: ignore[method-assign]

@@ -31,6 +31,8 @@ class EventRow:
 
 
 EVENT_COLUMNS = ("time", "type", "action", "actor", "details")
+ACTION_WIDTH = 16  # "health_status", "exec_create"
+ACTOR_WIDTH = 40
 _KEEP = ("image", "exitCode", "signal", "driver", "container", "type", "destination")
 
 
@@ -43,9 +45,14 @@ def event_row(event: dict[str, Any], seq: int) -> EventRow:
     nano = event.get("timeNano")
     when = int(nano) / 1e9 if nano else float(event.get("time") or time.time())
     extra = " ".join(f"{k}={safe_text(str(attrs[k]), 80)}" for k in _KEEP if k in attrs and attrs[k] != name)
+    # "exec_start: sh -c <a long command>", "health_status: healthy": the verb is the action, the rest a
+    # detail (a 40-column action pushed the actor, the column that matters, off an 80-column screen)
+    verb, _, rest = str(event.get("Action") or event.get("status") or "").partition(":")
+    if rest.strip():
+        extra = f"{safe_text(rest.strip(), 80)} {extra}".strip()
     return EventRow(seq=seq, when=when, type=safe_text(str(event.get("Type") or ""), 20),
-                    action=safe_text(str(event.get("Action") or event.get("status") or ""), 40),
-                    actor=safe_text(name, 80), actor_id=actor_id[:12], attributes=extra)
+                    action=safe_text(verb.strip(), ACTION_WIDTH), actor=safe_text(name, ACTOR_WIDTH),
+                    actor_id=actor_id[:12], attributes=extra)
 
 
 class EventBuffer:

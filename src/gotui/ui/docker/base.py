@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -44,11 +45,11 @@ class DockerTableScreen(Screen[None]):
     def table(self) -> DataTable:
         return self.query_one("#dscreen-table", DataTable)
 
-    def set_columns(self, columns: tuple[str, ...]) -> None:
+    def set_columns(self, columns: tuple[str, ...], widths: list[int] | None = None) -> None:
         table = self.table
         table.clear(columns=True)
-        for label in columns:
-            table.add_column(label, key=label)
+        for i, label in enumerate(columns):
+            table.add_column(label, key=label, width=widths[i] if widths else None)
 
     def set_status(self, text: str, style: str = "") -> None:
         self.query_one("#dscreen-status", Static).update(Text(text, style=style))
@@ -61,7 +62,16 @@ class DockerTableScreen(Screen[None]):
         table = self.table
         cursor_key = self.cursor_key()
         wanted = [k for k, _ in rows]
-        table.clear()
+        # the same columns again, their widths fitted to these rows, not to every row ever shown (a filter
+        # down to one event kept the width of a long one that had pushed the actor off the screen). The
+        # widths are set here: the table's own measure runs later, on idle, and a frame drawn before it
+        # stayed cut to the labels' widths in the table's line cache.
+        labels = tuple(str(c.label) for c in table.columns.values())
+        widths = [cell_len(label) for label in labels]
+        for _, cells in rows:
+            for i, cell in enumerate(cells[:len(widths)]):
+                widths[i] = max(widths[i], cell_len(cell))
+        self.set_columns(labels, widths)
         for key, cells in rows:
             table.add_row(*(Text(c) for c in cells), key=key)
         if cursor_key in wanted:
