@@ -155,6 +155,7 @@ def bench_size(pods: int, args: argparse.Namespace) -> None:
         st = proc_status(proc.pid)
         emit(figure="sandbox_ready_s", pods=pods, value=round(ready, 2) if ready else None,
              timed_out=ready is None, cpu_s=st.get("cpu_s"), runqueue_wait_s=st.get("runqueue_wait_s"),
+             rss_mb=st.get("VmRSS"), peak_rss_mb=st.get("VmHWM"),
              listening_after_s=round(poller.first_answer - t0, 2) if poller.first_answer else None,
              deployments=(poller.last.get("counts") or {}).get("deployments"))
         created = poller.samples.get("creating", [])
