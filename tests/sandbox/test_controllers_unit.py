@@ -223,3 +223,40 @@ async def test_inprocess_default_scenario_converges_and_logs_errors():
     finally:
         await cm.stop()
         store.close()
+
+
+async def test_stored_objects_are_never_changed_in_place():
+    """Stored objects are read-only: every change is a new version through the store. The store keeps
+    each object's JSON beside it; after the default scenario's controllers (rollout, scaling, a
+    crash-looping pod, HPA, endpoints, events) and the churn, every object still equals its JSON. The
+    pod sub-trees the store shares between pods rely on this: a change made in place there would
+    change every pod that shares it."""
+    from gotui.sandbox.churn import Churn
+
+    store = ObjectStore(seed=5, pod_termination_seconds=0.5)
+    cm = ControllerManager(store, seed=5, scenario="default", traffic=False)
+    cm.load_scenario("default")
+    await cm.start()
+    try:
+        assert await _wait(lambda: len(store.list("pods", "shop", label_selector="app=go-api")[0]) >= 3)
+        dep = json.loads(store.get_data("deployments", "shop", "go-api-green"))
+        dep["spec"]["template"]["spec"]["containers"][0]["image"] = "ghcr.io/example/go-api:v9"
+        dep["spec"]["replicas"] = 4
+        store.update("deployments", dep)
+        churn = Churn(store)
+        churn.start(200, 2.0)
+        await asyncio.sleep(6.0)
+        changed = [(r, k) for r in ("pods", "replicasets", "deployments", "endpoints", "services", "events")
+                   for k, obj in store._objects[r].items() if json.loads(store._data[r][k]) != obj]
+        assert changed == []
+        # and they do share: one containers list for the pods of one ReplicaSet
+        by_rs: dict[str, list[dict]] = {}
+        for pod in store.list("pods", "shop")[0]:
+            owner = (pod["metadata"].get("ownerReferences") or [{}])[0].get("uid")
+            by_rs.setdefault(owner, []).append(pod)
+        group = max(by_rs.values(), key=len)
+        assert len(group) >= 3 and all(p["spec"]["containers"] is group[0]["spec"]["containers"] for p in group)
+        assert cm.errors == 0
+    finally:
+        await cm.stop()
+        store.close()

@@ -40,6 +40,7 @@ from gotui.sandbox import errors
 from gotui.sandbox.errors import ApiError
 from gotui.sandbox.resources import RESOURCES, REVIEWS, STORED
 from gotui.sandbox.selectors import name_from_field_selector, parse_field_selector, parse_label_selector
+from gotui.sandbox.sharing import SubtreeSharer
 from gotui.sandbox.validation import apply_defaults, validate
 
 log = logging.getLogger(__name__)
@@ -72,7 +73,9 @@ def dumps(obj: Any) -> bytes:
     150,000-pod scenario spends most of its creation time serializing); the same JSON either way (floats may be spelled differently: 1e20, 1e+20)."""
     if _orjson is not None:
         try:
-            return _orjson.dumps(obj, option=_orjson.OPT_NON_STR_KEYS)
+            # a copy of exactly its length: orjson's bytes keep their whole growth buffer (measured:
+            # 7.9 KB of memory for a 2.4 KB pod, 825 MB more at 150,000 pods); the copy is ~1 us
+            return memoryview(_orjson.dumps(obj, option=_orjson.OPT_NON_STR_KEYS)).tobytes()
         except TypeError:  # e.g. an integer beyond 64 bits: the standard encoder says what is wrong
             pass
     return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
@@ -120,6 +123,7 @@ class ObjectStore:
         self._now_cache: tuple[int, str] = (-1, "")
         self.compacted_rv = 0  # continue tokens of lists older than this get 410 (see paging.py)
         self._pending_deletes: dict[str, asyncio.TimerHandle] = {}
+        self._sharer = SubtreeSharer(dumps)  # pods' repeated sub-trees, kept once (sharing.py)
 
     # --- reading ---------------------------------------------------------------------------------
 
@@ -282,6 +286,8 @@ class ObjectStore:
         except (TypeError, ValueError) as exc:
             raise errors.bad_request(f"object is not serializable: {exc}") from None
         self._rv = rv
+        if resource == "pods" and event_type != "DELETED":
+            self._sharer.share_pod(obj)  # (its content is unchanged: `data` stays its JSON)
         if resource in _OWNER_RESOURCE_SET:
             self._index_owners(resource, key, old, None if event_type == "DELETED" else obj)
 
