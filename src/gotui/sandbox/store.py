@@ -40,7 +40,6 @@ from gotui.sandbox import errors
 from gotui.sandbox.errors import ApiError
 from gotui.sandbox.resources import RESOURCES, REVIEWS, STORED
 from gotui.sandbox.selectors import name_from_field_selector, parse_field_selector, parse_label_selector
-from gotui.sandbox.sharing import SubtreeSharer
 from gotui.sandbox.validation import apply_defaults, validate
 
 log = logging.getLogger(__name__)
@@ -123,7 +122,6 @@ class ObjectStore:
         self._now_cache: tuple[int, str] = (-1, "")
         self.compacted_rv = 0  # continue tokens of lists older than this get 410 (see paging.py)
         self._pending_deletes: dict[str, asyncio.TimerHandle] = {}
-        self._sharer = SubtreeSharer(dumps)  # pods' repeated sub-trees, kept once (sharing.py)
 
     # --- reading ---------------------------------------------------------------------------------
 
@@ -286,8 +284,6 @@ class ObjectStore:
         except (TypeError, ValueError) as exc:
             raise errors.bad_request(f"object is not serializable: {exc}") from None
         self._rv = rv
-        if resource == "pods" and event_type != "DELETED":
-            self._sharer.share_pod(obj)  # (its content is unchanged: `data` stays its JSON)
         if resource in _OWNER_RESOURCE_SET:
             self._index_owners(resource, key, old, None if event_type == "DELETED" else obj)
 

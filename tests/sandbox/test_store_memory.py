@@ -1,0 +1,56 @@
+"""The sandbox's memory and GC at scale (issue 14): what 150,000 pods cost depends on these."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import tracemalloc
+
+import pytest
+
+from gotui.sandbox.churn import Churn
+from gotui.sandbox.controllers import ControllerManager
+from gotui.sandbox.store import ObjectStore, dumps
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def test_cached_json_takes_its_length_in_memory():
+    """orjson's bytes kept their whole growth buffer: 7.9 KB of memory for a 2.4 KB pod, and the store
+    keeps one per object (825 MB at 150,000 pods)."""
+    pod = {"metadata": {"name": "p", "labels": {"app": "x" * 40}}, "spec": {"containers": [
+        {"name": f"c{i}", "image": "ghcr.io/example/app:v1", "args": ["--flag"] * 20} for i in range(8)]}}
+    length = len(dumps(pod))
+    tracemalloc.start()
+    try:
+        kept = [dumps(pod) for _ in range(200)]
+        used, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert length > 1500 and len(kept[0]) == length
+    assert used / len(kept) < length * 1.3, (used / len(kept), length)
+
+
+async def test_steady_churn_moves_new_versions_out_of_the_collectors_sight():
+    """Under steady churn the pod count does not grow, but every write stores a new version: full GC
+    passes over them grew to 355 ms at 50,000 pods (the info endpoint answered in 436 ms)."""
+    store = ObjectStore(seed=2)
+    cm = ControllerManager(store, seed=2, scenario="big", traffic=False)
+    cm.load_scenario("big", pods=600)
+    await cm.start()
+    try:
+        for _ in range(200):
+            if store.count("pods") >= 600 and not cm.has_work():
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(1.2)
+        frozen = gc.get_freeze_count()
+        rv = int(store.resource_version)
+        Churn(store).start(1500, 3.0)  # the pod count stays 600: only new versions
+        await asyncio.sleep(3.5)
+        assert int(store.resource_version) - rv >= 3000
+        assert gc.get_freeze_count() > frozen
+    finally:
+        await cm.stop()
+        store.close()
+        gc.unfreeze()
