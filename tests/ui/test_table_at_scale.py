@@ -109,3 +109,60 @@ async def test_filter_typed_and_erased_follows_rows_that_join(fresh_sandbox, tmp
         await pilot.press(*"-gz")
         await until(pilot, lambda: pane.filter_text == "go-api-gz", what="typed on")
         assert list(pane.shown) == [("shop", "go-api-gz")]
+
+
+def _count_layouts(widget) -> list[int]:  # noqa: ANN001
+    """Record the layout refreshes `widget` asks for (each one re-lays out and repaints the screen)."""
+    asked: list[int] = []
+    real = widget.refresh
+
+    def refresh(*regions, repaint=True, layout=False, recompose=False):  # noqa: ANN001, ANN202
+        if layout:
+            asked.append(1)
+        return real(*regions, repaint=repaint, layout=layout, recompose=recompose)
+
+    widget.refresh = refresh
+    return asked
+
+
+async def test_row_count_changes_lay_out_only_when_the_scrollbar_comes_or_goes():
+    """A filter keystroke changes the row count: the table's virtual size was a layout reactive, so each
+    key re-laid out and repainted every widget (at 150,000 pods most of a keystroke's time)."""
+    app = TableApp([f"pod-{i:05d}" for i in range(5000)])
+    async with app.run_test(size=(40, 12)) as pilot:
+        table = app.query_one(VirtualTable)
+        await until(pilot, lambda: table.painted_rows == 5000, what="first paint")
+        layouts = _count_layouts(table)
+        for n in (3000, 1200, 40):  # more rows than the screen shows: the scrollbar stays
+            table.set_keys([f"pod-{i:05d}" for i in range(n)])
+            await pilot.pause()
+            assert table.virtual_size.height == n + 1 and table.show_vertical_scrollbar
+        assert layouts == []
+        table.set_keys(["pod-00001", "pod-00002"])  # fits the screen: the scrollbar goes, the columns widen
+        await pilot.pause()
+        assert layouts and not table.show_vertical_scrollbar
+        await pilot.pause()
+        assert table.scroll_y == 0 and "pod-00002" in "".join(s.text for s in table.render_line(2))
+
+
+async def test_filter_keystrokes_do_not_lay_out_the_screen(tmp_path: Path):
+    """Textual's Input sets its virtual size (a layout reactive) on every keystroke: each filter key laid
+    out and repainted the whole screen. The filter bar's width never depends on its text."""
+    settings = Settings(audit_log=tmp_path / "audit.jsonl", kubeconfig=str(tmp_path / "none"), context="x",
+                        namespace="shop", docker_host=f"unix://{tmp_path}/no-docker.sock", config_path=tmp_path / "c.yaml")
+    app = GotuiApp(settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2", "slash")
+        pane = app.pane("pods")
+        from gotui.ui.panes.base import FilterBar
+
+        bar = pane.query_one(FilterBar)
+        await until(pilot, lambda: app.screen.focused is bar, what="filter bar focused")
+        await pilot.pause()
+        layouts = _count_layouts(bar)
+        await pilot.press(*"payments-1")
+        await until(pilot, lambda: pane.filter_text == "payments-1", what="typed")
+        assert layouts == [] and bar.value == "payments-1"
+        await pilot.press("backspace", "backspace")
+        await until(pilot, lambda: pane.filter_text == "payments", what="erased")
+        assert layouts == []

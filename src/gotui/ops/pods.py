@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import compress, repeat
+from operator import contains
 from typing import Any, cast
 
 from gotui.config import Settings
@@ -280,18 +282,21 @@ class PodFilter:
                 return False
         return True
 
-    def select(self, pairs: Iterable[tuple[Any, str]], rows: Mapping[Any, PodRow]) -> list[tuple[Any, str]]:
-        """The (key, hay) pairs, in their order, whose rows match; free words alone take a fast path
-        over the hays (150,000 rows in a few ms)."""
+    def select(self, keys: Sequence[Any], hays: Sequence[str], rows: Mapping[Any, PodRow]) -> tuple[list[Any], list[str]]:
+        """The keys, in their order, whose rows match, and their hays (lower-cased `name\nstatus`, in
+        step with the keys). Free words alone look at the hays only, at C speed: a first key that
+        matches most of 150,000 rows took ~100 ms as a comprehension over (key, hay) pairs."""
         if self.empty:
-            return list(pairs)
+            return list(keys), list(hays)
         if not self.words_only:
-            return [(k, h) for k, h in pairs if self.matches(rows[k])]
-        pos, neg = self._split_words()
-        if len(pos) == 1 and not neg:
-            w = pos[0]
-            return [p for p in pairs if w in p[1]]
-        return [p for p in pairs if all(w in p[1] for w in pos) and not any(w in p[1] for w in neg)]
+            sel: Iterable[bool] = [self.matches(rows[k]) for k in keys]
+        else:
+            pos, neg = self._split_words()
+            if len(pos) == 1 and not neg:
+                sel = list(map(contains, hays, repeat(pos[0])))
+            else:
+                sel = [all(w in h for w in pos) and not any(w in h for w in neg) for h in hays]
+        return list(compress(keys, sel)), list(compress(hays, sel))
 
     @property
     def words_only(self) -> bool:

@@ -67,12 +67,6 @@ class SortedIndex:
     def view(self, reverse: bool = False) -> Sequence[Key]:
         return ReversedView(self.keys) if reverse else self.keys
 
-    def pairs(self, reverse: bool = False) -> Iterator[tuple[Key, Any]]:
-        """(key, tag) in view order."""
-        if reverse:
-            return zip(reversed(self.keys), reversed(self.tags), strict=True)
-        return zip(self.keys, self.tags, strict=True)
-
 
 class ReversedView(Sequence[Key]):
     """A list read back to front without copying it (`index` included)."""

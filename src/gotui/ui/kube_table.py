@@ -122,7 +122,7 @@ class VirtualTable(ScrollView, can_focus=True):
         same key when it is still there. No per-row work: 150,000 rows cost what 30 do."""
         key = keep_key if keep_key is not None else self._posted_key if self._posted_key is not None else self.cursor_key
         self.rows = rows
-        self.virtual_size = Size(self.size.width, len(rows) + 1)
+        self._set_virtual_rows(len(rows))
         new = self._position(key, min(self.cursor, max(0, len(rows) - 1))) if rows else 0
         if new != self.cursor:
             self.cursor = new
@@ -131,6 +131,27 @@ class VirtualTable(ScrollView, can_focus=True):
             if self.cursor_key != self._posted_key and self.cursor_key is not None:
                 self._posted_key = self.cursor_key
                 self.post_message(self.Highlighted(self, self.cursor_key))
+        self.refresh()
+
+    def _set_virtual_rows(self, n: int) -> None:
+        """The scrollable height for `n` rows, without a layout pass of the whole screen while the
+        scrollbar stays as it is (a filter keystroke re-laid out and repainted every widget: at
+        150,000 pods, most of its time)."""
+        size = Size(self.size.width, n + 1)
+        if size == self.virtual_size:
+            return
+        if not self.is_mounted or not self.size.height:
+            self.virtual_size = size
+            return
+        showed = self.show_vertical_scrollbar
+        self.set_reactive(ScrollView.virtual_size, size)
+        self._refresh_scrollbars()
+        if self.show_vertical_scrollbar != showed:
+            self.refresh(layout=True)  # the scrollbar comes or goes: the columns get another width
+        else:
+            self._scroll_update(size)
+            if self.scroll_y > self.max_scroll_y:
+                self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
         self.refresh()
 
     def _position(self, key: object, default: int) -> int:

@@ -16,7 +16,9 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.geometry import Size
 from textual.reactive import reactive
+from textual.widget import Widget
 from textual.widgets import Input, Static
 
 from gotui.ui.clipboard import copy_through_terminal
@@ -35,6 +37,16 @@ class FilterBar(Input):
         Binding("escape", "clear_filter", "Clear filter", show=False),
         Binding("ctrl+u", "erase_filter", "Erase filter", show=False),
     ]
+
+    def _watch_value(self, value: str) -> None:
+        # Input sets its virtual size (a layout reactive) on every keystroke: each key then laid out and
+        # repainted the whole screen (~45 ms a key at 120x40). The bar's own width never depends on its
+        # text, so the new size is set without that pass.
+        size = Size(self.content_width, 1)
+        if size != self.virtual_size and not self.styles.auto_dimensions:
+            self.set_reactive(Widget.virtual_size, size)
+            self.refresh()
+        super()._watch_value(value)
 
     def action_erase_filter(self) -> None:
         self.value = ""
