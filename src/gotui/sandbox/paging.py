@@ -3,8 +3,8 @@
 A continue token is unpadded URL-safe base64 of `{"v":"meta.k8s.io/v1","rv":RV,"start":"ns/name\\u0000"}`
 (k8s.io/apiserver storage.EncodeContinue: the list's resourceVersion and the key after the last item
 sent). The real server reads later pages from etcd at that revision; the sandbox keeps the state the
-first page was read from (copies of the store's sorted keys and object maps; the objects themselves are
-immutable) for `ttl` seconds, at most `keep` of them. A token whose snapshot is gone, or whose resourceVersion was compacted (`store.compacted_rv`,
+first page was read from (a copy of the store's sorted keys; the objects as they were, kept aside by the
+store when a write replaces them: store.Snapshot) for `ttl` seconds, at most `keep` of them. A token whose snapshot is gone, or whose resourceVersion was compacted (`store.compacted_rv`,
 POST /sandbox/v1/compact), gets 410 Expired with a new token in the Status's metadata.continue that
 continues from the same key at the current state (rv -1: "inconsistent continue"), as the real one.
 """
@@ -88,11 +88,10 @@ def _start_key(start_key: str) -> tuple[str, str]:
 
 
 class _Snapshot(NamedTuple):
-    """The state a chunked listing reads its pages from (copies of the store's key list and maps)."""
+    """A listing's snapshot (the store's, copy on write) and when it was taken."""
 
+    snapshot: Any  # store.Snapshot
     keys: list[tuple[str, str]]
-    objs: dict
-    data: dict
     rv: int
     created: float
 
@@ -141,17 +140,17 @@ class Pager:
             lo, hi = bisect_left(keys, (namespace,)), bisect_left(keys, (namespace + "\x00",))
         pos = max(lo, bisect_right(keys, start, lo, hi)) if start is not None else lo
         out: list[Entry] = []
-        objs, data = snap.objs, snap.data
+        entry = snap.snapshot.entry
         want = limit if limit and limit > 0 else hi
         while pos < hi and len(out) < want:
             key = keys[pos]
             pos += 1
-            obj = objs[key]
+            obj, raw = entry(key)
             if labels is not None and not labels(obj["metadata"].get("labels") or {}):
                 continue
             if fields is not None and not fields(obj):
                 continue
-            out.append((obj, data[key]))
+            out.append((obj, raw))
         if pos >= hi or not out:
             return Page(out, str(snap.rv), "", 0)
         ns, name = keys[pos - 1]
@@ -159,15 +158,15 @@ class Pager:
         return Page(out, str(snap.rv), next_token, hi - pos)
 
     def _take(self, store: Any, resource: str) -> _Snapshot:
-        keys, objs, data, rv = store.snapshot(resource)
-        if len(keys) >= FREEZE_AT:
-            # three containers of 150,000 entries that live for the whole listing: a full GC pass walks
-            # them and touches every object they hold (the API paused for 200-400 ms, measured); they
-            # hold no cycles, so out of the collector's sight (freed by reference counting)
+        taken = store.snapshot(resource)
+        if len(taken.keys) >= FREEZE_AT:
+            # a key list of 150,000 entries that lives for the whole listing: a full GC pass walks it and
+            # touches every key it holds (the API paused for 200-400 ms, measured); it holds no cycles,
+            # so out of the collector's sight (freed by reference counting)
             gc.freeze()
-        snap = _Snapshot(keys, objs, data, rv, self.clock())
-        self._snapshots[(resource, rv)] = snap
-        self._snapshots.move_to_end((resource, rv))
+        snap = _Snapshot(taken, taken.keys, taken.rv, self.clock())
+        self._snapshots[(resource, taken.rv)] = snap
+        self._snapshots.move_to_end((resource, taken.rv))
         while len(self._snapshots) > self.keep:
             self._snapshots.popitem(last=False)
         return snap
