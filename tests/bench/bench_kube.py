@@ -262,12 +262,39 @@ async def child_list(kubeconfig: str, pods: int, *, filter_: bool = False, url: 
             result["filter"] = await measure_filter(app, pane, table)
         if churn and url:
             result["churn"] = await measure_churn(app, pane, table, bridge, url, churn, seconds)
+        if filter_:
+            result["pane_switch_ms"] = await measure_pane_switches(app)
         result["rss_end_mb"] = rss_now_mb()
         result["peak_rss_end_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
         await pilot.pause()  # the last key posted is handled before the app closes (else: "No screens on stack")
         await asyncio.sleep(0.5)
     print(json.dumps(result), flush=True)
     shutil.rmtree(work, ignore_errors=True)
+
+
+async def measure_pane_switches(app: object, keys: tuple[str, ...] = ("4", "3", "2", "4", "3", "2")) -> dict:
+    """Each pane key (4 Releases, 3 HPA, 2 Pods) to the first frame drawn with that pane shown and built
+    from the 150,000-pod cache (ms): the hidden panes rebuild when shown."""
+    screen = app.screen  # type: ignore[attr-defined]
+    frames: list[float] = []
+    real = screen._compositor_refresh
+    screen._compositor_refresh = lambda: (frames.append(time.monotonic()), real())[1]
+    ids = {"2": "pods", "3": "hpa", "4": "releases"}
+    out: dict[str, list[float]] = {}
+    try:
+        for key in keys:
+            pane = app.pane(ids[key])  # type: ignore[attr-defined]
+            t = time.monotonic()
+            app.post_message(events.Key(key, key))  # type: ignore[attr-defined]
+            while time.monotonic() - t < 10:
+                if pane.display and any(f > t for f in frames):
+                    break
+                await asyncio.sleep(0.0005)
+            out.setdefault(ids[key], []).append(round((time.monotonic() - t) * 1000, 1))
+            await asyncio.sleep(0.3)
+    finally:
+        screen._compositor_refresh = real
+    return out
 
 
 def rss_now_mb() -> float:

@@ -203,6 +203,10 @@ def bench_size(pods: int, args: argparse.Namespace) -> None:
                  ui_thread_cpu_s=churn.get("ui_thread_cpu_s"), ui_thread_runqueue_wait_s=churn.get("ui_thread_runqueue_wait_s"),
                  process_cpu_s=churn.get("process_cpu_s"),
                  kubectl=None, note="kubectl has no interactive view to compare")
+        switches = last.get("pane_switch_ms")
+        if switches:
+            emit(figure="pane_switch_ms", pods=pods, **{f"{k}_pane": v for k, v in switches.items()}, target=100, kubectl=None,
+                 note="a pane key (4 Releases, 3 HPA, 2 Pods) to its first frame; hidden panes rebuild when shown")
         listing = poller.samples.get("listing", [])
         emit(figure="sandbox_info_latency_ms", pods=pods, phase="listing", samples=len(listing),
              p50=pct(listing, 0.5), p99=pct(listing, 0.99), max=pct(listing, 1.0),
