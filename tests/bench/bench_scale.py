@@ -99,6 +99,14 @@ class InfoPoller(threading.Thread):
             self.stop.wait(max(0.0, 0.05 - (time.monotonic() - t)))
 
 
+def loop_stalls(info: dict, start: float, end: float) -> dict:
+    """The sandbox's own event-loop stalls (>= 50 ms, measured inside it: sandbox/loop_lag.py) between two
+    wall-clock times: the part of the info latency that was the API's, not the machine's."""
+    lag = info.get("loopLagMs") or {}
+    stalls = [ms for ts, ms in lag.get("stalls") or [] if start <= ts < end]
+    return {"sandbox_loop_stalls_over_50ms": len(stalls), "sandbox_loop_stall_max_ms": max(stalls, default=None)}
+
+
 def run_kubectl(kubeconfig: Path, *args: str) -> tuple[float, int, float]:
     """(wall s, output lines, peak RSS MB) of one kubectl run."""
     t = time.monotonic()
@@ -152,6 +160,7 @@ def bench_size(pods: int, args: argparse.Namespace) -> None:
                 break
             time.sleep(0.05)
         poller.phase = "listing"
+        listing_from = time.time()
         st = proc_status(proc.pid)
         emit(figure="sandbox_ready_s", pods=pods, value=round(ready, 2) if ready else None,
              timed_out=ready is None, cpu_s=st.get("cpu_s"), runqueue_wait_s=st.get("runqueue_wait_s"),
@@ -161,7 +170,8 @@ def bench_size(pods: int, args: argparse.Namespace) -> None:
         created = poller.samples.get("creating", [])
         emit(figure="sandbox_info_latency_ms", pods=pods, phase="creating", samples=len(created),
              p50=pct(created, 0.5), p99=pct(created, 0.99), max=pct(created, 1.0),
-             failures=poller.failures.get("creating", 0), target_ms=100)
+             failures=poller.failures.get("creating", 0), target_ms=100,
+             **loop_stalls(poller.last, 0.0, listing_from))
         kubectl_s, rows, kubectl_rss = kubectl_get_pods(kubeconfig, args.kubectl_runs)
         emit(figure="kubectl_get_pods_A_s", pods=pods, value=round(kubectl_s, 2) if kubectl_s else None,
              rows=rows, runs=args.kubectl_runs, peak_rss_mb=kubectl_rss)
@@ -208,9 +218,11 @@ def bench_size(pods: int, args: argparse.Namespace) -> None:
             emit(figure="pane_switch_ms", pods=pods, **{f"{k}_pane": v for k, v in switches.items()}, target=100, kubectl=None,
                  note="a pane key (4 Releases, 3 HPA, 2 Pods) to its first frame; hidden panes rebuild when shown")
         listing = poller.samples.get("listing", [])
+        time.sleep(0.2)  # (the poller's last answer: after the listing)
         emit(figure="sandbox_info_latency_ms", pods=pods, phase="listing", samples=len(listing),
              p50=pct(listing, 0.5), p99=pct(listing, 0.99), max=pct(listing, 1.0),
-             failures=poller.failures.get("listing", 0), target_ms=100)
+             failures=poller.failures.get("listing", 0), target_ms=100,
+             **loop_stalls(poller.last, listing_from, time.time()))
         st = proc_status(proc.pid)
         emit(figure="rss_mb", pods=pods, sandbox_peak=st.get("VmHWM"), sandbox_now=st.get("VmRSS"),
              sandbox_cpu_s=st.get("cpu_s"), sandbox_runqueue_wait_s=st.get("runqueue_wait_s"),

@@ -56,6 +56,7 @@ from gotui.sandbox import discovery, errors, faults, kubeconfig, pod_exec, pod_p
 from gotui.sandbox.auth import ANONYMOUS, CURRENT_USER, Authenticator, UserInfo, parse_methods
 from gotui.sandbox.churn import Churn
 from gotui.sandbox.errors import ApiError
+from gotui.sandbox.loop_lag import LoopLag
 from gotui.sandbox.paging import Pager
 from gotui.sandbox.patch import APPLY_PATCH, apply_patch
 from gotui.sandbox.policy import Policy
@@ -201,6 +202,7 @@ class ApiServer:
         self.pod_exec = pod_exec.PodExec(self)
         self.exec_allowed = True  # start() turns it off for a non-loopback sandbox without authentication
         self.pod_portforward = pod_portforward.PodPortForward(self)
+        self.loop_lag = LoopLag()
 
     def make_app(self) -> web.Application:
         """The aiohttp Application (one catch-all route, dispatched by path)."""
@@ -214,11 +216,16 @@ class ApiServer:
         app.router.add_route("*", pod_exec.ROUTE, self.pod_exec.handle)
         app.router.add_route("*", pod_portforward.ROUTE, self.pod_portforward.handle)
         app.router.add_route("*", "/{tail:.*}", self.handle)
+        app.on_startup.append(self._on_startup)
         app.on_shutdown.append(self._on_shutdown)
         return app
 
+    async def _on_startup(self, _app: web.Application) -> None:
+        self.loop_lag.start()
+
     async def _on_shutdown(self, _app: web.Application) -> None:
         self._closing = True
+        self.loop_lag.stop()
         self.pod_exec.stop()
         for w in list(self._watchers):
             w.put(_SENTINEL)
@@ -1013,7 +1020,8 @@ class ApiServer:
                           "oldestResourceVersion": str(self.store.oldest_resource_version("pods")),
                           "oldestResourceVersions": {r: str(self.store.oldest_resource_version(r)) for r in counts},
                           "counts": counts,
-                          "controllers": self.controllers is not None})
+                          "controllers": self.controllers is not None,
+                          "loopLagMs": self.loop_lag.status()})
         raise _not_found_path()
 
 
