@@ -103,8 +103,10 @@ def loop_stalls(info: dict, start: float, end: float) -> dict:
     """The sandbox's own event-loop stalls (>= 50 ms, measured inside it: sandbox/loop_lag.py) between two
     wall-clock times: the part of the info latency that was the API's, not the machine's."""
     lag = info.get("loopLagMs") or {}
-    stalls = [ms for ts, ms in lag.get("stalls") or [] if start <= ts < end]
-    return {"sandbox_loop_stalls_over_50ms": len(stalls), "sandbox_loop_stall_max_ms": max(stalls, default=None)}
+    stalls = [(s[1], s[2] if len(s) > 2 else None) for s in lag.get("stalls") or [] if start <= s[0] < end]
+    worst = max(stalls, default=(None, None))
+    return {"sandbox_loop_stalls_over_50ms": len(stalls), "sandbox_loop_stall_max_ms": worst[0],
+            "its_loop_thread_cpu_ms": worst[1]}
 
 
 def run_kubectl(kubeconfig: Path, *args: str) -> tuple[float, int, float]:

@@ -23,6 +23,7 @@ async def test_a_blocked_loop_is_reported_as_a_stall_with_its_length():
         await asyncio.sleep(0.05)
         stalls = lag.status()["stalls"]
         assert len(stalls) == 1 and stalls[0][0] >= before and 120 <= stalls[0][1] <= 400
+        assert stalls[0][2] < 60  # (a sleep: the loop's thread used no CPU in it; busy work would)
         assert lag.status()["max"] >= 120
     finally:
         lag.stop()

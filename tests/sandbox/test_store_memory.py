@@ -111,3 +111,28 @@ def test_later_pages_show_objects_as_they_were_at_the_first_page():
     now = {o["metadata"]["name"]: o for o, _ in pager.page(store, "pods", None, None, None, 100, None).entries}
     assert now["p15"]["metadata"]["labels"]["v"] == "3" and "p20" not in now and "p15a" in now
     gc.unfreeze()
+
+
+def test_a_selective_page_scans_a_bounded_number_of_objects(monkeypatch: pytest.MonkeyPatch):
+    """`-l app=x` over 150,000 pods: a page walked until it had `limit` matches (~40,000 objects, 380 ms
+    of the API's loop). It now stops after MAX_SCAN objects and answers what it found with a continue
+    token, as the API allows (fewer items than the limit, even none); the pages still add up to the list."""
+    from gotui.sandbox import paging
+
+    monkeypatch.setattr(paging, "MAX_SCAN", 10, raising=False)
+    store = ObjectStore(seed=5)
+    for i in range(50):
+        app = "a" if i in (3, 27, 41) else "b"
+        store.create("pods", {"metadata": {"name": f"p{i:02d}", "namespace": "ns", "labels": {"app": app}},
+                              "spec": {"containers": [{"name": "c", "image": "i"}]}})
+    pager = paging.Pager()
+    page = pager.page(store, "pods", None, "app=a", None, 500, None)
+    pages, names = 1, [o["metadata"]["name"] for o, _ in page.entries]
+    assert page.token and names == ["p03"] and page.remaining == 0
+    while page.token:
+        page = pager.page(store, "pods", None, "app=a", None, 500, page.token)
+        names += [o["metadata"]["name"] for o, _ in page.entries]
+        pages += 1
+    assert names == ["p03", "p27", "p41"] and pages == 5
+    whole = pager.page(store, "pods", None, None, None, 20, None)  # no selector: full pages, a count
+    assert len(whole.entries) == 20 and whole.remaining == 30

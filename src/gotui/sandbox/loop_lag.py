@@ -2,8 +2,10 @@
 
 A client timing `/sandbox/v1/info` sees the server's stalls and the machine's (a loaded 2-core machine
 keeps a runnable server waiting for a CPU); this ticker sees only the first: how late a timer that
-was due fired. `/sandbox/v1/info` reports it as `loopLagMs` (max since start, and the stalls over
-STALL_MS with their wall-clock time, the last STALLS_KEPT of them).
+was due fired, and how much CPU the loop's thread used meanwhile: a stall with little CPU is the
+machine's (the process waited for a core), one with a full CPU is the API's own work. `/sandbox/v1/info`
+reports it as `loopLagMs` (max since start, and the stalls over STALL_MS as [wall-clock time, ms late,
+CPU ms of the loop's thread in that interval], the last STALLS_KEPT of them).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ class LoopLag:
     def __init__(self, interval: float = INTERVAL_S) -> None:
         self.interval = interval
         self.max_ms = 0.0
-        self.stalls: deque[tuple[float, float]] = deque(maxlen=STALLS_KEPT)  # (time.time(), ms late)
+        self.stalls: deque[tuple[float, float, float]] = deque(maxlen=STALLS_KEPT)  # (time.time(), ms late, cpu ms)
         self._task: asyncio.Task | None = None
 
     def start(self) -> None:
@@ -35,14 +37,14 @@ class LoopLag:
 
     async def _run(self) -> None:
         while True:
-            due = time.monotonic() + self.interval
+            due, cpu = time.monotonic() + self.interval, time.thread_time()
             await asyncio.sleep(self.interval)
-            self.record((time.monotonic() - due) * 1000)
+            self.record((time.monotonic() - due) * 1000, (time.thread_time() - cpu) * 1000)
 
-    def record(self, late_ms: float) -> None:
+    def record(self, late_ms: float, cpu_ms: float = 0.0) -> None:
         self.max_ms = max(self.max_ms, late_ms)
         if late_ms >= STALL_MS:
-            self.stalls.append((round(time.time(), 3), round(late_ms, 1)))
+            self.stalls.append((round(time.time(), 3), round(late_ms, 1), round(cpu_ms, 1)))
 
     def status(self) -> dict:
         return {"max": round(self.max_ms, 1), "stalls": [list(s) for s in self.stalls]}

