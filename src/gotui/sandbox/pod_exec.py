@@ -25,6 +25,7 @@ import signal
 import struct
 import tempfile
 import termios
+from collections.abc import Sequence
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -189,16 +190,26 @@ class _Session:
 
     async def run(self) -> None:
         first: asyncio.Task | None = None
+        early: list[Any] = []  # messages before the size (stdin typed ahead): replayed once it runs
         if self.tty:
             # kubectl sends the terminal's size right after connecting: give the pty that size before
-            # the process starts (a shell then prints and wraps for the right width from its first line)
-            first = asyncio.ensure_future(self.ws.receive())
-            await asyncio.wait([first], timeout=FIRST_RESIZE_WAIT)
-            if first.done() and not first.exception():
+            # the process starts (a shell then prints and wraps for the right width from its first line).
+            # Other messages may come first (stdin): keep them and wait on for the size.
+            deadline = asyncio.get_running_loop().time() + FIRST_RESIZE_WAIT
+            while True:
+                first = asyncio.ensure_future(self.ws.receive())
+                await asyncio.wait([first], timeout=max(0.0, deadline - asyncio.get_running_loop().time()))
+                if not first.done() or first.exception():
+                    break
                 msg = first.result()
+                first = None
                 if msg.type == WSMsgType.BINARY and msg.data[:1] == bytes([RESIZE]):
                     self.initial_size = _size(msg.data[1:])
-                    first = None
+                    break
+                if msg.type != WSMsgType.BINARY:  # closed or an error: nothing more will come
+                    early.append(msg)
+                    break
+                early.append(msg)
         try:
             await self._spawn()
         except OSError as exc:
@@ -209,7 +220,7 @@ class _Session:
             return
         assert self.proc is not None
         self.processes.add(self.proc)
-        reader = asyncio.create_task(self._from_client(first))
+        reader = asyncio.create_task(self._from_client(first, early))
         try:
             await asyncio.gather(*self._output_pumps())
             code = await self.proc.wait()
@@ -292,12 +303,19 @@ class _Session:
         finally:
             loop.remove_reader(master)
 
-    async def _from_client(self, first: asyncio.Task | None) -> None:
+    async def _from_client(self, first: asyncio.Task | None, early: Sequence[Any] = ()) -> None:
+        for msg in early:
+            await self._message(msg)
+        if early and early[-1].type != WSMsgType.BINARY:
+            return await self._client_gone()
         if first is not None:
             await self._message(await first)
         async for msg in self.ws:
             await self._message(msg)
-        # the client went away: end the process as the kubelet does
+        await self._client_gone()
+
+    async def _client_gone(self) -> None:
+        """The client went away: end the process as the kubelet does."""
         if self.proc is not None and self.proc.returncode is None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, signal.SIGHUP)
