@@ -95,7 +95,7 @@ def test_sorted_index_matches_a_fresh_sort(steps):
     assert index.keys == [r[0] for r in expected]
     assert index.tags == [r[1] * 10 for r in expected]
     assert list(index.view(reverse=True)) == [r[0] for r in reversed(expected)]
-    assert list(index.pairs(reverse=True)) == [(r[0], r[1] * 10) for r in reversed(expected)]
+    assert list(zip(reversed(index.keys), reversed(index.tags), strict=True)) == [(r[0], r[1] * 10) for r in reversed(expected)]
 
 
 def test_reversed_view_reads_back_to_front():
@@ -121,20 +121,22 @@ words = st.text(alphabet="abp-1!", min_size=1, max_size=3)
        st.lists(words, min_size=1, max_size=3), words)
 def test_filter_fast_path_and_narrowing_match_the_plain_filter(pods, first, more):
     rows = {("ns", n): make_row(n, s) for n, s in pods}
-    pairs = [(k, r.hay) for k, r in sorted(rows.items())]
+    keys = sorted(rows)
+    hays = [rows[k].hay for k in keys]
     old = parse_filter(" ".join(first))
     new = parse_filter(" ".join(first[:-1] + [first[-1] + more.lstrip("!")]))  # the last word typed on
     for flt in (old, new):
-        assert [k for k, _ in flt.select(pairs, rows)] == [k for k, _ in pairs if flt.matches(rows[k])]
+        got_keys, got_hays = flt.select(keys, hays, rows)
+        assert got_keys == [k for k in keys if flt.matches(rows[k])] and got_hays == [rows[k].hay for k in got_keys]
     if new.narrows(old):
-        assert new.select(old.select(pairs, rows), rows) == new.select(pairs, rows)
+        assert new.select(*old.select(keys, hays, rows), rows) == new.select(keys, hays, rows)
 
 
 def test_filter_with_selector_or_status_takes_the_plain_path():
     rows = {("ns", "a"): make_row("a", "Running", (("app", "web"),)), ("ns", "b"): make_row("b", "Pending")}
-    pairs = [(k, r.hay) for k, r in rows.items()]
-    assert parse_filter("-l app=web").select(pairs, rows) == [(("ns", "a"), "a\nrunning")]
-    assert parse_filter("status:pend").select(pairs, rows) == [(("ns", "b"), "b\npending")]
+    keys, hays = list(rows), [r.hay for r in rows.values()]
+    assert parse_filter("-l app=web").select(keys, hays, rows) == ([("ns", "a")], ["a\nrunning"])
+    assert parse_filter("status:pend").select(keys, hays, rows) == ([("ns", "b")], ["b\npending"])
     assert not parse_filter("b").narrows(parse_filter("status:pend"))
     assert parse_filter("ab !x").narrows(parse_filter("a !x")) and not parse_filter("ab").narrows(parse_filter("a !x"))
 
