@@ -35,6 +35,7 @@ import argparse
 import asyncio
 import collections
 import contextlib
+import gc
 import inspect
 import ipaddress
 import json
@@ -1134,6 +1135,9 @@ async def start(host: str = "127.0.0.1", port: int = 0, scenario: str = "default
         if inspect.isawaitable(loaded):
             await loaded
         _ensure_namespaces(store, BASE_NAMESPACES)
+        # the modules and the scenario's seed live as long as the sandbox: out of the cyclic collector's
+        # sight before the first pods come (a full pass over them stalled the API 106 ms at 150,000 pods)
+        gc.freeze()
         await controllers.start()
     else:
         _ensure_namespaces(store, BASE_NAMESPACES + ("shop",))

@@ -6,6 +6,7 @@ enough for `kubectl rollout status|history|undo|restart` to behave as on a real 
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -24,6 +25,7 @@ from .util import (
 if TYPE_CHECKING:
     from .manager import ControllerManager
 
+NORMALIZED_KEPT = 20_000
 REVISION = "deployment.kubernetes.io/revision"
 REVISION_HISTORY = "deployment.kubernetes.io/revision-history"
 DESIRED_REPLICAS = "deployment.kubernetes.io/desired-replicas"
@@ -105,8 +107,9 @@ class DeploymentController:
     def __init__(self, mgr: ControllerManager) -> None:
         self.mgr = mgr
         # id(stored template) -> (template, normalized): stored objects are never changed in place, and
-        # holding the template keeps its id from being reused; cleared when it grows past 20,000
-        self._normalized: dict[int, tuple[dict | None, dict]] = {}
+        # holding the template keeps its id from being reused; the oldest entry goes once it holds
+        # NORMALIZED_KEPT (one at a time: clearing 20,000 at once stalled the API 81 ms at 150,000 pods)
+        self._normalized: OrderedDict[int, tuple[dict | None, dict]] = OrderedDict()
 
     def _same_template(self, a: dict | None, b: dict | None) -> bool:
         """templates_equal for STORED templates, normalizing each one once."""
@@ -116,8 +119,8 @@ class DeploymentController:
         hit = self._normalized.get(id(template))
         if hit is not None and hit[0] is template:
             return hit[1]
-        if len(self._normalized) > 20_000:
-            self._normalized.clear()
+        if len(self._normalized) >= NORMALIZED_KEPT:
+            self._normalized.popitem(last=False)
         normal = normalize_template(template)
         self._normalized[id(template)] = (template, normal)
         return normal
