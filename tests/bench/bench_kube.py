@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import multiprocessing
 import os
@@ -134,6 +135,7 @@ async def measure_filter(app: object, pane: object, table: object, query: str = 
         await asyncio.sleep(0.001)
     typed, erased = [], []
     ui0 = thread_sched()
+    pauses = GcPauses().__enter__()
     for i, ch in enumerate(query):
         text = query[: i + 1]
         typed.append(await wait_paint(app, table, ch if ch.isalnum() else "minus", ch,
@@ -145,12 +147,40 @@ async def measure_filter(app: object, pane: object, table: object, query: str = 
                                        until=lambda text=text: pane.filter_text == text))  # type: ignore[attr-defined]
     cleared = await wait_paint(app, table, "escape", None, until=lambda: pane.filter_text == "")  # type: ignore[attr-defined]
     ui1 = thread_sched()
+    pauses.__exit__()
     every = typed + erased + [cleared]
     return {"query": query, "rows_matched": matched, "p50": round(statistics.median(every), 1),
             "p95": round(p95(every), 1), "max": round(max(every), 1), "typed_ms": [round(v, 1) for v in typed],
             "erased_ms": [round(v, 1) for v in erased], "cleared_ms": round(cleared, 1), "target": 100,
             "ui_thread_cpu_ms": round((ui1[0] - ui0[0]) * 1000, 1),
-            "ui_thread_runqueue_wait_ms": round((ui1[1] - ui0[1]) * 1000, 1)}
+            "ui_thread_runqueue_wait_ms": round((ui1[1] - ui0[1]) * 1000, 1), "gc": pauses.summary()}
+
+
+class GcPauses:
+    """The cyclic collector's passes while measuring: how many, per generation, and their longest and
+    total time (a keystroke that coincides with a full pass over a large heap shows up here)."""
+
+    def __init__(self) -> None:
+        self.passes: list[tuple[int, float]] = []
+        self._t0 = 0.0
+
+    def _callback(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._t0 = time.perf_counter()
+        else:
+            self.passes.append((info["generation"], (time.perf_counter() - self._t0) * 1000))
+
+    def __enter__(self) -> GcPauses:
+        gc.callbacks.append(self._callback)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        gc.callbacks.remove(self._callback)
+
+    def summary(self) -> dict:
+        ms = [d for _, d in self.passes]
+        return {"passes": len(ms), "full_passes": sum(1 for g, _ in self.passes if g == 2),
+                "max_ms": round(max(ms), 1) if ms else 0.0, "total_ms": round(sum(ms), 1)}
 
 
 def thread_sched() -> tuple[float, float]:
@@ -208,6 +238,7 @@ async def measure_churn(app: object, pane: object, table: object, bridge: object
     table.focus()  # type: ignore[attr-defined]
     t_churn = time.monotonic()
     ui0, proc0 = thread_sched(), process_sched()
+    pauses = GcPauses().__enter__()
     proc = None
     source = "sandbox"
     if not sandbox_churn(url, rate, seconds):
@@ -231,6 +262,7 @@ async def measure_churn(app: object, pane: object, table: object, bridge: object
         proc.join()
     span = time.monotonic() - t_churn
     ui1, proc1 = thread_sched(), process_sched()
+    pauses.__exit__()
     changed = done.value if proc is not None else sandbox_churned(url)
     n_events = sum(w.stats.events for w in bridge.watchers.values()) - events0  # type: ignore[attr-defined]
     return {"pods_changed_per_s": round(changed / span, 1), "watch_events_per_s": round(n_events / span, 1),
@@ -242,7 +274,7 @@ async def measure_churn(app: object, pane: object, table: object, bridge: object
             "bridge_flushes_per_s": round((bridge.flushes - flushes0) / span, 2),  # type: ignore[attr-defined]
             "frame_p95_ms": round(p95(stalls), 1), "frame_max_ms": round(max(stalls), 1),
             "key_to_screen_p95_ms": round(p95(keys), 1), "key_to_screen_median_ms": round(statistics.median(keys), 1),
-            "key_samples": len(keys), "targets_ms": {"frame_p95": 50, "key_to_screen_p95": 100}}
+            "key_samples": len(keys), "targets_ms": {"frame_p95": 50, "key_to_screen_p95": 100}, "gc": pauses.summary()}
 
 
 async def child_list(kubeconfig: str, pods: int, *, filter_: bool = False, url: str = "", churn: int = 0,

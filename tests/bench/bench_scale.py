@@ -203,6 +203,7 @@ def bench_size(pods: int, args: argparse.Namespace) -> None:
                  typed_ms=flt["typed_ms"], erased_ms=flt["erased_ms"], cleared_ms=flt["cleared_ms"],
                  kubectl_label_selector_list_ms=round(sel_s * 1000, 1), kubectl_rows=sel_rows,
                  ui_thread_cpu_ms=flt.get("ui_thread_cpu_ms"), ui_thread_runqueue_wait_ms=flt.get("ui_thread_runqueue_wait_ms"),
+                 gc_passes=flt.get("gc"),
                  note="gotui: one keystroke to the filtered table painted; kubectl: `get pods -A -l app=QUERY`")
         churn = last.get("churn")
         if churn:
@@ -213,7 +214,7 @@ def bench_size(pods: int, args: argparse.Namespace) -> None:
                  pane_batches_per_s=churn["pane_batches_per_s"], key_samples=churn["key_samples"],
                  changed_by=churn.get("changed_by"), window_s=churn.get("window_s"),
                  ui_thread_cpu_s=churn.get("ui_thread_cpu_s"), ui_thread_runqueue_wait_s=churn.get("ui_thread_runqueue_wait_s"),
-                 process_cpu_s=churn.get("process_cpu_s"),
+                 process_cpu_s=churn.get("process_cpu_s"), gc_passes=churn.get("gc"),
                  kubectl=None, note="kubectl has no interactive view to compare")
         switches = last.get("pane_switch_ms")
         if switches:
