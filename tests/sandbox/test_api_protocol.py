@@ -54,7 +54,7 @@ def test_legacy_discovery(sandbox):
     assert by_name["deployments"]["shortNames"] == ["deploy"] and "all" in by_name["deployments"]["categories"]
     _, auth = sandbox.request("GET", "/apis/authorization.k8s.io/v1")
     assert [r["name"] for r in auth["resources"]] == ["selfsubjectaccessreviews"]
-    for path in ("/openapi/v2", "/openapi/v3", "/apis/nope/v1", "/api/v2", "/apis/apps/v1/widgets"):
+    for path in ("/openapi/v2", "/openapi/v3/apis/nope/v1", "/apis/nope/v1", "/api/v2", "/apis/apps/v1/widgets"):
         status, body = sandbox.request("GET", path)
         assert status == 404 and body["kind"] == "Status" and body["reason"] == "NotFound", path
 

@@ -215,9 +215,9 @@ def test_same_result_as_kubectl_edit(sandbox, state):
         make_cm(core, name, data)
     ed = editor("--replace", "color: red", "color: blue")
     env = {**os.environ, "KUBE_EDITOR": ed}
-    # --validate=false: kubectl validates against /openapi/v2|v3, which the sandbox does not serve
+    # kubectl's default validation (strict): the sandbox serves OpenAPI v3 and validates fields itself
     run = subprocess.run(["kubectl", "--kubeconfig", str(sandbox.kubeconfig), "--context", "gotui-sandbox", "-n", "shop",
-                          "edit", "--validate=false", "cm/edit-k1"], env=env, capture_output=True, text=True, timeout=60)
+                          "edit", "cm/edit-k1"], env=env, capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
     assert "edited" in run.stdout
 

@@ -1,6 +1,7 @@
 """The sandbox's Kubernetes-API-compatible HTTP server (aiohttp), its start() and the `gotui sandbox` main().
 
-Routes: legacy discovery (/version, /api, /api/v1, /apis, /apis/G, /apis/G/V; /openapi/* -> 404),
+Routes: legacy discovery (/version, /api, /api/v1, /apis, /apis/G, /apis/G/V), OpenAPI v3 (/openapi/v3,
+/openapi/v3/api/v1, /openapi/v3/apis/G/V; v2 -> 404),
 /api/v1/... and /apis/G/V/... for every resource in `resources.RESOURCES` (get, list, watch, create,
 update, patch, delete, deletecollection; subresources status, scale, log), and the sandbox-only
 endpoints:
@@ -53,7 +54,18 @@ from typing import Any
 from aiohttp import web
 
 from gotui import clock as gotui_clock
-from gotui.sandbox import discovery, errors, faults, kubeconfig, pod_exec, pod_portforward, proxy, security
+from gotui.sandbox import (
+    discovery,
+    errors,
+    faults,
+    field_schema,
+    kubeconfig,
+    openapi,
+    pod_exec,
+    pod_portforward,
+    proxy,
+    security,
+)
 from gotui.sandbox.auth import ANONYMOUS, CURRENT_USER, Authenticator, UserInfo, parse_methods
 from gotui.sandbox.churn import Churn
 from gotui.sandbox.errors import ApiError
@@ -255,7 +267,10 @@ class ApiServer:
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """Dispatch one request; every error becomes a Status body."""
         try:
-            return await self._dispatch(request)
+            resp = await self._dispatch(request)
+            for text in request.get("warnings", ()):
+                resp.headers.add("Warning", _warning_header(text))
+            return resp
         except ApiError as err:
             return _status_response(err)
         except web.HTTPRequestEntityTooLarge:
@@ -283,8 +298,15 @@ class ApiServer:
             return web.Response(text="ok", content_type="text/plain")
         if head == "version" and len(parts) == 1:
             return _json(discovery.VERSION_INFO)
+        if head == "openapi" and len(parts) >= 2 and parts[1] == "v3" and method == "GET":
+            if len(parts) == 2:
+                return _json(openapi.index())
+            doc = openapi.document("/".join(parts[2:]))
+            if doc is None:
+                raise _not_found_path()
+            return _raw(doc)
         if head in ("openapi", "swagger.json", "swaggerapi"):
-            raise _not_found_path()
+            raise _not_found_path()  # OpenAPI v2 is not served: kubectl falls back from it
         if head == "sandbox":
             return await self._sandbox_endpoint(request, parts[1:])
         if head == "api":
@@ -527,6 +549,7 @@ class ApiServer:
             meta["namespace"] = ns
             if self.store.get("namespaces", "", ns) is None:
                 raise errors.not_found("namespaces", ns)
+        _check_fields(request, t.info.group, t.info.version, t.info.kind, body, "create")
         if _dry_run(request):
             return self._respond_obj(request, t, body, 201)
         obj = self.store.create(t.info.plural, body)
@@ -550,6 +573,7 @@ class ApiServer:
     async def _update(self, request: web.Request, t: _Target) -> web.Response:
         body = self._check_identity(t, await self._body(request, target=t))
         current = self._current(t)
+        _check_fields(request, t.info.group, t.info.version, t.info.kind, body, "update")
         if _dry_run(request):
             return self._respond_obj(request, t, body)
         if t.sub == "status":
@@ -572,6 +596,7 @@ class ApiServer:
         current = self._current(t)
         result = apply_patch(ctype, current, patch)
         result = self._patched(t, current, result)
+        _check_fields(request, t.info.group, t.info.version, t.info.kind, result, "patch")
         if _dry_run(request):
             return self._respond_obj(request, t, result)
         if t.sub == "status":
@@ -636,6 +661,7 @@ class ApiServer:
             raise errors.bad_request("the body must be a policy/v1 Eviction")
         if (body.get("metadata") or {}).get("name") not in (None, t.name):
             raise errors.bad_request("name in URL does not match name in Eviction object")
+        _check_fields(request, *field_schema.SUBRESOURCE_KINDS["eviction"], body, "create")
         self._current(t)
         opts = body.get("deleteOptions") or {}
         grace = opts.get("gracePeriodSeconds") if isinstance(opts, dict) else None
@@ -688,6 +714,7 @@ class ApiServer:
             new_scale = apply_patch((request.content_type or "").lower(), scale, body)
         if not isinstance(new_scale, dict):
             raise errors.bad_request("Scale must be an object")
+        _check_fields(request, *field_schema.SUBRESOURCE_KINDS["scale"], new_scale, verb)
         rv = (new_scale.get("metadata") or {}).get("resourceVersion")
         if rv and rv != current["metadata"]["resourceVersion"]:
             raise errors.conflict(t.info.plural, t.name or "")
@@ -1024,6 +1051,38 @@ class ApiServer:
                           "controllers": self.controllers is not None,
                           "loopLagMs": self.loop_lag.status()})
         raise _not_found_path()
+
+
+FIELD_VALIDATION = ("Ignore", "Strict", "Warn")
+
+
+def _check_fields(request: web.Request, group: str, version: str, kind: str, body: Any, verb: str) -> None:
+    """The `fieldValidation` directive (Strict, Warn, Ignore; Warn when not given, as in the API
+    server) applied to the fields of a written object: unknown fields are refused with 400 (Strict),
+    or dropped, as decoding into the typed object drops them, with one `Warning` header each (Warn)."""
+    directive = request.query.get("fieldValidation") or "Warn"
+    if directive not in FIELD_VALIDATION:
+        raise errors.bad_request(f'fieldValidation: Unsupported value: "{directive}": supported values: '
+                                 + ", ".join(f'"{v}"' for v in FIELD_VALIDATION))
+    model = field_schema.model_of(group, version, kind)
+    if model is None or not isinstance(body, dict):
+        return  # custom resources: their CRDs' schemas are not checked
+    unknown = field_schema.unknown_fields(model, body, prune=directive != "Strict")
+    if not unknown:
+        return
+    found = [f'unknown field "{path}"' for path in unknown]
+    if directive == "Strict":
+        detail = "strict decoding error: " + ", ".join(found)
+        if verb == "patch":
+            raise errors.bad_request(detail)
+        raise errors.bad_request(f'{kind} in version "{version}" cannot be handled as a {kind}: {detail}')
+    if directive == "Warn":
+        request.setdefault("warnings", []).extend(found)
+
+
+def _warning_header(text: str) -> str:
+    """RFC 7234 warn-text, as the API server sends it: `299 - "unknown field \\"spec.x\\""`."""
+    return '299 - "' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _dry_run(request: web.Request) -> bool:
