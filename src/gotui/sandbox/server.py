@@ -301,10 +301,10 @@ class ApiServer:
         if head == "openapi" and len(parts) >= 2 and parts[1] == "v3" and method == "GET":
             if len(parts) == 2:
                 return _json(openapi.index())
-            doc = openapi.document("/".join(parts[2:]))
-            if doc is None:
+            served = openapi.document("/".join(parts[2:]))
+            if served is None:
                 raise _not_found_path()
-            return _raw(doc)
+            return _raw(served)
         if head in ("openapi", "swagger.json", "swaggerapi"):
             raise _not_found_path()  # OpenAPI v2 is not served: kubectl falls back from it
         if head == "sandbox":
