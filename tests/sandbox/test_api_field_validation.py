@@ -160,3 +160,63 @@ def test_unknown_fields_paths_and_prune():
     assert pod["spec"]["containers"][0] == {"name": "c", "image": "i", "ports": [{"containerPort": 80}],
                                             "resources": {"limits": {"cpu": "1"}}}
     assert openapi.gv_path("", "v1") == "api/v1" and openapi.gv_path("apps", "v1") == "apis/apps/v1"
+
+
+STRUCTURAL_CRD = """apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {{name: {plural}.{group}}}
+spec:
+  group: {group}
+  scope: Namespaced
+  names: {{plural: {plural}, singular: {singular}, kind: {kind}}}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              cronSpec: {{type: string}}
+              replicas: {{type: integer}}
+              labels: {{type: object, additionalProperties: {{type: string}}}}
+              template: {{type: object, x-kubernetes-preserve-unknown-fields: true}}
+"""
+
+
+def test_custom_objects_are_checked_against_their_crd_schema(sandbox, kubectl_for, tmp_path):
+    ns, k = _ns(sandbox), kubectl_for(sandbox)
+    suffix = uuid.uuid4().hex[:5]
+    group, plural, kind = f"fv{suffix}.example.com", f"jobs{suffix}", f"Job{suffix}"
+    (tmp_path / "crd.yaml").write_text(STRUCTURAL_CRD.format(group=group, plural=plural, singular=plural[:-1], kind=kind))
+    k.run("apply", "-f", str(tmp_path / "crd.yaml"), check=True)
+    obj = (f"apiVersion: {group}/v1\nkind: {kind}\nmetadata: {{name: nightly, namespace: {ns}}}\n"
+           "spec:\n  cronSpec: '0 3 * * *'\n  replicaz: 2\n  labels: {a: b}\n  template: {anything: [1, 2]}\n")
+    (tmp_path / "cr.yaml").write_text(obj)
+    refused = k.run("apply", "-f", str(tmp_path / "cr.yaml"))
+    assert refused.returncode != 0
+    assert f'{kind} in version "v1" cannot be handled as a {kind}: strict decoding error: unknown field "spec.replicaz"' \
+        in refused.stderr, refused.stderr
+    warned = k.run("apply", "--validate=warn", "-f", str(tmp_path / "cr.yaml"), check=True)
+    assert 'Warning: unknown field "spec.replicaz"' in warned.stderr, warned.stderr
+    got = client.CustomObjectsApi(sandbox.api_client).get_namespaced_custom_object(group, "v1", ns, plural, "nightly")
+    # pruned as the apiextensions server prunes; what the schema allows (a map, a preserved subtree) stays
+    assert got["spec"] == {"cronSpec": "0 3 * * *", "labels": {"a": "b"}, "template": {"anything": [1, 2]}}
+
+
+def test_unknown_by_schema_rules():
+    schema = {"type": "object", "properties": {
+        "spec": {"type": "object", "properties": {
+            "items": {"type": "array", "items": {"type": "object", "properties": {"name": {"type": "string"}}}},
+            "free": {"type": "object", "additionalProperties": True},
+            "kept": {"x-kubernetes-preserve-unknown-fields": True}}},
+        "status": {"type": "object"}}}
+    obj = {"apiVersion": "x/v1", "kind": "X", "metadata": {"name": "a", "labelz": 1},
+           "spec": {"items": [{"name": "n", "nam": "m"}], "free": {"any": 1}, "kept": {"z": 1}, "zz": 0},
+           "status": {"phase": "x"}}
+    assert field_schema.unknown_by_schema(schema, obj, prune=True) == [
+        "metadata.labelz", "spec.items[0].nam", "spec.zz", "status.phase"]
+    assert obj["spec"] == {"items": [{"name": "n"}], "free": {"any": 1}, "kept": {"z": 1}} and obj["status"] == {}

@@ -113,7 +113,7 @@ def info_of(crd: dict[str, Any]) -> resources.ResourceInfo | None:
         names["plural"], names.get("singular") or str(names.get("kind", "")).lower(), str(names.get("kind", "")),
         str(spec.get("group", "")), str(version.get("name", "")), namespaced=spec.get("scope") != "Cluster",
         short_names=tuple(names.get("shortNames") or ()), categories=tuple(names.get("categories") or ()),
-        subresources=subs)
+        subresources=subs, extra={"schema": (version.get("schema") or {}).get("openAPIV3Schema")})
 
 
 def established(crd: dict[str, Any]) -> None:

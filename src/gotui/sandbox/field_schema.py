@@ -61,6 +61,47 @@ def unknown_fields(model: str, obj: Any, *, prune: bool = False) -> list[str]:
     return out
 
 
+def unknown_by_schema(schema: Any, obj: Any, *, prune: bool = False) -> list[str]:
+    """Unknown fields of a custom object under its CRD's structural `openAPIV3Schema`, as the
+    apiextensions server prunes them: a field an object's `properties` do not name is unknown unless
+    the schema has `additionalProperties` or `x-kubernetes-preserve-unknown-fields: true`;
+    `apiVersion`/`kind` are always known and `metadata` is an ObjectMeta."""
+    out: list[str] = []
+    if isinstance(schema, dict) and isinstance(obj, dict):
+        _walk_schema(schema, obj, "", out, prune, root=True)
+    return out
+
+
+def _walk_schema(schema: dict[str, Any], value: Any, path: str, out: list[str], prune: bool, root: bool = False) -> None:
+    if schema.get("x-kubernetes-preserve-unknown-fields") is True:
+        return
+    if isinstance(value, list):
+        items = schema.get("items")
+        if isinstance(items, dict):
+            for i, item in enumerate(value):
+                _walk_schema(items, item, f"{path}[{i}]", out, prune)
+        return
+    if not isinstance(value, dict):
+        return
+    found = schema.get("properties")
+    properties: dict[str, Any] = found if isinstance(found, dict) else {}
+    additional = schema.get("additionalProperties")
+    prefix = f"{path}." if path else ""
+    for key in list(value):
+        if root and key in ("apiVersion", "kind"):
+            continue
+        if root and key == "metadata":
+            _walk(table()["models"], "V1ObjectMeta", value[key], "metadata", out, prune)
+        elif key in properties and isinstance(properties[key], dict):
+            _walk_schema(properties[key], value[key], prefix + key, out, prune)
+        elif isinstance(additional, dict):
+            _walk_schema(additional, value[key], f"{path}[{key}]", out, prune)
+        elif additional is not True:
+            out.append(prefix + key)
+            if prune:
+                del value[key]
+
+
 def _walk(models: dict[str, dict[str, str]], type_name: str, value: Any, path: str, out: list[str], prune: bool) -> None:
     if type_name in _SCALARS or value is None:
         return

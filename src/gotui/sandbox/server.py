@@ -549,7 +549,7 @@ class ApiServer:
             meta["namespace"] = ns
             if self.store.get("namespaces", "", ns) is None:
                 raise errors.not_found("namespaces", ns)
-        _check_fields(request, t.info.group, t.info.version, t.info.kind, body, "create")
+        _check_fields(request, t.info.group, t.info.version, t.info.kind, body, "create", t.info.extra.get("schema"))
         if _dry_run(request):
             return self._respond_obj(request, t, body, 201)
         obj = self.store.create(t.info.plural, body)
@@ -573,7 +573,7 @@ class ApiServer:
     async def _update(self, request: web.Request, t: _Target) -> web.Response:
         body = self._check_identity(t, await self._body(request, target=t))
         current = self._current(t)
-        _check_fields(request, t.info.group, t.info.version, t.info.kind, body, "update")
+        _check_fields(request, t.info.group, t.info.version, t.info.kind, body, "update", t.info.extra.get("schema"))
         if _dry_run(request):
             return self._respond_obj(request, t, body)
         if t.sub == "status":
@@ -596,7 +596,7 @@ class ApiServer:
         current = self._current(t)
         result = apply_patch(ctype, current, patch)
         result = self._patched(t, current, result)
-        _check_fields(request, t.info.group, t.info.version, t.info.kind, result, "patch")
+        _check_fields(request, t.info.group, t.info.version, t.info.kind, result, "patch", t.info.extra.get("schema"))
         if _dry_run(request):
             return self._respond_obj(request, t, result)
         if t.sub == "status":
@@ -1056,18 +1056,25 @@ class ApiServer:
 FIELD_VALIDATION = ("Ignore", "Strict", "Warn")
 
 
-def _check_fields(request: web.Request, group: str, version: str, kind: str, body: Any, verb: str) -> None:
+def _check_fields(request: web.Request, group: str, version: str, kind: str, body: Any, verb: str,
+                  crd_schema: Any = None) -> None:
     """The `fieldValidation` directive (Strict, Warn, Ignore; Warn when not given, as in the API
     server) applied to the fields of a written object: unknown fields are refused with 400 (Strict),
-    or dropped, as decoding into the typed object drops them, with one `Warning` header each (Warn)."""
+    or dropped, as decoding into the typed object (or a CRD's structural schema) drops them, with one
+    `Warning` header each (Warn). `crd_schema`: a custom kind's openAPIV3Schema."""
     directive = request.query.get("fieldValidation") or "Warn"
     if directive not in FIELD_VALIDATION:
         raise errors.bad_request(f'fieldValidation: Unsupported value: "{directive}": supported values: '
                                  + ", ".join(f'"{v}"' for v in FIELD_VALIDATION))
+    if not isinstance(body, dict):
+        return
     model = field_schema.model_of(group, version, kind)
-    if model is None or not isinstance(body, dict):
-        return  # custom resources: their CRDs' schemas are not checked
-    unknown = field_schema.unknown_fields(model, body, prune=directive != "Strict")
+    if model is not None:
+        unknown = field_schema.unknown_fields(model, body, prune=directive != "Strict")
+    elif isinstance(crd_schema, dict):
+        unknown = field_schema.unknown_by_schema(crd_schema, body, prune=directive != "Strict")
+    else:
+        return
     if not unknown:
         return
     found = [f'unknown field "{path}"' for path in unknown]
