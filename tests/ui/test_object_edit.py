@@ -203,6 +203,28 @@ async def test_pods_pane_edit_then_a_refused_deployment_edit(sandbox, state, mon
         assert [a["outcome"] for a in audit(state)][-1].startswith("error:")
 
 
+async def test_an_unknown_field_is_refused_not_dropped(sandbox, state, monkeypatch):
+    """A typo'd field (`dta:` for `data:`) is refused with the server's answer and the edit kept, as
+    `kubectl edit` does (fieldValidation=Strict): under the API server's default the PUT succeeded
+    and the field was silently dropped, so gotui said "edited" for a change that was not made."""
+    core = client.CoreV1Api(sandbox.api_client)
+    before = make_cm(core, "edit-typo", {"color": "red"})
+    monkeypatch.setenv("KUBE_EDITOR", editor("--replace", "data:\n", "dta:\n  size: big\ndata:\n"))
+    app = GotuiApp(make_settings(sandbox, state))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_cm(pilot, app, "edit-typo")
+        await pilot.press("e")
+        modal = await until(pilot, lambda: modal_ready(app), what="dialog")
+        assert "+dta:" in str(modal.query_one("#confirm-diff").render())
+        await pilot.press("y")
+        await until(pilot, lambda: "with the server's answer on top" in notes(app), what="refusal kept")
+        text = ke.kept_path("gotui-sandbox", "configmaps", "shop", "edit-typo").read_text()
+        assert 'strict decoding error: unknown field "dta"' in text and "size: big" in text
+    after = core.read_namespaced_config_map("edit-typo", "shop")
+    assert after.metadata.resource_version == before.metadata.resource_version  # nothing was written
+    assert [a["outcome"] for a in audit(state)][-1].startswith("error:")
+
+
 def test_same_result_as_kubectl_edit(sandbox, state):
     """The same editor on two equal ConfigMaps: `kubectl edit` on one, gotui's edit path on the other."""
     from gotui.kube.kinds import Kind

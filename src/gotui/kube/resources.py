@@ -267,8 +267,11 @@ def edit_action(kind: Kind, namespace: str | None, name: str, context: str | Non
 
 def replace_object(api_client: Any, kind: Kind, obj: dict, action: Any, settings: Any) -> dict:
     """PUT `obj` (it carries the resourceVersion it was read at: a change meanwhile is 409 Conflict);
-    refused in read-only mode, whoever calls. Returns the object as stored."""
+    refused in read-only mode, whoever calls. Returns the object as stored. `fieldValidation=Strict`,
+    as `kubectl edit` sends it: a field the kind does not have (a typo) is refused with the server's
+    answer, where the API server's default would drop it with only a warning header."""
     from gotui.ops import safety
 
     safety.require_allowed(action, settings)
-    return _json(request(api_client, "PUT", kind.path(action.namespace, action.target), body=obj, timeout=15))
+    return _json(request(api_client, "PUT", kind.path(action.namespace, action.target), [("fieldValidation", "Strict")],
+                         body=obj, timeout=15))
