@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
 from pathlib import Path
 
 import pytest
@@ -254,3 +255,75 @@ def test_protobuf_configmap_create_and_bad_bodies(sandbox):
     pod = envelope(lfield(1, object_meta("p")), kind="Pod")
     status, err = sandbox.request("POST", f"/api/v1/namespaces/{ns}/pods", pod, headers=hdrs)
     assert (status, err["reason"]) == (415, "UnsupportedMediaType")
+
+
+# --- kubectl's generators: Namespace, Deployment, Service ------------------------------------------------
+
+def _subset(sent: object, stored: object, path: str = "") -> list[str]:
+    """Where `stored` lacks or differs from what was `sent` (the server may add defaults, nothing else)."""
+    if isinstance(sent, dict):
+        if not isinstance(stored, dict):
+            return [path or "."]
+        return [p for k, v in sent.items() for p in _subset(v, stored.get(k, _MISSING), f"{path}.{k}")]
+    if isinstance(sent, list):
+        if not isinstance(stored, list) or len(stored) != len(sent):
+            return [path]
+        return [p for i, (a, b) in enumerate(zip(sent, stored, strict=True)) for p in _subset(a, b, f"{path}[{i}]")]
+    return [] if sent == stored else [f"{path}: sent {sent!r}, stored {stored!r}"]
+
+
+_MISSING = object()
+
+
+def test_kubectl_generators_store_what_kubectl_sends(sandbox, kubectl_for):
+    """`kubectl create namespace|deployment|service` and `kubectl expose` send protobuf (they were
+    refused with 415). Each stored object holds every field of the JSON kubectl prints for the same
+    command with `--dry-run=client -o json`: the field numbers decode to the right names and values."""
+    k = kubectl_for(sandbox)
+    ns = f"pb-{uuid.uuid4().hex[:6]}"
+    commands = [
+        (["create", "namespace", ns], f"/api/v1/namespaces/{ns}"),
+        (["create", "deployment", "web", "--image=nginx:1.25", "--port=8080", "--replicas=0", "-n", ns],
+         f"/apis/apps/v1/namespaces/{ns}/deployments/web"),
+        (["create", "deployment", "job", "--image=busybox", "-n", ns, "--", "sh", "-c", "sleep 1000"],
+         f"/apis/apps/v1/namespaces/{ns}/deployments/job"),
+        (["expose", "deployment", "web", "--port=80", "--target-port=8080", "-n", ns],
+         f"/api/v1/namespaces/{ns}/services/web"),
+        (["create", "service", "nodeport", "np", "--tcp=80:http", "--node-port=30080", "-n", ns],
+         f"/api/v1/namespaces/{ns}/services/np"),
+        (["create", "service", "externalname", "ext", "--external-name=example.com", "-n", ns],
+         f"/api/v1/namespaces/{ns}/services/ext"),
+        (["create", "service", "loadbalancer", "lb", "--tcp=443:8443", "-n", ns],
+         f"/api/v1/namespaces/{ns}/services/lb"),
+    ]
+    for args, path in commands:
+        dash = args.index("--") if "--" in args else len(args)
+        sent = json.loads(k.run(*args[:dash], "--dry-run=client", "-o", "json", *args[dash:], check=True).stdout)
+        k.run(*args, check=True)
+        status, stored = sandbox.request("GET", path)
+        assert status == 200, (args, stored)
+        sent.pop("status", None)
+        sent["metadata"].pop("creationTimestamp", None)
+        (sent.get("spec", {}).get("template", {}).get("metadata") or {}).pop("creationTimestamp", None)
+        assert _subset(sent, stored) == [], args
+    # replicas 0 is a value (a pointer field), not a zero left out
+    assert sandbox.request("GET", f"/apis/apps/v1/namespaces/{ns}/deployments/web")[1]["spec"]["replicas"] == 0
+
+
+def test_generator_kinds_refuse_fields_they_cannot_decode():
+    """A field the schema does not know is ignored when it holds Go's zero value (gogo-protobuf writes
+    every plain field) and refused when it holds anything else: nothing sent is dropped silently."""
+    spec_zero = lfield(1, "kubernetes") + vfield(99, 0) + lfield(98, "")
+    decoded = decode_object(envelope(lfield(1, object_meta("n1")) + lfield(2, spec_zero), "Namespace"), "Namespace")
+    assert decoded == {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "n1"},
+                       "spec": {"finalizers": ["kubernetes"]}}
+    for extra in (vfield(99, 7), lfield(98, "set")):
+        body = envelope(lfield(1, object_meta("n1")) + lfield(2, lfield(1, "kubernetes") + extra), "Namespace")
+        with pytest.raises(ProtobufError, match=r"field 9[89] of NamespaceSpec is not supported"):
+            decode_object(body, "Namespace")
+    # a Deployment with replicas 0 (pointer: kept) and an IntOrString both ways
+    rolling = lfield(1, vfield(1, 0) + vfield(2, 1)) + lfield(2, vfield(1, 1) + vfield(2, 0) + lfield(3, "25%"))
+    dep = lfield(1, object_meta("d", "ns")) + lfield(2, vfield(1, 0) + lfield(4, lfield(1, "RollingUpdate") + lfield(2, rolling)))
+    out = decode_object(envelope(dep, "Deployment", "apps/v1"), "Deployment")
+    assert out["spec"] == {"replicas": 0, "strategy": {"type": "RollingUpdate",
+                                                       "rollingUpdate": {"maxUnavailable": 1, "maxSurge": "25%"}}}

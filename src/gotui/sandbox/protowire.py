@@ -6,10 +6,12 @@ message. Decoded here to the JSON form:
 
 - `kubectl auth can-i`: its SelfSubjectAccessReview (`decode_ssar`);
 - `helm` (v4) storage: the v1 Secrets (and ConfigMaps, the other storage driver) it creates and updates
-  (`decode_object`).
+  (`decode_object`);
+- kubectl's generators (`create namespace|deployment|service`, `expose`): Namespace, Deployment and
+  Service (`proto_kinds`, schema-driven).
 
-Field numbers are those of k8s.io/api core/v1 and k8s.io/apimachinery meta/v1 `generated.proto`. Every
-other kind is refused by the server with 415. Responses stay JSON: client-go picks the decoder from the
+Field numbers are those of k8s.io/api core/v1, apps/v1 and k8s.io/apimachinery meta/v1 `generated.proto`.
+Every other kind is refused by the server with 415. Responses stay JSON: client-go picks the decoder from the
 response's Content-Type.
 """
 
@@ -261,11 +263,18 @@ def _decode_configmap(f: dict[int, list[Any]]) -> dict[str, Any]:
 
 
 _DECODERS = {("v1", "Secret"): _decode_secret, ("v1", "ConfigMap"): _decode_configmap}
-SUPPORTED_KINDS = frozenset(kind for _, kind in _DECODERS)
+
+
+def supported(api_version: str, kind: str) -> bool:
+    """Whether a create/update body of this kind may come as protobuf: helm's storage objects here,
+    the kinds kubectl's generators create in `proto_kinds`."""
+    from gotui.sandbox import proto_kinds
+
+    return (api_version, kind) in _DECODERS or (api_version, kind) in proto_kinds.KINDS
 
 
 def decode_object(data: bytes, expected_kind: str) -> dict[str, Any]:
-    """A protobuf-encoded v1 Secret or ConfigMap body (`k8s\\0` envelope) as its JSON dict.
+    """A protobuf-encoded body (`k8s\\0` envelope) of a supported kind (see `supported`) as its JSON dict.
 
     `expected_kind` is the kind the URL names; an envelope naming another kind is refused. Raises
     ProtobufError for anything malformed or unsupported.
@@ -277,5 +286,9 @@ def decode_object(data: bytes, expected_kind: str) -> dict[str, Any]:
         raise ProtobufError(f"the body is a {kind}, expected a {expected_kind}")
     decoder = _DECODERS.get((api_version, kind))
     if decoder is None:
+        from gotui.sandbox import proto_kinds
+
+        if (api_version, kind) in proto_kinds.KINDS:
+            return proto_kinds.decode(api_version, kind, raw)
         raise ProtobufError(f"protobuf bodies of {api_version} {kind} are not supported")
     return decoder(fields(raw))

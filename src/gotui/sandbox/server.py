@@ -73,8 +73,7 @@ from gotui.sandbox.loop_lag import LoopLag
 from gotui.sandbox.paging import Pager
 from gotui.sandbox.patch import APPLY_PATCH, apply_patch
 from gotui.sandbox.policy import Policy
-from gotui.sandbox.protowire import SUPPORTED_KINDS as PROTOBUF_KINDS
-from gotui.sandbox.protowire import ProtobufError, decode_object, decode_ssar
+from gotui.sandbox.protowire import ProtobufError, decode_object, decode_ssar, supported
 from gotui.sandbox.resources import RESOURCES, REVIEWS, STATUS_SUBRESOURCE, ResourceInfo
 from gotui.sandbox.selectors import label_selector_string, parse_field_selector, parse_label_selector
 from gotui.sandbox.store import HistoryEvent, ObjectStore, dumps
@@ -162,8 +161,8 @@ def _accept_mode(request: web.Request) -> str:
 
 
 def _protobuf_target(t: _Target) -> bool:
-    """Whether a create/update of this target may send a protobuf body (core v1 Secret/ConfigMap)."""
-    return not t.info.group and t.info.kind in PROTOBUF_KINDS and t.sub is None
+    """Whether a create/update of this target may send a protobuf body (`protowire.supported`)."""
+    return t.sub is None and supported(t.info.api_version, t.info.kind)
 
 
 def _partial(obj: dict) -> dict:
