@@ -176,6 +176,9 @@ def test_real_helm_v4_body_decodes_to_a_release_gotui_reads():
     (envelope(lfield(1, vfield(11, 5))), "map entry"),
     (envelope(vfield(1, 5)), "length-delimited"),
     (b"k8s\x00" + lfield(1, b"") + b"\x0f", "wire type"),
+    # a number field (generation, a time's seconds) sent length-delimited: 400, not a TypeError (500)
+    (envelope(lfield(1, lfield(1, "x") + lfield(7, "2"))), "expected a varint"),
+    (envelope(lfield(1, lfield(1, "x") + lfield(8, lfield(1, "9")))), "expected a varint"),
 ])
 def test_malformed_bodies_raise(body, message):
     with pytest.raises(ProtobufError, match=message):
@@ -308,6 +311,34 @@ def test_kubectl_generators_store_what_kubectl_sends(sandbox, kubectl_for):
         assert _subset(sent, stored) == [], args
     # replicas 0 is a value (a pointer field), not a zero left out
     assert sandbox.request("GET", f"/apis/apps/v1/namespaces/{ns}/deployments/web")[1]["spec"]["replicas"] == 0
+
+
+def test_mutated_generator_bodies_raise_only_protobuf_errors():
+    """Random byte flips, cuts and inserts in a Deployment body kubectl would send: every result
+    decodes or raises ProtobufError (a 400), never another exception (a 500)."""
+    import random
+
+    rng = random.Random(7)
+    container = lfield(1, "web") + lfield(2, "nginx") + lfield(6, lfield(3, b"") + vfield(3, 80)) + lfield(8, b"")
+    template = lfield(1, object_meta(labels={"app": "web"})) + lfield(2, lfield(2, container) + lfield(3, ""))
+    spec = vfield(1, 2) + lfield(2, lfield(1, lfield(1, "app") + lfield(2, "web"))) + lfield(3, template)
+    body = envelope(lfield(1, object_meta("web", "ns", labels={"app": "web"})) + lfield(2, spec), "Deployment", "apps/v1")
+    assert decode_object(body, "Deployment")["spec"]["template"]["spec"]["containers"][0]["ports"] == [{"containerPort": 80}]
+    for _ in range(3000):
+        mutated = bytearray(body)
+        for _ in range(rng.randint(1, 4)):
+            pos = rng.randrange(4, len(mutated))
+            op = rng.random()
+            if op < 0.5:
+                mutated[pos] = rng.randrange(256)
+            elif op < 0.75:
+                del mutated[pos]
+            else:
+                mutated.insert(pos, rng.randrange(256))
+        try:
+            decode_object(bytes(mutated), "Deployment")
+        except ProtobufError:
+            pass
 
 
 def test_generator_kinds_refuse_fields_they_cannot_decode():

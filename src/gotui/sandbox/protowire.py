@@ -113,8 +113,11 @@ def decode_ssar(data: bytes) -> dict[str, Any]:
 _ZERO_TIME_SECONDS = -62135596800
 
 
-def _signed(value: int) -> int:
-    """A varint read as an int64 (two's complement)."""
+def _signed(value: Any) -> int:
+    """A varint read as an int64 (two's complement); a length-delimited value where a number belongs
+    is malformed (ProtobufError: the server answers 400, not 500)."""
+    if not isinstance(value, int):
+        raise ProtobufError("expected a varint, got a length-delimited value")
     return value - (1 << 64) if value >= 1 << 63 else value
 
 
