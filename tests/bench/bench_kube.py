@@ -135,7 +135,7 @@ async def measure_filter(app: object, pane: object, table: object, query: str = 
         await asyncio.sleep(0.001)
     typed, erased = [], []
     ui0 = thread_sched()
-    pauses = GcPauses().__enter__()
+    pauses = GcPauses().start()
     for i, ch in enumerate(query):
         text = query[: i + 1]
         typed.append(await wait_paint(app, table, ch if ch.isalnum() else "minus", ch,
@@ -147,7 +147,7 @@ async def measure_filter(app: object, pane: object, table: object, query: str = 
                                        until=lambda text=text: pane.filter_text == text))  # type: ignore[attr-defined]
     cleared = await wait_paint(app, table, "escape", None, until=lambda: pane.filter_text == "")  # type: ignore[attr-defined]
     ui1 = thread_sched()
-    pauses.__exit__()
+    pauses.stop()
     every = typed + erased + [cleared]
     return {"query": query, "rows_matched": matched, "p50": round(statistics.median(every), 1),
             "p95": round(p95(every), 1), "max": round(max(every), 1), "typed_ms": [round(v, 1) for v in typed],
@@ -170,11 +170,11 @@ class GcPauses:
         else:
             self.passes.append((info["generation"], (time.perf_counter() - self._t0) * 1000))
 
-    def __enter__(self) -> GcPauses:
+    def start(self) -> GcPauses:
         gc.callbacks.append(self._callback)
         return self
 
-    def __exit__(self, *_exc: object) -> None:
+    def stop(self) -> None:
         gc.callbacks.remove(self._callback)
 
     def summary(self) -> dict:
@@ -238,7 +238,7 @@ async def measure_churn(app: object, pane: object, table: object, bridge: object
     table.focus()  # type: ignore[attr-defined]
     t_churn = time.monotonic()
     ui0, proc0 = thread_sched(), process_sched()
-    pauses = GcPauses().__enter__()
+    pauses = GcPauses().start()
     proc = None
     source = "sandbox"
     if not sandbox_churn(url, rate, seconds):
@@ -262,7 +262,7 @@ async def measure_churn(app: object, pane: object, table: object, bridge: object
         proc.join()
     span = time.monotonic() - t_churn
     ui1, proc1 = thread_sched(), process_sched()
-    pauses.__exit__()
+    pauses.stop()
     changed = done.value if proc is not None else sandbox_churned(url)
     n_events = sum(w.stats.events for w in bridge.watchers.values()) - events0  # type: ignore[attr-defined]
     return {"pods_changed_per_s": round(changed / span, 1), "watch_events_per_s": round(n_events / span, 1),

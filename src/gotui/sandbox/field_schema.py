@@ -28,8 +28,8 @@ DOCS = Path(__file__).with_name("field_docs.json")  # descriptions, for the Open
 _MODEL_NAMES = {("", "v1", "Event"): "CoreV1Event"}
 # request bodies of subresources: (group, version, kind) of the object the subresource takes
 SUBRESOURCE_KINDS = {"scale": ("autoscaling", "v1", "Scale"), "eviction": ("policy", "v1", "Eviction")}
-_LIST = re.compile(r"^[Ll]ist\[(.+)\]$")  # `List[V1Container]` (older clients: `list[...]`)
-_DICT = re.compile(r"^[Dd]ict[\[(]str, (.+)[\])]$")  # `Dict[str, str]` (older clients: `dict(str, str)`)
+LIST_TYPE = re.compile(r"^[Ll]ist\[(.+)\]$")  # `List[V1Container]` (older clients: `list[...]`)
+DICT_TYPE = re.compile(r"^[Dd]ict[\[(]str, (.+)[\])]$")  # `Dict[str, str]` (older clients: `dict(str, str)`)
 _SCALARS = {"str", "int", "bool", "float", "object", "datetime", "date", "bytes", "bytearray", "file"}
 
 
@@ -105,13 +105,13 @@ def _walk_schema(schema: dict[str, Any], value: Any, path: str, out: list[str], 
 def _walk(models: dict[str, dict[str, str]], type_name: str, value: Any, path: str, out: list[str], prune: bool) -> None:
     if type_name in _SCALARS or value is None:
         return
-    m = _LIST.match(type_name)
+    m = LIST_TYPE.match(type_name)
     if m:
         if isinstance(value, list):
             for i, item in enumerate(value):
                 _walk(models, m.group(1), item, f"{path}[{i}]", out, prune)
         return
-    m = _DICT.match(type_name)
+    m = DICT_TYPE.match(type_name)
     if m:
         if isinstance(value, dict):
             for key, item in value.items():
@@ -158,7 +158,7 @@ def generate(kinds: list[tuple[str, str, str]]) -> dict[str, Any]:
         for type_name in fields.values():
             inner = type_name
             while True:
-                m = _LIST.match(inner) or _DICT.match(inner)
+                m = LIST_TYPE.match(inner) or DICT_TYPE.match(inner)
                 if not m:
                     break
                 inner = m.group(1)

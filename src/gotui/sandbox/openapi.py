@@ -21,8 +21,6 @@ from gotui.sandbox.discovery import VERSION_INFO
 from gotui.sandbox.resources import RESOURCES, ResourceInfo
 
 _MODEL_NAME = re.compile(r"^((?:[A-Z][a-z]+)*?V\d+(?:alpha\d+|beta\d+)?)([A-Z].*)$")
-_LIST = re.compile(r"^[Ll]ist\[(.+)\]$")
-_DICT = re.compile(r"^[Dd]ict[\[(]str, (.+)[\])]$")
 _SCALAR_SCHEMAS: dict[str, dict[str, Any]] = {
     "str": {"type": "string"},
     "int": {"type": "integer", "format": "int64"},
@@ -178,10 +176,10 @@ def _add_schemas(models: dict[str, dict[str, str]], name: str, schemas: dict[str
 
 
 def _type_schema(type_name: str, refs: list[str]) -> dict[str, Any]:
-    m = _LIST.match(type_name)
+    m = field_schema.LIST_TYPE.match(type_name)
     if m:
         return {"type": "array", "items": _type_schema(m.group(1), refs)}
-    m = _DICT.match(type_name)
+    m = field_schema.DICT_TYPE.match(type_name)
     if m:
         return {"type": "object", "additionalProperties": _type_schema(m.group(1), refs)}
     scalar = _SCALAR_SCHEMAS.get(type_name)

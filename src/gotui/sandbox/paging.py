@@ -91,9 +91,7 @@ def _start_key(start_key: str) -> tuple[str, str]:
 class _Snapshot(NamedTuple):
     """A listing's snapshot (the store's, copy on write) and when it was taken."""
 
-    snapshot: Any  # store.Snapshot
-    keys: list[tuple[str, str]]
-    rv: int
+    snapshot: Any  # store.Snapshot: its keys, its rv, each object as it was
     created: float
 
 
@@ -135,7 +133,7 @@ class Pager:
                 snap = found
         else:
             snap = self._take(store, resource)
-        keys = snap.keys
+        keys = snap.snapshot.keys
         lo, hi = 0, len(keys)
         if namespace:
             lo, hi = bisect_left(keys, (namespace,)), bisect_left(keys, (namespace + "\x00",))
@@ -158,11 +156,11 @@ class Pager:
                 continue
             out.append((obj, raw))
         if pos >= hi:
-            return Page(out, str(snap.rv), "", 0)
+            return Page(out, str(snap.snapshot.rv), "", 0)
         ns, name = keys[pos - 1]
-        next_token = encode_continue(snap.rv, (f"{ns}/{name}" if ns else name) + "\x00")
+        next_token = encode_continue(snap.snapshot.rv, (f"{ns}/{name}" if ns else name) + "\x00")
         # (remainingItemCount is not set for a list with a selector: the real server cannot count it either)
-        return Page(out, str(snap.rv), next_token, 0 if filtered else hi - pos)
+        return Page(out, str(snap.snapshot.rv), next_token, 0 if filtered else hi - pos)
 
     def _take(self, store: Any, resource: str) -> _Snapshot:
         taken = store.snapshot(resource)
@@ -171,7 +169,7 @@ class Pager:
             # touches every key it holds (the API paused for 200-400 ms, measured); it holds no cycles,
             # so out of the collector's sight (freed by reference counting)
             gc.freeze()
-        snap = _Snapshot(taken, taken.keys, taken.rv, self.clock())
+        snap = _Snapshot(taken, self.clock())
         self._snapshots[(resource, taken.rv)] = snap
         self._snapshots.move_to_end((resource, taken.rv))
         while len(self._snapshots) > self.keep:

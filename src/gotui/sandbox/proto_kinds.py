@@ -19,6 +19,8 @@ from typing import Any
 
 from gotui.sandbox.protowire import (
     ProtobufError,
+    _bytes_field,
+    _last,
     _map,
     _need_bytes,
     _signed,
@@ -115,8 +117,7 @@ def _value(type_name: str, values: list[Any]) -> Any:
         entries = {}
         for entry in values:
             f = fields(_need_bytes(entry))
-            key = _text(_need_bytes((f.get(1) or [b""])[-1]))
-            entries[key] = _quantity(_need_bytes((f.get(2) or [b""])[-1]))
+            entries[_text(_bytes_field(f, 1))] = _quantity(_bytes_field(f, 2))
         return entries or _OMIT
     pointer = type_name.endswith("*")
     value = _single(type_name.rstrip("*"), values[-1])
@@ -138,14 +139,14 @@ def _single(type_name: str, value: Any) -> Any:
         return bool(value)
     if type_name == "IntOrString":
         f = fields(_need_bytes(value))
-        if (f.get(1) or [0])[-1] == 1:
-            return _text(_need_bytes((f.get(3) or [b""])[-1]))
-        return _signed((f.get(2) or [0])[-1])
+        if _last(f, 1, 0) == 1:
+            return _text(_bytes_field(f, 3))
+        return _signed(_last(f, 2, 0))
     return _message(type_name, _need_bytes(value))
 
 
 def _quantity(data: bytes) -> str:
-    return _text(_need_bytes((fields(data).get(1) or [b""])[-1]))
+    return _text(_bytes_field(fields(data), 1))
 
 
 def _nonzero(value: Any) -> bool:

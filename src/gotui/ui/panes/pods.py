@@ -94,7 +94,7 @@ class PodsPane(Pane):
         self._index = SortedIndex(self._sort_key, tag=_hay)
         self._bad = 0  # rows failing (kept as rows change)
         self._version = 0  # bumps when rows join, leave, move or change name/status (kept matches are stale)
-        # free-word filters typed lately -> (state, their matches as (key, hay)): typing on narrows the
+        # free-word filters typed lately -> (state, their matches as (keys, hays)): typing on narrows the
         # last one, erasing goes back to one (valid while the rows' order and texts stay as they were)
         self._matched: dict[PodFilter, tuple[tuple[int, str, bool], tuple[list[tuple[str, str]], list[str]]]] = {}
         self._last_filter: PodFilter | None = None
